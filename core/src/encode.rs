@@ -1,0 +1,238 @@
+//! Byte sinks and the small encoders every writer shares: hex, percent-encoding, decimal, base64.
+//!
+//! Everything that produces request bytes writes through [`Sink`], so one routine serves three
+//! purposes: counting the exact size of a head before anything is written, writing it into the
+//! caller's buffer, and feeding the canonical request straight into SHA-256 without a buffer.
+
+use base64ct::{Base64, Encoding};
+
+/// Something that accepts bytes: a length counter, a hash, or a slice writer.
+pub trait Sink {
+    /// Accepts `bytes`, in order.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+/// A value that can write itself into a [`Sink`] without an intermediate buffer.
+///
+/// Header values and request paths are produced this way so the same bytes reach the hash, the
+/// size counter and the output buffer.
+pub trait Emit {
+    /// Writes the value's bytes into `sink`.
+    fn emit(&self, sink: &mut dyn Sink);
+}
+
+impl Emit for &str {
+    fn emit(&self, sink: &mut dyn Sink) {
+        sink.put(self.as_bytes());
+    }
+}
+
+impl Emit for &[u8] {
+    fn emit(&self, sink: &mut dyn Sink) {
+        sink.put(self);
+    }
+}
+
+/// Counts bytes: the sizing pass of a writer.
+#[derive(Default)]
+pub(crate) struct Counter(pub(crate) usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+/// Writes into a slice that a sizing pass has already proven large enough.
+///
+/// If that proof were ever wrong the writer stops writing and records the overflow instead of
+/// panicking; callers turn `overflowed` into an error.
+pub(crate) struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    pub(crate) pos: usize,
+    pub(crate) overflowed: bool,
+}
+
+impl<'a> SliceWriter<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self {
+            buf,
+            pos: 0,
+            overflowed: false,
+        }
+    }
+}
+
+impl Sink for SliceWriter<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos.saturating_add(bytes.len());
+        match self.buf.get_mut(self.pos..end) {
+            Some(dst) if !self.overflowed => {
+                dst.copy_from_slice(bytes);
+                self.pos = end;
+            }
+            _ => self.overflowed = true,
+        }
+    }
+}
+
+impl Sink for sha2::Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(self, bytes);
+    }
+}
+
+/// The hex digit for the low nibble of `n`, upper or lower case (arithmetic, no table lookup
+/// that could index out of bounds).
+pub(crate) const fn hex_digit(n: u8, upper: bool) -> u8 {
+    let n = n & 0x0f;
+    match (n < 10, upper) {
+        (true, _) => b'0' + n,
+        (false, true) => b'A' + n - 10,
+        (false, false) => b'a' + n - 10,
+    }
+}
+
+/// Lower-case hex of 32 bytes, as SigV4 writes hashes and signatures.
+pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = hex_digit(b >> 4, false);
+            *lo = hex_digit(*b, false);
+        }
+    }
+    out
+}
+
+/// RFC 3986 unreserved characters: the only ones SigV4 and botocore leave unescaped.
+pub(crate) const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters and,
+/// when `keep_slash`, `/`. Runs of kept bytes go to the sink in one call.
+pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let kept = rest
+            .iter()
+            .position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/')))
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(kept);
+        if !run.is_empty() {
+            sink.put(run);
+        }
+        if let Some((&b, after)) = tail.split_first() {
+            sink.put(&[b'%', hex_digit(b >> 4, true), hex_digit(b, true)]);
+            rest = after;
+        } else {
+            rest = tail;
+        }
+    }
+}
+
+/// A sink adaptor that percent-encodes everything passing through it (SigV4's second encoding of
+/// the path for services other than S3).
+pub(crate) struct PercentEncoding<'s> {
+    pub(crate) inner: &'s mut dyn Sink,
+    pub(crate) keep_slash: bool,
+}
+
+impl Sink for PercentEncoding<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        percent_encode(bytes, self.keep_slash, self.inner);
+    }
+}
+
+/// Decimal digits of `n`; returns the buffer and the index where the digits start.
+pub(crate) fn decimal(mut n: u64) -> ([u8; 20], usize) {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        if let Some(d) = buf.get_mut(start) {
+            // `n % 10` is below 10, so the cast cannot truncate.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    (buf, start)
+}
+
+/// Writes `n` in decimal.
+pub(crate) fn put_decimal(n: u64, sink: &mut dyn Sink) {
+    let (buf, start) = decimal(n);
+    sink.put(buf.get(start..).unwrap_or_default());
+}
+
+/// Standard padded base64 of `bytes`, streamed: 48 input bytes at a time through a stack buffer.
+pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
+    let mut out = [0u8; 64];
+    for chunk in bytes.chunks(48) {
+        // 48 bytes encode to exactly 64 characters; a shorter last chunk to fewer.
+        if let Ok(text) = Base64::encode(chunk, &mut out) {
+            sink.put(text.as_bytes());
+        }
+    }
+}
+
+/// Length of standard padded base64 for `n` input bytes.
+pub(crate) const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3).saturating_mul(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    impl Sink for Vec<u8> {
+        fn put(&mut self, bytes: &[u8]) {
+            self.extend_from_slice(bytes);
+        }
+    }
+
+    #[test]
+    fn percent_encoding_matches_botocore_rules() {
+        let mut out = Vec::new();
+        percent_encode(b"arn:aws:lambda:$LATEST a/b~c", false, &mut out);
+        assert_eq!(out, b"arn%3Aaws%3Alambda%3A%24LATEST%20a%2Fb~c");
+        let mut out = Vec::new();
+        percent_encode(b"/a b/%3A", true, &mut out);
+        assert_eq!(out, b"/a%20b/%253A");
+    }
+
+    #[test]
+    fn decimal_and_base64() {
+        for n in [0u64, 7, 10, 65535, u64::MAX] {
+            let (buf, start) = decimal(n);
+            assert_eq!(
+                std::str::from_utf8(&buf[start..]).unwrap(),
+                std::format!("{n}")
+            );
+        }
+        for len in 0..200usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut out = Vec::new();
+            put_base64(&data, &mut out);
+            assert_eq!(out.len(), base64_len(len));
+            let mut back = [0u8; 200];
+            assert_eq!(Base64::decode(&out, &mut back).unwrap(), &data[..]);
+        }
+    }
+
+    #[test]
+    fn slice_writer_never_writes_past_the_end() {
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        w.put(b"abc");
+        w.put(b"de");
+        assert!(w.overflowed);
+        assert_eq!(w.pos, 3);
+        assert_eq!(&buf, b"abc\0");
+    }
+}

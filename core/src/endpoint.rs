@@ -1,0 +1,550 @@
+//! Where requests go: Lambda's regional endpoints in every AWS partition (standard, FIPS,
+//! dual-stack) or a custom endpoint such as a local emulator.
+//!
+//! Host names follow the Lambda endpoint rule set that botocore ships (`partitions.json`):
+//!
+//! | partition    | region pattern            | host                                   | dual-stack suffix              |
+//! |--------------|---------------------------|----------------------------------------|--------------------------------|
+//! | `aws`        | `(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+`, and any other valid region | `lambda.R.amazonaws.com` | `api.aws` |
+//! | `aws-cn`     | `cn-\w+-\d+`              | `lambda.R.amazonaws.com.cn`            | `api.amazonwebservices.com.cn` |
+//! | `aws-us-gov` | `us-gov-\w+-\d+`          | `lambda.R.amazonaws.com`               | `api.aws`                      |
+//! | `aws-iso`    | `us-iso-\w+-\d+`          | `lambda.R.c2s.ic.gov`                  | `api.aws.ic.gov`               |
+//! | `aws-iso-b`  | `us-isob-\w+-\d+`         | `lambda.R.sc2s.sgov.gov`               | `api.aws.scloud`               |
+//! | `aws-iso-e`  | `eu-isoe-\w+-\d+`         | `lambda.R.cloud.adc-e.uk`              | `api.cloud-aws.adc-e.uk`       |
+//! | `aws-iso-f`  | `us-isof-\w+-\d+`         | `lambda.R.csp.hci.ic.gov`              | `api.aws.hci.ic.gov`           |
+//! | `aws-eusc`   | `eusc-de-\w+-\d+`         | `lambda.R.amazonaws.eu`                | `api.amazonwebservices.eu`     |
+//!
+//! FIPS replaces `lambda.` with `lambda-fips.`; dual-stack replaces the DNS suffix. Every
+//! partition supports both. The signing region is always the configured region.
+
+use core::fmt;
+
+use crate::encode::{put_decimal, Emit, Sink};
+
+/// Why an endpoint could not be built. Always caller configuration, never peer data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// The region is not a valid DNS label (letters, digits, `-`; at most 63; no leading `-`).
+    InvalidRegion,
+    /// The endpoint URL is not `http://host[:port][/]` or `https://host[:port][/]`.
+    InvalidUrl,
+    /// The endpoint URL's scheme is neither `http` nor `https`.
+    UnsupportedScheme,
+    /// The endpoint host is empty or has characters a host name or IP literal cannot have.
+    InvalidHost,
+    /// The port is not a number from 1 to 65535.
+    InvalidPort,
+    /// FIPS or dual-stack was asked for together with a custom endpoint (as in the AWS SDKs, this
+    /// is a configuration error: the custom endpoint decides the host).
+    CustomEndpointWithFipsOrDualStack,
+}
+
+impl EndpointError {
+    /// A short static description, also used by `Display`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRegion => "invalid region",
+            Self::InvalidUrl => "invalid endpoint URL",
+            Self::UnsupportedScheme => "endpoint scheme must be http or https",
+            Self::InvalidHost => "invalid endpoint host",
+            Self::InvalidPort => "invalid endpoint port",
+            Self::CustomEndpointWithFipsOrDualStack => {
+                "FIPS and dual-stack cannot be combined with a custom endpoint"
+            }
+        }
+    }
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for EndpointError {}
+
+/// `http` or `https`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Scheme {
+    /// Plain HTTP (local endpoints and emulators).
+    Http,
+    /// HTTP over TLS (every AWS endpoint).
+    Https,
+}
+
+impl Scheme {
+    /// 80 or 443.
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Self::Http => 80,
+            Self::Https => 443,
+        }
+    }
+}
+
+/// An AWS partition: its DNS suffixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Partition {
+    /// The partition id, e.g. `aws-cn`.
+    pub id: &'static str,
+    /// The DNS suffix of regional endpoints, e.g. `amazonaws.com.cn`.
+    pub dns_suffix: &'static str,
+    /// The DNS suffix of dual-stack endpoints, e.g. `api.amazonwebservices.com.cn`.
+    pub dual_stack_dns_suffix: &'static str,
+}
+
+const AWS: Partition = Partition {
+    id: "aws",
+    dns_suffix: "amazonaws.com",
+    dual_stack_dns_suffix: "api.aws",
+};
+
+impl Partition {
+    /// The partition a region belongs to; regions matching no pattern fall back to `aws`, as in
+    /// botocore.
+    pub fn of_region(region: &str) -> Self {
+        let mut parts = region.split('-');
+        let (a, b, c, d, e) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        );
+        let word = |s: Option<&str>| {
+            s.is_some_and(|s| {
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        };
+        let num = |s: Option<&str>| {
+            s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let p = |id, dns_suffix, dual_stack_dns_suffix| Partition {
+            id,
+            dns_suffix,
+            dual_stack_dns_suffix,
+        };
+        match (a, b) {
+            (Some("cn"), _) if word(b) && num(c) && d.is_none() => {
+                p("aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn")
+            }
+            (Some("eusc"), Some("de")) if word(c) && num(d) && e.is_none() => {
+                p("aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu")
+            }
+            (Some("us"), Some("gov")) if word(c) && num(d) && e.is_none() => {
+                p("aws-us-gov", "amazonaws.com", "api.aws")
+            }
+            (Some("us"), Some("iso")) if word(c) && num(d) && e.is_none() => {
+                p("aws-iso", "c2s.ic.gov", "api.aws.ic.gov")
+            }
+            (Some("us"), Some("isob")) if word(c) && num(d) && e.is_none() => {
+                p("aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud")
+            }
+            (Some("us"), Some("isof")) if word(c) && num(d) && e.is_none() => {
+                p("aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov")
+            }
+            (Some("eu"), Some("isoe")) if word(c) && num(d) && e.is_none() => {
+                p("aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk")
+            }
+            _ => AWS,
+        }
+    }
+}
+
+/// Options for AWS endpoints, as boto3's `use_fips_endpoint` and `use_dualstack_endpoint`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EndpointOptions {
+    /// Use the FIPS 140 endpoint, `lambda-fips.…`.
+    pub fips: bool,
+    /// Use the dual-stack (IPv4 and IPv6) endpoint.
+    pub dual_stack: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Host<'a> {
+    Aws {
+        fips: bool,
+        region: &'a str,
+        suffix: &'static str,
+    },
+    Custom(&'a str),
+}
+
+/// A Lambda endpoint: scheme, host and port to connect to, and the region to sign for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint<'a> {
+    scheme: Scheme,
+    host: Host<'a>,
+    port: u16,
+    region: &'a str,
+}
+
+/// Validates a region as a DNS label: it becomes part of a host name and of the credential scope.
+pub fn validate_region(region: &str) -> Result<(), EndpointError> {
+    let b = region.as_bytes();
+    match b.first() {
+        Some(first)
+            if first.is_ascii_alphanumeric()
+                && b.len() <= 63
+                && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            Ok(())
+        }
+        _ => Err(EndpointError::InvalidRegion),
+    }
+}
+
+fn valid_host(host: &str) -> bool {
+    let b = host.as_bytes();
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        // An IPv6 literal: hex digits, colons, dots (embedded IPv4); no zone ids.
+        return !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+    }
+    !b.is_empty()
+        && b.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        })
+}
+
+impl<'a> Endpoint<'a> {
+    /// The regional AWS endpoint for `region`.
+    pub fn aws(region: &'a str, options: EndpointOptions) -> Result<Self, EndpointError> {
+        validate_region(region)?;
+        let partition = Partition::of_region(region);
+        Ok(Self {
+            scheme: Scheme::Https,
+            host: Host::Aws {
+                fips: options.fips,
+                region,
+                suffix: if options.dual_stack {
+                    partition.dual_stack_dns_suffix
+                } else {
+                    partition.dns_suffix
+                },
+            },
+            port: 443,
+            region,
+        })
+    }
+
+    /// A custom endpoint from a URL such as `http://127.0.0.1:4566` (a trailing `/` is allowed;
+    /// any other path, a query, a fragment or user info is not). Requests are signed for
+    /// `region`.
+    pub fn from_url(url: &'a str, region: &'a str) -> Result<Self, EndpointError> {
+        validate_region(region)?;
+        let (scheme, rest) = if let Some(r) = url.strip_prefix("https://") {
+            (Scheme::Https, r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            (Scheme::Http, r)
+        } else if url.contains("://") {
+            return Err(EndpointError::UnsupportedScheme);
+        } else {
+            return Err(EndpointError::InvalidUrl);
+        };
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority
+            .bytes()
+            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@'))
+        {
+            return Err(EndpointError::InvalidUrl);
+        }
+        // Split host and port; an IPv6 literal carries its own colons inside brackets.
+        let (host, port) = match authority.rfind(':') {
+            Some(i) if !authority.get(i..).is_some_and(|t| t.contains(']')) => {
+                let (h, p) = authority.split_at(i);
+                (h, Some(p.get(1..).unwrap_or_default()))
+            }
+            _ => (authority, None),
+        };
+        let port = match port {
+            None => scheme.default_port(),
+            Some(p) => parse_port(p)?,
+        };
+        Self::custom(scheme, host, port, region)
+    }
+
+    /// A custom endpoint from its parts.
+    pub fn custom(
+        scheme: Scheme,
+        host: &'a str,
+        port: u16,
+        region: &'a str,
+    ) -> Result<Self, EndpointError> {
+        validate_region(region)?;
+        if !valid_host(host) {
+            return Err(EndpointError::InvalidHost);
+        }
+        if port == 0 {
+            return Err(EndpointError::InvalidPort);
+        }
+        Ok(Self {
+            scheme,
+            host: Host::Custom(host),
+            port,
+            region,
+        })
+    }
+
+    /// The endpoint for a configuration as boto3 takes it: a custom URL if given, else the AWS
+    /// endpoint for the region and options.
+    pub fn resolve(
+        region: &'a str,
+        url: Option<&'a str>,
+        options: EndpointOptions,
+    ) -> Result<Self, EndpointError> {
+        match url {
+            Some(_) if options.fips || options.dual_stack => {
+                Err(EndpointError::CustomEndpointWithFipsOrDualStack)
+            }
+            Some(url) => Self::from_url(url, region),
+            None => Self::aws(region, options),
+        }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The TCP port to connect to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The region requests are signed for.
+    pub fn region(&self) -> &'a str {
+        self.region
+    }
+
+    /// The host name (or IP literal) to resolve and to present in TLS SNI, without the port.
+    pub fn host(&self) -> HostName<'a> {
+        HostName(self.host)
+    }
+
+    /// The `Host` header value: the host, plus `:port` when the port is not the scheme's default.
+    pub fn host_header(&self) -> HostHeader<'a> {
+        HostHeader {
+            host: self.host,
+            port: (self.port != self.scheme.default_port()).then_some(self.port),
+        }
+    }
+}
+
+fn parse_port(p: &str) -> Result<u16, EndpointError> {
+    if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(EndpointError::InvalidPort);
+    }
+    let n = p
+        .bytes()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    match u16::try_from(n) {
+        Ok(port) if port != 0 => Ok(port),
+        _ => Err(EndpointError::InvalidPort),
+    }
+}
+
+impl Emit for Host<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        match *self {
+            Host::Aws {
+                fips,
+                region,
+                suffix,
+            } => {
+                sink.put(if fips { b"lambda-fips." } else { b"lambda." });
+                sink.put(region.as_bytes());
+                sink.put(b".");
+                sink.put(suffix.as_bytes());
+            }
+            Host::Custom(h) => sink.put(h.as_bytes()),
+        }
+    }
+}
+
+/// An endpoint's host name, written on demand (AWS host names are built from parts, not stored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostName<'a>(Host<'a>);
+
+impl HostName<'_> {
+    /// Writes the host name into `out` and returns it as text, or `None` if `out` is too small
+    /// (253 bytes always suffice).
+    pub fn write_into<'b>(&self, out: &'b mut [u8]) -> Option<&'b str> {
+        let mut w = crate::encode::SliceWriter::new(out);
+        self.0.emit(&mut w);
+        if w.overflowed {
+            return None;
+        }
+        let n = w.pos;
+        out.get(..n).and_then(|b| core::str::from_utf8(b).ok())
+    }
+}
+
+impl Emit for HostName<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        self.0.emit(sink);
+    }
+}
+
+/// A `Host` header value: host name, and the port when it is not the scheme's default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostHeader<'a> {
+    host: Host<'a>,
+    port: Option<u16>,
+}
+
+impl Emit for HostHeader<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        self.host.emit(sink);
+        if let Some(port) = self.port {
+            sink.put(b":");
+            put_decimal(u64::from(port), sink);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(e: &Endpoint<'_>) -> std::string::String {
+        let mut buf = [0u8; 253];
+        e.host().write_into(&mut buf).unwrap().into()
+    }
+
+    fn host_header(e: &Endpoint<'_>) -> std::string::String {
+        let mut v = std::vec::Vec::new();
+        struct V<'v>(&'v mut std::vec::Vec<u8>);
+        impl Sink for V<'_> {
+            fn put(&mut self, b: &[u8]) {
+                self.0.extend_from_slice(b);
+            }
+        }
+        e.host_header().emit(&mut V(&mut v));
+        std::string::String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn resolves_every_partition() {
+        let none = EndpointOptions::default();
+        let fips = EndpointOptions {
+            fips: true,
+            dual_stack: false,
+        };
+        let ds = EndpointOptions {
+            fips: false,
+            dual_stack: true,
+        };
+        let both = EndpointOptions {
+            fips: true,
+            dual_stack: true,
+        };
+        let cases = [
+            ("us-east-1", none, "lambda.us-east-1.amazonaws.com"),
+            ("us-east-1", fips, "lambda-fips.us-east-1.amazonaws.com"),
+            ("us-east-1", ds, "lambda.us-east-1.api.aws"),
+            ("us-east-1", both, "lambda-fips.us-east-1.api.aws"),
+            ("cn-north-1", none, "lambda.cn-north-1.amazonaws.com.cn"),
+            (
+                "cn-north-1",
+                ds,
+                "lambda.cn-north-1.api.amazonwebservices.com.cn",
+            ),
+            ("us-gov-west-1", none, "lambda.us-gov-west-1.amazonaws.com"),
+            (
+                "us-gov-west-1",
+                fips,
+                "lambda-fips.us-gov-west-1.amazonaws.com",
+            ),
+            ("us-gov-west-1", ds, "lambda.us-gov-west-1.api.aws"),
+            ("us-iso-east-1", none, "lambda.us-iso-east-1.c2s.ic.gov"),
+            ("us-isob-east-1", ds, "lambda.us-isob-east-1.api.aws.scloud"),
+            (
+                "eu-isoe-west-1",
+                none,
+                "lambda.eu-isoe-west-1.cloud.adc-e.uk",
+            ),
+            (
+                "us-isof-south-1",
+                none,
+                "lambda.us-isof-south-1.csp.hci.ic.gov",
+            ),
+            ("eusc-de-east-1", none, "lambda.eusc-de-east-1.amazonaws.eu"),
+            ("local", none, "lambda.local.amazonaws.com"),
+        ];
+        for (region, options, want) in cases {
+            let e = Endpoint::aws(region, options).unwrap();
+            assert_eq!(host(&e), want, "{region} {options:?}");
+            assert_eq!(host_header(&e), want);
+            assert_eq!(e.port(), 443);
+            assert_eq!(e.region(), region);
+        }
+    }
+
+    #[test]
+    fn parses_custom_urls() {
+        let e = Endpoint::from_url("http://127.0.0.1:4566", "us-east-1").unwrap();
+        assert_eq!((e.scheme(), e.port()), (Scheme::Http, 4566));
+        assert_eq!(host(&e), "127.0.0.1");
+        assert_eq!(host_header(&e), "127.0.0.1:4566");
+        let e = Endpoint::from_url("https://example.internal/", "eu-west-1").unwrap();
+        assert_eq!(host_header(&e), "example.internal");
+        assert_eq!(e.port(), 443);
+        let e = Endpoint::from_url("http://localhost:80", "eu-west-1").unwrap();
+        assert_eq!(host_header(&e), "localhost");
+        let e = Endpoint::from_url("http://[::1]:9001", "eu-west-1").unwrap();
+        assert_eq!(host_header(&e), "[::1]:9001");
+        let e = Endpoint::from_url("https://[::1]", "eu-west-1").unwrap();
+        assert_eq!((host(&e).as_str(), e.port()), ("[::1]", 443));
+        for (url, err) in [
+            ("ftp://x", EndpointError::UnsupportedScheme),
+            ("127.0.0.1:4566", EndpointError::InvalidUrl),
+            ("http://a/b", EndpointError::InvalidUrl),
+            ("http://u@a", EndpointError::InvalidUrl),
+            ("http://a?x", EndpointError::InvalidUrl),
+            ("http://", EndpointError::InvalidHost),
+            ("http://a b", EndpointError::InvalidHost),
+            ("http://a\r\nX-Evil", EndpointError::InvalidHost),
+            ("http://a\r\nX: y", EndpointError::InvalidPort),
+            ("http://a:0", EndpointError::InvalidPort),
+            ("http://a:65536", EndpointError::InvalidPort),
+            ("http://a:", EndpointError::InvalidPort),
+            ("http://a:12x", EndpointError::InvalidPort),
+        ] {
+            assert_eq!(Endpoint::from_url(url, "us-east-1"), Err(err), "{url}");
+        }
+    }
+
+    #[test]
+    fn validates_regions_and_combinations() {
+        for bad in ["", "-us", "us east", "us/east", "a\r\nb", &"a".repeat(64)] {
+            assert_eq!(
+                Endpoint::aws(bad, EndpointOptions::default()),
+                Err(EndpointError::InvalidRegion)
+            );
+        }
+        assert_eq!(
+            Endpoint::resolve(
+                "us-east-1",
+                Some("http://localhost:1"),
+                EndpointOptions {
+                    fips: true,
+                    dual_stack: false
+                }
+            ),
+            Err(EndpointError::CustomEndpointWithFipsOrDualStack)
+        );
+    }
+}

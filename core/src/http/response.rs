@@ -1,0 +1,1 @@
+//! Incremental HTTP/1.1 response parser (see issue 3).

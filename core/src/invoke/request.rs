@@ -1,0 +1,660 @@
+//! Validated `Invoke` inputs, as boto3's `Lambda.Client.invoke` takes them.
+//!
+//! Every check happens here, before anything is written: a value that reaches the request
+//! writer can neither break the request line nor inject a header.
+
+use core::fmt;
+
+use crate::encode::{base64_len, put_base64, Emit, Sink};
+use crate::endpoint::EndpointError;
+use crate::sigv4::SigningError;
+use crate::time::TimeError;
+
+/// Longest `FunctionName` value the current Lambda model accepts (name, ARN or partial ARN).
+pub const MAX_FUNCTION_NAME_LEN: usize = 256;
+/// Longest function name proper (the part after `function:`).
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest `Qualifier`.
+pub const MAX_QUALIFIER_LEN: usize = 128;
+/// Longest `X-Amz-Client-Context` value, in base64 characters.
+pub const MAX_CLIENT_CONTEXT_LEN: usize = 3583;
+/// Longest raw client context that still encodes within [`MAX_CLIENT_CONTEXT_LEN`].
+pub const MAX_CLIENT_CONTEXT_JSON_LEN: usize = MAX_CLIENT_CONTEXT_LEN / 4 * 3;
+/// Largest synchronous (`RequestResponse`, `DryRun`) payload: 6 MB.
+pub const MAX_SYNC_PAYLOAD_LEN: u64 = 6 * 1024 * 1024;
+/// Largest asynchronous (`Event`) payload: 1 MB.
+pub const MAX_EVENT_PAYLOAD_LEN: u64 = 1024 * 1024;
+/// Longest `TenantId`.
+pub const MAX_TENANT_ID_LEN: usize = 256;
+/// Longest `DurableExecutionName`.
+pub const MAX_DURABLE_EXECUTION_NAME_LEN: usize = 64;
+
+/// Why an `Invoke` request could not be built or written.
+///
+/// Every variant is caller input or caller configuration: nothing here comes from the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum RequestError {
+    /// `FunctionName` is empty.
+    EmptyFunctionName,
+    /// `FunctionName` is longer than 256 characters, or its name part longer than 64.
+    FunctionNameTooLong,
+    /// `FunctionName` matches none of the forms Lambda accepts (name, `name:qualifier`, ARN,
+    /// partial ARN) or has characters outside them.
+    InvalidFunctionName,
+    /// `Qualifier` is empty, longer than 128, or has characters outside `[a-zA-Z0-9-_$]`
+    /// (other than `$LATEST.PUBLISHED`).
+    InvalidQualifier,
+    /// The client context is longer than 3,583 base64 characters once encoded.
+    ClientContextTooLarge,
+    /// A pre-encoded client context has characters outside the base64 alphabet.
+    InvalidClientContext,
+    /// `TenantId` is empty, too long, or has characters outside `[a-zA-Z0-9._:/=+\-@ ]`.
+    InvalidTenantId,
+    /// `DurableExecutionName` is empty, too long, or has characters outside `[a-zA-Z0-9-_]`.
+    InvalidDurableExecutionName,
+    /// The payload is larger than Lambda accepts for this invocation type.
+    PayloadTooLarge {
+        /// The limit in bytes: 6 MB synchronous, 1 MB `Event`.
+        limit: u64,
+    },
+    /// The output buffer cannot hold the request head; nothing was written.
+    BufferTooSmall {
+        /// The exact size the head needs.
+        required: usize,
+    },
+    /// The time cannot be written as an `X-Amz-Date`.
+    Time(TimeError),
+    /// The credentials or the signing scope are invalid.
+    Signing(SigningError),
+    /// The endpoint configuration is invalid.
+    Endpoint(EndpointError),
+}
+
+impl RequestError {
+    /// The variant's name, stable for tools (`picolambda sign --jsonl` reports it as `kind`).
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::EmptyFunctionName => "EmptyFunctionName",
+            Self::FunctionNameTooLong => "FunctionNameTooLong",
+            Self::InvalidFunctionName => "InvalidFunctionName",
+            Self::InvalidQualifier => "InvalidQualifier",
+            Self::ClientContextTooLarge => "ClientContextTooLarge",
+            Self::InvalidClientContext => "InvalidClientContext",
+            Self::InvalidTenantId => "InvalidTenantId",
+            Self::InvalidDurableExecutionName => "InvalidDurableExecutionName",
+            Self::PayloadTooLarge { .. } => "PayloadTooLarge",
+            Self::BufferTooSmall { .. } => "BufferTooSmall",
+            Self::Time(_) => "Time",
+            Self::Signing(_) => "Signing",
+            Self::Endpoint(_) => "Endpoint",
+        }
+    }
+
+    /// A short static description (the wrapped error's, for wrapping variants).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::EmptyFunctionName => "empty function name",
+            Self::FunctionNameTooLong => {
+                "function name too long (at most 256 characters, name part at most 64)"
+            }
+            Self::InvalidFunctionName => "invalid function name",
+            Self::InvalidQualifier => "invalid qualifier",
+            Self::ClientContextTooLarge => "client context over 3583 base64 characters",
+            Self::InvalidClientContext => "client context is not base64",
+            Self::InvalidTenantId => "invalid tenant id",
+            Self::InvalidDurableExecutionName => "invalid durable execution name",
+            Self::PayloadTooLarge { .. } => "payload too large for the invocation type",
+            Self::BufferTooSmall { .. } => "output buffer too small for the request head",
+            Self::Time(e) => e.as_str(),
+            Self::Signing(e) => e.as_str(),
+            Self::Endpoint(e) => e.as_str(),
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())?;
+        match self {
+            Self::PayloadTooLarge { limit } => write!(f, " (limit {limit} bytes)"),
+            Self::BufferTooSmall { required } => write!(f, " ({required} bytes required)"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl core::error::Error for RequestError {}
+
+impl From<TimeError> for RequestError {
+    fn from(e: TimeError) -> Self {
+        Self::Time(e)
+    }
+}
+
+impl From<SigningError> for RequestError {
+    fn from(e: SigningError) -> Self {
+        Self::Signing(e)
+    }
+}
+
+impl From<EndpointError> for RequestError {
+    fn from(e: EndpointError) -> Self {
+        Self::Endpoint(e)
+    }
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+}
+
+fn is_alias_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')
+}
+
+/// `$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+`: the qualifier allowed inside a function name.
+fn is_name_qualifier(s: &str) -> bool {
+    matches!(s, "$LATEST" | "$LATEST.PUBLISHED") || (!s.is_empty() && s.bytes().all(is_alias_char))
+}
+
+/// `aws[a-zA-Z-]*`, or empty: the partition of a Lambda ARN.
+fn is_partition(s: &str) -> bool {
+    s.is_empty()
+        || (s.starts_with("aws") && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+}
+
+/// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`: a region inside an ARN.
+fn is_arn_region(s: &str) -> bool {
+    let s = s.strip_prefix("eusc-").unwrap_or(s);
+    let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
+    let mut t = s.split('-');
+    let (a, b, c, d, e) = (t.next(), t.next(), t.next(), t.next(), t.next());
+    let two = a.is_some_and(|a| a.len() == 2 && lower(a));
+    let digit =
+        |x: Option<&str>| x.is_some_and(|x| x.len() == 1 && x.bytes().all(|b| b.is_ascii_digit()));
+    let iso_or_gov =
+        |x: &str| x == "gov" || x == "iso" || (x.len() == 4 && x.starts_with("iso") && lower(x));
+    match (b, c, d, e) {
+        (Some(b), Some(_), None, None) => two && lower(b) && digit(c),
+        (Some(b), Some(c), Some(_), None) => two && iso_or_gov(b) && lower(c) && digit(d),
+        _ => false,
+    }
+}
+
+/// Matches the model's `FunctionName` pattern over `:`-separated segments:
+///
+/// ```text
+/// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:QUALIFIER)?
+/// ```
+///
+/// Optional parts are tried present and absent (at most a few dozen combinations over at most
+/// eight segments). With `limit_name`, the name part must also be at most 64 characters.
+fn matches_function_name(segs: &[&str], stage: u8, limit_name: bool) -> bool {
+    match stage {
+        0 => {
+            (matches!(segs, ["arn", p, "lambda", ..] if is_partition(p))
+                && segs
+                    .get(3..)
+                    .is_some_and(|rest| matches_function_name(rest, 1, limit_name)))
+                || matches_function_name(segs, 1, limit_name)
+        }
+        1 => {
+            (segs.first().is_some_and(|s| is_arn_region(s))
+                && matches_function_name(segs.get(1..).unwrap_or_default(), 2, limit_name))
+                || matches_function_name(segs, 2, limit_name)
+        }
+        2 => {
+            (segs
+                .first()
+                .is_some_and(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+                && matches_function_name(segs.get(1..).unwrap_or_default(), 3, limit_name))
+                || matches_function_name(segs, 3, limit_name)
+        }
+        3 => {
+            (segs.first() == Some(&"function")
+                && matches_function_name(segs.get(1..).unwrap_or_default(), 4, limit_name))
+                || matches_function_name(segs, 4, limit_name)
+        }
+        _ => match segs {
+            [name, rest @ ..] => {
+                !name.is_empty()
+                    && name.bytes().all(is_name_char)
+                    && (!limit_name || name.len() <= MAX_NAME_LEN)
+                    && match rest {
+                        [] => true,
+                        [q] => is_name_qualifier(q),
+                        _ => false,
+                    }
+            }
+            [] => false,
+        },
+    }
+}
+
+/// A validated `FunctionName`: `my-function`, `my-function:alias`, `my-function:3`,
+/// `123456789012:function:my-function[:qualifier]` or
+/// `arn:aws:lambda:us-west-2:123456789012:function:my-function[:qualifier]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FunctionName<'a>(&'a str);
+
+impl<'a> FunctionName<'a> {
+    /// Checks `name` against the Lambda model's pattern and limits.
+    pub fn new(name: &'a str) -> Result<Self, RequestError> {
+        if name.is_empty() {
+            return Err(RequestError::EmptyFunctionName);
+        }
+        if name.len() > MAX_FUNCTION_NAME_LEN {
+            return Err(RequestError::FunctionNameTooLong);
+        }
+        let mut segs = [""; 8];
+        let mut n = 0;
+        for seg in name.split(':') {
+            match segs.get_mut(n) {
+                Some(slot) => *slot = seg,
+                None => return Err(RequestError::InvalidFunctionName),
+            }
+            n += 1;
+        }
+        let segs = segs.get(..n).unwrap_or_default();
+        if matches_function_name(segs, 0, true) {
+            Ok(Self(name))
+        } else if matches_function_name(segs, 0, false) {
+            Err(RequestError::FunctionNameTooLong)
+        } else {
+            Err(RequestError::InvalidFunctionName)
+        }
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+/// A validated `Qualifier`: a version, an alias, `$LATEST` or `$LATEST.PUBLISHED`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Qualifier<'a>(&'a str);
+
+impl<'a> Qualifier<'a> {
+    /// Checks `q` against `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`, 1 to 128 characters.
+    pub fn new(q: &'a str) -> Result<Self, RequestError> {
+        let ok = q == "$LATEST.PUBLISHED"
+            || (!q.is_empty()
+                && q.len() <= MAX_QUALIFIER_LEN
+                && q.bytes().all(|b| is_alias_char(b) || b == b'$'));
+        if ok {
+            Ok(Self(q))
+        } else {
+            Err(RequestError::InvalidQualifier)
+        }
+    }
+
+    /// The qualifier as given.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+/// How Lambda runs the function, and so which status a success returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum InvocationType {
+    /// Run synchronously and return the result (200).
+    #[default]
+    RequestResponse,
+    /// Queue for asynchronous execution (202).
+    Event,
+    /// Validate parameters and permissions only (204).
+    DryRun,
+}
+
+impl InvocationType {
+    /// The `X-Amz-Invocation-Type` value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestResponse => "RequestResponse",
+            Self::Event => "Event",
+            Self::DryRun => "DryRun",
+        }
+    }
+
+    /// Parses the header value (exact, case-sensitive, as the API is).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "RequestResponse" => Some(Self::RequestResponse),
+            "Event" => Some(Self::Event),
+            "DryRun" => Some(Self::DryRun),
+            _ => None,
+        }
+    }
+
+    /// The status Lambda returns on success: 200, 202 or 204.
+    pub const fn success_status(self) -> u16 {
+        match self {
+            Self::RequestResponse => 200,
+            Self::Event => 202,
+            Self::DryRun => 204,
+        }
+    }
+
+    /// The largest payload Lambda accepts for this type.
+    pub const fn max_payload_len(self) -> u64 {
+        match self {
+            Self::Event => MAX_EVENT_PAYLOAD_LEN,
+            Self::RequestResponse | Self::DryRun => MAX_SYNC_PAYLOAD_LEN,
+        }
+    }
+}
+
+/// Whether to return the last 4 KB of the execution log (`Tail`, synchronous only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LogType {
+    /// No log.
+    #[default]
+    None,
+    /// The log tail, base64 in `X-Amz-Log-Result`.
+    Tail,
+}
+
+impl LogType {
+    /// The `X-Amz-Log-Type` value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::Tail => "Tail",
+        }
+    }
+
+    /// Parses the header value (exact, case-sensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "None" => Some(Self::None),
+            "Tail" => Some(Self::Tail),
+            _ => None,
+        }
+    }
+}
+
+/// Client context for the function (`context.client_context`), sent base64 in
+/// `X-Amz-Client-Context`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ClientContext<'a> {
+    /// Raw JSON bytes: the core base64-encodes them while writing (no buffer).
+    Json(&'a [u8]),
+    /// Already base64, sent exactly as given (what boto3 expects of its callers).
+    Base64(&'a str),
+}
+
+impl<'a> ClientContext<'a> {
+    /// Raw JSON, checked to encode within 3,583 characters.
+    pub fn json(raw: &'a [u8]) -> Result<Self, RequestError> {
+        if base64_len(raw.len()) > MAX_CLIENT_CONTEXT_LEN {
+            return Err(RequestError::ClientContextTooLarge);
+        }
+        Ok(Self::Json(raw))
+    }
+
+    /// Pre-encoded base64, checked for length and alphabet (so it cannot inject a header).
+    pub fn base64(encoded: &'a str) -> Result<Self, RequestError> {
+        if encoded.len() > MAX_CLIENT_CONTEXT_LEN {
+            return Err(RequestError::ClientContextTooLarge);
+        }
+        if !encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            return Err(RequestError::InvalidClientContext);
+        }
+        Ok(Self::Base64(encoded))
+    }
+
+    /// The length of the header value.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Self::Json(raw) => base64_len(raw.len()),
+            Self::Base64(s) => s.len(),
+        }
+    }
+}
+
+impl Emit for ClientContext<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        match self {
+            Self::Json(raw) => put_base64(raw, sink),
+            Self::Base64(s) => sink.put(s.as_bytes()),
+        }
+    }
+}
+
+/// A validated `TenantId` (`X-Amz-Tenant-Id`), for tenant-isolated functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TenantId<'a>(&'a str);
+
+impl<'a> TenantId<'a> {
+    /// Checks `id` against `[a-zA-Z0-9._:/=+\-@ ]+`, 1 to 256 characters.
+    pub fn new(id: &'a str) -> Result<Self, RequestError> {
+        let ok = !id.is_empty()
+            && id.len() <= MAX_TENANT_ID_LEN
+            && id.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'.' | b'_' | b':' | b'/' | b'=' | b'+' | b'-' | b'@' | b' '
+                    )
+            });
+        if ok {
+            Ok(Self(id))
+        } else {
+            Err(RequestError::InvalidTenantId)
+        }
+    }
+
+    /// The id as given.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+/// A validated `DurableExecutionName` (`X-Amz-Durable-Execution-Name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DurableExecutionName<'a>(&'a str);
+
+impl<'a> DurableExecutionName<'a> {
+    /// Checks `name` against `[a-zA-Z0-9-_]+`, 1 to 64 characters.
+    pub fn new(name: &'a str) -> Result<Self, RequestError> {
+        if !name.is_empty()
+            && name.len() <= MAX_DURABLE_EXECUTION_NAME_LEN
+            && name.bytes().all(is_alias_char)
+        {
+            Ok(Self(name))
+        } else {
+            Err(RequestError::InvalidDurableExecutionName)
+        }
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
+/// An `Invoke` call: every input of boto3's `Lambda.Client.invoke` except the payload bytes,
+/// which are sent separately (and may be streamed); the payload's hash and length go to the
+/// request writer.
+///
+/// `None` fields are not sent (Lambda's defaults apply: `RequestResponse`, no log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InvokeRequest<'a> {
+    /// Which function.
+    pub function_name: FunctionName<'a>,
+    /// `?Qualifier=`: a version or alias.
+    pub qualifier: Option<Qualifier<'a>>,
+    /// `X-Amz-Invocation-Type`.
+    pub invocation_type: Option<InvocationType>,
+    /// `X-Amz-Log-Type`.
+    pub log_type: Option<LogType>,
+    /// `X-Amz-Client-Context`.
+    pub client_context: Option<ClientContext<'a>>,
+    /// `X-Amz-Tenant-Id`.
+    pub tenant_id: Option<TenantId<'a>>,
+    /// `X-Amz-Durable-Execution-Name`.
+    pub durable_execution_name: Option<DurableExecutionName<'a>>,
+}
+
+impl<'a> InvokeRequest<'a> {
+    /// A synchronous invoke of `function_name` with Lambda's defaults.
+    pub fn new(function_name: FunctionName<'a>) -> Self {
+        Self {
+            function_name,
+            qualifier: None,
+            invocation_type: None,
+            log_type: None,
+            client_context: None,
+            tenant_id: None,
+            durable_execution_name: None,
+        }
+    }
+
+    /// Sets the qualifier.
+    pub fn with_qualifier(mut self, qualifier: Qualifier<'a>) -> Self {
+        self.qualifier = Some(qualifier);
+        self
+    }
+
+    /// Sets the invocation type (sent explicitly, even for `RequestResponse`).
+    pub fn with_invocation_type(mut self, invocation_type: InvocationType) -> Self {
+        self.invocation_type = Some(invocation_type);
+        self
+    }
+
+    /// Sets the log type.
+    pub fn with_log_type(mut self, log_type: LogType) -> Self {
+        self.log_type = Some(log_type);
+        self
+    }
+
+    /// Sets the client context.
+    pub fn with_client_context(mut self, client_context: ClientContext<'a>) -> Self {
+        self.client_context = Some(client_context);
+        self
+    }
+
+    /// The invocation type Lambda will apply (`RequestResponse` when none is sent).
+    pub fn effective_invocation_type(&self) -> InvocationType {
+        self.invocation_type.unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_every_function_name_form() {
+        for ok in [
+            "my-function",
+            "my.function_v2",
+            "my-function:alias",
+            "my-function:3",
+            "my-function:$LATEST",
+            "my-function:$LATEST.PUBLISHED",
+            "function:bKzr",
+            "123456789012:function:my-function",
+            "123456789012:function:my-function:prod",
+            "arn:aws:lambda:us-west-2:123456789012:function:my-function",
+            "arn:aws:lambda:us-west-2:123456789012:function:my-function:7",
+            "arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
+            "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f",
+            "arn:aws-iso-b:lambda:us-isob-east-1:123456789012:function:f",
+            "arn:aws:lambda:eusc-de-east-1:123456789012:function:f",
+            "us-west-2:123456789012:function:f",
+            &"a".repeat(64),
+        ] {
+            assert!(FunctionName::new(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_function_names() {
+        use RequestError::*;
+        for (bad, err) in [
+            ("", EmptyFunctionName),
+            ("a".repeat(65).as_str(), FunctionNameTooLong),
+            ("a".repeat(257).as_str(), FunctionNameTooLong),
+            ("my function", InvalidFunctionName),
+            ("my/function", InvalidFunctionName),
+            ("fn\r\nX-Evil: 1", InvalidFunctionName),
+            ("fn:", InvalidFunctionName),
+            (":fn", InvalidFunctionName),
+            ("fn:a:b", InvalidFunctionName),
+            ("fn:$LATEST2", InvalidFunctionName),
+            ("fn:a.b", InvalidFunctionName),
+            (
+                "arn:aws:s3:us-east-1:123456789012:function:f",
+                InvalidFunctionName,
+            ),
+            (
+                "arn:gcp:lambda:us-east-1:123456789012:function:f",
+                InvalidFunctionName,
+            ),
+            ("12345:function:f", InvalidFunctionName),
+            ("a:b:c:d:e:f:g:h:i", InvalidFunctionName),
+            ("ƒunction", InvalidFunctionName),
+        ] {
+            assert_eq!(FunctionName::new(bad), Err(err), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn qualifiers() {
+        for ok in ["$LATEST", "$LATEST.PUBLISHED", "7", "prod_v-2", "a$b"] {
+            assert!(Qualifier::new(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a.b", "a b", "a\n", &"q".repeat(129)] {
+            assert_eq!(
+                Qualifier::new(bad),
+                Err(RequestError::InvalidQualifier),
+                "{bad}"
+            );
+        }
+        assert!(Qualifier::new(&"q".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn client_context_limits() {
+        assert!(ClientContext::json(&[b'x'; MAX_CLIENT_CONTEXT_JSON_LEN]).is_ok());
+        assert_eq!(
+            ClientContext::json(&[b'x'; MAX_CLIENT_CONTEXT_JSON_LEN + 1]),
+            Err(RequestError::ClientContextTooLarge)
+        );
+        assert_eq!(base64_len(MAX_CLIENT_CONTEXT_JSON_LEN), 3580);
+        assert!(ClientContext::base64(&"A".repeat(3583)).is_ok());
+        assert_eq!(
+            ClientContext::base64(&"A".repeat(3584)),
+            Err(RequestError::ClientContextTooLarge)
+        );
+        assert_eq!(
+            ClientContext::base64("e30=\r\nX: y"),
+            Err(RequestError::InvalidClientContext)
+        );
+    }
+
+    #[test]
+    fn tenant_and_durable_names() {
+        assert!(TenantId::new("tenant-1/a=b+c@d e.f:g_h").is_ok());
+        assert_eq!(TenantId::new("t\r\n"), Err(RequestError::InvalidTenantId));
+        assert!(DurableExecutionName::new("run_1-a").is_ok());
+        assert_eq!(
+            DurableExecutionName::new("run 1"),
+            Err(RequestError::InvalidDurableExecutionName)
+        );
+    }
+}

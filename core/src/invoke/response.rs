@@ -1,0 +1,1 @@
+//! Invoke results and typed Lambda service errors (see issue 3).

@@ -1,0 +1,759 @@
+//! AWS Signature Version 4, header-signed, for services other than S3.
+//!
+//! ```text
+//! CanonicalRequest = Method \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n
+//!                    SignedHeaders \n HexEncode(SHA256(Payload))
+//! StringToSign     = "AWS4-HMAC-SHA256" \n X-Amz-Date \n Scope \n HexEncode(SHA256(CanonicalRequest))
+//! Scope            = YYYYMMDD / region / service / "aws4_request"
+//! SigningKey       = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, YYYYMMDD), region), service), "aws4_request")
+//! Signature        = HexEncode(HMAC(SigningKey, StringToSign))
+//! ```
+//!
+//! Costs, per request: the payload hash (which a caller may compute incrementally with
+//! [`PayloadHasher`], e.g. in a first pass over a seekable source), the canonical-request hash
+//! (hashed as it is produced, never buffered), and one HMAC with precomputed pad states. The
+//! signing key is derived once per (date, region, service) by [`Signer`] and reused.
+//!
+//! Secrets: the secret key stays borrowed from the caller; the derived key lives only as HMAC pad
+//! states that are zeroized on drop. No type here prints a secret: `Debug` of [`Credentials`]
+//! and [`Signer`] redacts them.
+
+mod hmac;
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::encode::{hex32, hex_digit, percent_encode, Emit, PercentEncoding, Sink};
+use crate::time::AmzDate;
+use hmac::HmacKey;
+
+/// The SigV4 algorithm name, first line of every string to sign.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Longest region accepted in a credential scope (a DNS label).
+pub const MAX_REGION_LEN: usize = 63;
+/// Longest service name accepted in a credential scope.
+pub const MAX_SERVICE_LEN: usize = 63;
+/// Longest access key id accepted (IAM allows up to 128 characters).
+pub const MAX_ACCESS_KEY_ID_LEN: usize = 128;
+
+/// Why a request could not be signed. All of these are caller input, never peer data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SigningError {
+    /// The access key id is empty, longer than 128 characters, or has characters other than
+    /// ASCII letters, digits, `-`, `_` and `.` (it is written into the `Authorization` header).
+    InvalidAccessKeyId,
+    /// The secret access key is empty.
+    EmptySecretKey,
+    /// The session token is empty or has bytes outside visible ASCII (it becomes a header value).
+    InvalidSessionToken,
+    /// The region or service is empty, too long, or not made of `a-z`, `A-Z`, `0-9` and `-`.
+    InvalidScope,
+    /// A header name is empty or not an HTTP token.
+    InvalidHeaderName,
+    /// A header value has a control character (CR and LF included): header injection.
+    InvalidHeaderValue,
+    /// The method is empty or not an HTTP token.
+    InvalidMethod,
+}
+
+impl SigningError {
+    /// A short static description, also used by `Display`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidAccessKeyId => "invalid access key id",
+            Self::EmptySecretKey => "empty secret access key",
+            Self::InvalidSessionToken => "invalid session token",
+            Self::InvalidScope => "invalid region or service for the credential scope",
+            Self::InvalidHeaderName => "invalid header name",
+            Self::InvalidHeaderValue => "control character in a header value",
+            Self::InvalidMethod => "invalid method",
+        }
+    }
+}
+
+impl fmt::Display for SigningError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for SigningError {}
+
+/// AWS credentials, borrowed from wherever the caller keeps them.
+///
+/// The caller owns (and should zeroize) the secret; the core only derives keys from it.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// Checks and wraps a key pair and optional session token (temporary credentials from STS).
+    pub fn new(
+        access_key_id: &'a str,
+        secret_access_key: &'a str,
+        session_token: Option<&'a str>,
+    ) -> Result<Self, SigningError> {
+        let ak = access_key_id.as_bytes();
+        if ak.is_empty()
+            || ak.len() > MAX_ACCESS_KEY_ID_LEN
+            || !ak
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(SigningError::InvalidAccessKeyId);
+        }
+        if secret_access_key.is_empty() {
+            return Err(SigningError::EmptySecretKey);
+        }
+        if let Some(token) = session_token {
+            if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(SigningError::InvalidSessionToken);
+            }
+        }
+        Ok(Self {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        })
+    }
+
+    /// The access key id (not secret: it is sent in every `Authorization` header).
+    pub fn access_key_id(&self) -> &'a str {
+        self.access_key_id
+    }
+
+    /// The session token, sent as `X-Amz-Security-Token`.
+    pub fn session_token(&self) -> Option<&'a str> {
+        self.session_token
+    }
+}
+
+impl fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &self.session_token.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn valid_scope_part(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A SigV4 signing key for one (date, region, service), kept as HMAC pad states.
+///
+/// Derivation costs four HMACs; [`Signer`] does it once per scope and reuses the key.
+/// Zeroized on drop; never printed.
+pub struct SigningKey {
+    mac: HmacKey,
+    date: [u8; 8],
+    region: heapless::String<MAX_REGION_LEN>,
+    service: heapless::String<MAX_SERVICE_LEN>,
+}
+
+impl SigningKey {
+    /// Derives the key for `date` (`YYYYMMDD`), `region` and `service` from a secret key.
+    pub fn derive(
+        secret_access_key: &str,
+        date: [u8; 8],
+        region: &str,
+        service: &str,
+    ) -> Result<Self, SigningError> {
+        if secret_access_key.is_empty() {
+            return Err(SigningError::EmptySecretKey);
+        }
+        if !valid_scope_part(region, MAX_REGION_LEN) || !valid_scope_part(service, MAX_SERVICE_LEN)
+        {
+            return Err(SigningError::InvalidScope);
+        }
+        let region_s =
+            heapless::String::try_from(region).map_err(|_| SigningError::InvalidScope)?;
+        let service_s =
+            heapless::String::try_from(service).map_err(|_| SigningError::InvalidScope)?;
+        // "AWS4" + secret, streamed into the first HMAC's key without a copy of the secret
+        // (a key over 64 bytes is hashed first, as RFC 2104 requires).
+        let mut first_key = [0u8; 4 + 128];
+        let k_date = if let Some(buf) = first_key.get_mut(..4 + secret_access_key.len()) {
+            let (prefix, secret) = buf.split_at_mut(4);
+            prefix.copy_from_slice(b"AWS4");
+            secret.copy_from_slice(secret_access_key.as_bytes());
+            HmacKey::new(buf).mac(&[&date])
+        } else {
+            let mut h = Sha256::new();
+            h.update(b"AWS4");
+            h.update(secret_access_key.as_bytes());
+            let mut digest: [u8; 32] = h.finalize().into();
+            let k = HmacKey::new(&digest).mac(&[&date]);
+            zeroize::Zeroize::zeroize(&mut digest);
+            k
+        };
+        zeroize::Zeroize::zeroize(&mut first_key);
+        let mut k_date = k_date;
+        let mut k_region = HmacKey::new(&k_date).mac(&[region.as_bytes()]);
+        let mut k_service = HmacKey::new(&k_region).mac(&[service.as_bytes()]);
+        let mut k_signing = HmacKey::new(&k_service).mac(&[b"aws4_request"]);
+        let mac = HmacKey::new(&k_signing);
+        for k in [&mut k_date, &mut k_region, &mut k_service, &mut k_signing] {
+            zeroize::Zeroize::zeroize(k);
+        }
+        Ok(Self {
+            mac,
+            date,
+            region: region_s,
+            service: service_s,
+        })
+    }
+
+    /// Whether this key signs requests for `date`, `region` and `service`.
+    pub fn is_for(&self, date: &[u8; 8], region: &str, service: &str) -> bool {
+        self.date == *date && self.region == region && self.service == service
+    }
+
+    /// The signature of a string to sign, as 64 lower-case hex characters.
+    fn sign(&self, string_to_sign_parts: &[&[u8]]) -> [u8; 64] {
+        hex32(&self.mac.mac(string_to_sign_parts))
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("date", &core::str::from_utf8(&self.date).unwrap_or("?"))
+            .field("region", &self.region.as_str())
+            .field("service", &self.service.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Credentials plus the cached signing key for the most recent scope.
+///
+/// Keep one per set of credentials and reuse it: a new key is derived only when the date, region
+/// or service changes.
+pub struct Signer<'a> {
+    credentials: Credentials<'a>,
+    key: Option<SigningKey>,
+}
+
+impl<'a> Signer<'a> {
+    /// A signer with no key derived yet.
+    pub fn new(credentials: Credentials<'a>) -> Self {
+        Self {
+            credentials,
+            key: None,
+        }
+    }
+
+    /// The credentials this signer uses.
+    pub fn credentials(&self) -> &Credentials<'a> {
+        &self.credentials
+    }
+
+    /// The signing key for the scope, derived now if the cached one is for another scope.
+    pub fn key(
+        &mut self,
+        date: &[u8; 8],
+        region: &str,
+        service: &str,
+    ) -> Result<&SigningKey, SigningError> {
+        let fresh = match &self.key {
+            Some(k) if k.is_for(date, region, service) => None,
+            _ => Some(SigningKey::derive(
+                self.credentials.secret_access_key,
+                *date,
+                region,
+                service,
+            )?),
+        };
+        if let Some(k) = fresh {
+            self.key = Some(k);
+        }
+        self.key.as_ref().ok_or(SigningError::EmptySecretKey)
+    }
+
+    /// Signs `request` for `scope`: hashes the canonical request as it is produced and returns
+    /// the signature. Validates the method, header names and values first.
+    pub fn sign(
+        &mut self,
+        request: &SignableRequest<'_>,
+        scope: &Scope<'_>,
+    ) -> Result<Signature, SigningError> {
+        request.validate()?;
+        self.sign_trusted(request, scope)
+    }
+
+    /// [`Signer::sign`] for requests whose parts the caller has already validated.
+    pub(crate) fn sign_trusted(
+        &mut self,
+        request: &SignableRequest<'_>,
+        scope: &Scope<'_>,
+    ) -> Result<Signature, SigningError> {
+        let mut h = Sha256::new();
+        request.write_canonical_request(&mut h);
+        let creq_hash: [u8; 32] = h.finalize().into();
+        let creq_hex = hex32(&creq_hash);
+        let date = scope.amz_date.date();
+        let key = self.key(&date, scope.region, scope.service)?;
+        let hex = key.sign(&[
+            ALGORITHM.as_bytes(),
+            b"\n",
+            scope.amz_date.as_bytes(),
+            b"\n",
+            &date,
+            b"/",
+            scope.region.as_bytes(),
+            b"/",
+            scope.service.as_bytes(),
+            b"/aws4_request\n",
+            &creq_hex,
+        ]);
+        Ok(Signature {
+            hex,
+            canonical_request_hash: creq_hash,
+        })
+    }
+}
+
+impl fmt::Debug for Signer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("credentials", &self.credentials)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// Where and when a signature is valid: the `X-Amz-Date` time, region and service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scope<'a> {
+    /// The request time, as sent in `X-Amz-Date`.
+    pub amz_date: AmzDate,
+    /// The signing region (the client's region, also for FIPS, dual-stack and custom endpoints).
+    pub region: &'a str,
+    /// The signing name of the service, `lambda` for Lambda.
+    pub service: &'a str,
+}
+
+impl Scope<'_> {
+    /// Writes the credential scope, `YYYYMMDD/region/service/aws4_request`.
+    pub fn write(&self, sink: &mut dyn Sink) {
+        sink.put(&self.amz_date.date());
+        sink.put(b"/");
+        sink.put(self.region.as_bytes());
+        sink.put(b"/");
+        sink.put(self.service.as_bytes());
+        sink.put(b"/aws4_request");
+    }
+
+    /// Writes the string to sign for a canonical request with the given hash.
+    pub fn write_string_to_sign(&self, canonical_request_hash: &[u8; 32], sink: &mut dyn Sink) {
+        sink.put(ALGORITHM.as_bytes());
+        sink.put(b"\n");
+        sink.put(self.amz_date.as_bytes());
+        sink.put(b"\n");
+        self.write(sink);
+        sink.put(b"\n");
+        sink.put(&hex32(canonical_request_hash));
+    }
+}
+
+/// A computed signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signature {
+    hex: [u8; 64],
+    canonical_request_hash: [u8; 32],
+}
+
+impl Signature {
+    /// The signature as 64 lower-case hex characters.
+    pub fn as_hex(&self) -> &[u8; 64] {
+        &self.hex
+    }
+
+    /// The SHA-256 of the canonical request it signed (for the string to sign in debug output).
+    pub fn canonical_request_hash(&self) -> &[u8; 32] {
+        &self.canonical_request_hash
+    }
+}
+
+/// The SHA-256 and length of a request payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PayloadHash {
+    sha256: [u8; 32],
+    len: u64,
+}
+
+impl PayloadHash {
+    /// The hash of an empty payload (no payload is sent as an empty body).
+    pub const EMPTY: Self = Self {
+        sha256: [
+            0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,
+            0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b,
+            0x78, 0x52, 0xb8, 0x55,
+        ],
+        len: 0,
+    };
+
+    /// Hashes a payload held in memory.
+    pub fn of(payload: &[u8]) -> Self {
+        let mut h = PayloadHasher::new();
+        h.update(payload);
+        h.finish()
+    }
+
+    /// The payload length in bytes (the `Content-Length`).
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The SHA-256 digest.
+    pub fn sha256(&self) -> &[u8; 32] {
+        &self.sha256
+    }
+}
+
+/// Hashes a payload given in pieces, for payloads that are never held in RAM whole: read the
+/// source once to hash it, then again (after seeking back) to send it.
+#[derive(Clone, Default)]
+pub struct PayloadHasher {
+    sha: Sha256,
+    len: u64,
+}
+
+impl PayloadHasher {
+    /// An empty hasher.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next piece of the payload.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.sha.update(piece);
+        self.len = self.len.saturating_add(piece.len() as u64);
+    }
+
+    /// The hash and length of everything added.
+    pub fn finish(self) -> PayloadHash {
+        PayloadHash {
+            sha256: self.sha.finalize().into(),
+            len: self.len,
+        }
+    }
+}
+
+/// The parts of a request that SigV4 signs.
+///
+/// The path is given as sent on the wire (already percent-encoded once). For every service but
+/// S3, SigV4 percent-encodes it again in the canonical URI (`double_encode_path`). Query
+/// parameters are given decoded; here they are encoded with SigV4's rules (unreserved characters
+/// kept, everything else `%XX` upper-case) and sorted by encoded name, then value. Header values are trimmed and inner
+/// runs of spaces collapsed; headers with the same name are joined with `,` in the order given.
+/// Sorting is done by repeated selection, without scratch memory: meant for the handful of headers
+/// a request signs.
+pub struct SignableRequest<'a> {
+    /// `GET`, `POST`, …
+    pub method: &'a str,
+    /// The path as sent (percent-encoded once), e.g. `/2015-03-31/functions/f%3A1/invocations`.
+    pub path: &'a dyn Emit,
+    /// Encode the path a second time for the canonical URI (true for every service but S3).
+    pub double_encode_path: bool,
+    /// Query parameters as (name, value), NOT encoded, in any order: SigV4 encodes and sorts them.
+    pub query: &'a [(&'a str, &'a str)],
+    /// Every header to sign, by name (any case) and value.
+    pub headers: &'a [(&'a str, &'a dyn Emit)],
+    /// The payload's hash.
+    pub payload: &'a PayloadHash,
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Checks that emitted bytes hold no control characters other than horizontal tab.
+struct ValueCheck(bool);
+
+impl Sink for ValueCheck {
+    fn put(&mut self, bytes: &[u8]) {
+        if bytes.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            self.0 = false;
+        }
+    }
+}
+
+/// SigV4 header value canonicalization as a sink adaptor: leading and trailing spaces dropped,
+/// inner runs of spaces and tabs collapsed to one space.
+struct TrimCollapse<'s> {
+    inner: &'s mut dyn Sink,
+    started: bool,
+    pending_space: bool,
+}
+
+impl Sink for TrimCollapse<'_> {
+    fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let word_len = bytes
+                .iter()
+                .position(|&b| b == b' ' || b == b'\t')
+                .unwrap_or(bytes.len());
+            let (word, rest) = bytes.split_at(word_len);
+            if !word.is_empty() {
+                if self.pending_space && self.started {
+                    self.inner.put(b" ");
+                }
+                self.inner.put(word);
+                self.started = true;
+                self.pending_space = false;
+            }
+            let space_len = rest
+                .iter()
+                .position(|&b| b != b' ' && b != b'\t')
+                .unwrap_or(rest.len());
+            if space_len > 0 {
+                self.pending_space = true;
+            }
+            bytes = rest.get(space_len..).unwrap_or_default();
+        }
+    }
+}
+
+/// The bytes of `s` percent-encoded with SigV4's rules, as an iterator (for sorting by encoded
+/// form without materializing it).
+fn encoded(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().flat_map(|b| {
+        let (arr, n) = if crate::encode::is_unreserved(b) {
+            ([b, 0, 0], 1)
+        } else {
+            ([b'%', hex_digit(b >> 4, true), hex_digit(b, true)], 3)
+        };
+        arr.into_iter().take(n)
+    })
+}
+
+fn lower_cmp(a: &str, b: &str) -> core::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+fn put_lower(name: &str, sink: &mut dyn Sink) {
+    let mut buf = [0u8; 32];
+    for chunk in name.as_bytes().chunks(buf.len()) {
+        if let Some(dst) = buf.get_mut(..chunk.len()) {
+            for (d, s) in dst.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            sink.put(dst);
+        }
+    }
+}
+
+impl SignableRequest<'_> {
+    fn validate(&self) -> Result<(), SigningError> {
+        if self.method.is_empty() || !self.method.bytes().all(is_tchar) {
+            return Err(SigningError::InvalidMethod);
+        }
+        for (name, value) in self.headers {
+            if name.is_empty() || !name.bytes().all(is_tchar) {
+                return Err(SigningError::InvalidHeaderName);
+            }
+            let mut check = ValueCheck(true);
+            value.emit(&mut check);
+            if !check.0 {
+                return Err(SigningError::InvalidHeaderValue);
+            }
+        }
+        Ok(())
+    }
+
+    /// Distinct header names in ascending lower-case order: calls `f(name)` once per name.
+    fn for_each_sorted_name(&self, mut f: impl FnMut(&str)) {
+        let mut prev: Option<&str> = None;
+        loop {
+            let next = self
+                .headers
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| prev.is_none_or(|p| lower_cmp(n, p).is_gt()))
+                .min_by(|a, b| lower_cmp(a, b));
+            match next {
+                Some(n) => {
+                    f(n);
+                    prev = Some(n);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Writes the `SignedHeaders` list: sorted distinct lower-case names joined by `;`.
+    pub fn write_signed_headers(&self, sink: &mut dyn Sink) {
+        let mut first = true;
+        self.for_each_sorted_name(|name| {
+            if !first {
+                sink.put(b";");
+            }
+            first = false;
+            put_lower(name, sink);
+        });
+    }
+
+    /// Writes the canonical request (the input of its hash), without buffering it.
+    pub fn write_canonical_request(&self, sink: &mut dyn Sink) {
+        sink.put(self.method.as_bytes());
+        sink.put(b"\n");
+        self.write_canonical_uri(sink);
+        sink.put(b"\n");
+        self.write_canonical_query(sink);
+        sink.put(b"\n");
+        self.for_each_sorted_name(|name| {
+            put_lower(name, sink);
+            sink.put(b":");
+            let mut first = true;
+            for (_, value) in self
+                .headers
+                .iter()
+                .filter(|(n, _)| lower_cmp(n, name).is_eq())
+            {
+                if !first {
+                    sink.put(b",");
+                }
+                first = false;
+                value.emit(&mut TrimCollapse {
+                    inner: sink,
+                    started: false,
+                    pending_space: false,
+                });
+            }
+            sink.put(b"\n");
+        });
+        sink.put(b"\n");
+        self.write_signed_headers(sink);
+        sink.put(b"\n");
+        sink.put(&hex32(&self.payload.sha256));
+    }
+
+    fn write_canonical_uri(&self, sink: &mut dyn Sink) {
+        let mut count = crate::encode::Counter(0);
+        self.path.emit(&mut count);
+        if count.0 == 0 {
+            sink.put(b"/");
+        } else if self.double_encode_path {
+            self.path.emit(&mut PercentEncoding {
+                inner: sink,
+                keep_slash: true,
+            });
+        } else {
+            self.path.emit(sink);
+        }
+    }
+
+    fn write_canonical_query(&self, sink: &mut dyn Sink) {
+        // Selection sort over (name, value) by their encoded forms; equal pairs are written as
+        // often as they occur.
+        let cmp = |a: &(&str, &str), b: &(&str, &str)| {
+            encoded(a.0)
+                .cmp(encoded(b.0))
+                .then_with(|| encoded(a.1).cmp(encoded(b.1)))
+        };
+        let mut prev: Option<&(&str, &str)> = None;
+        let mut first = true;
+        loop {
+            let next = self
+                .query
+                .iter()
+                .filter(|p| prev.is_none_or(|q| cmp(p, q).is_gt()))
+                .min_by(|a, b| cmp(a, b));
+            let Some(pair) = next else { break };
+            for same in self.query.iter().filter(|p| cmp(p, pair).is_eq()) {
+                if !first {
+                    sink.put(b"&");
+                }
+                first = false;
+                percent_encode(same.0.as_bytes(), false, sink);
+                sink.put(b"=");
+                percent_encode(same.1.as_bytes(), false, sink);
+            }
+            prev = Some(pair);
+        }
+    }
+
+    /// Writes the `Authorization` header value for a signature made by `access_key_id` in `scope`.
+    pub fn write_authorization(
+        &self,
+        access_key_id: &str,
+        scope: &Scope<'_>,
+        signature: &Signature,
+        sink: &mut dyn Sink,
+    ) {
+        sink.put(ALGORITHM.as_bytes());
+        sink.put(b" Credential=");
+        sink.put(access_key_id.as_bytes());
+        sink.put(b"/");
+        scope.write(sink);
+        sink.put(b", SignedHeaders=");
+        self.write_signed_headers(sink);
+        sink.put(b", Signature=");
+        sink.put(signature.as_hex());
+    }
+}
+
+/// Removes `.` and `..` segments and empty segments from a path (RFC 3986 §5.2.4 plus the
+/// collapsing of `//` that SigV4's normalization adds), writing the result into `out`.
+///
+/// Lambda paths never need this; it exists for services and test suites that normalize. A
+/// trailing slash is kept. Returns the length written, or `None` if `out` is too small
+/// (`path.len() + 1` always suffices).
+pub fn normalize_path(path: &[u8], out: &mut [u8]) -> Option<usize> {
+    let segments = || path.split(|&b| b == b'/');
+    let count = segments().count();
+    let mut w = crate::encode::SliceWriter::new(out);
+    for (i, seg) in segments().enumerate() {
+        if seg.is_empty() || seg == b"." || seg == b".." {
+            continue;
+        }
+        // A segment survives unless a later `..` pops it: walking forward, later normal
+        // segments push and `..` pops; if the depth ever drops below zero, this one is gone.
+        let mut removed_by_later = false;
+        let mut depth = 0isize;
+        for later in segments().skip(i + 1) {
+            match later {
+                b".." => {
+                    depth -= 1;
+                    if depth < 0 {
+                        removed_by_later = true;
+                        break;
+                    }
+                }
+                b"" | b"." => {}
+                _ => depth += 1,
+            }
+        }
+        if !removed_by_later {
+            w.put(b"/");
+            w.put(seg);
+        }
+    }
+    let last = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let trailing = count > 1 && (last.is_empty() || last == b"." || last == b"..");
+    if w.pos == 0 || trailing {
+        w.put(b"/");
+    }
+    (!w.overflowed).then_some(w.pos)
+}
+
+#[cfg(test)]
+mod tests;

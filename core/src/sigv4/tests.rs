@@ -1,0 +1,162 @@
+use super::*;
+use std::vec::Vec;
+
+struct Buf(Vec<u8>);
+impl Sink for Buf {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+fn norm(p: &str) -> std::string::String {
+    let mut out = [0u8; 256];
+    let n = normalize_path(p.as_bytes(), &mut out).unwrap();
+    std::string::String::from_utf8(out[..n].to_vec()).unwrap()
+}
+
+#[test]
+fn normalizes_paths_like_the_test_suite() {
+    for (input, want) in [
+        ("", "/"),
+        ("/", "/"),
+        ("/example/..", "/"),
+        ("/example/../..", "/"),
+        ("/example1/example2/../..", "/"),
+        ("/example1/example2/../../example3", "/example3"),
+        ("/./", "/"),
+        ("/./example", "/example"),
+        ("//", "/"),
+        ("//example//", "/example/"),
+        ("/a/./b/../c/", "/a/c/"),
+        ("/a/.", "/a/"),
+    ] {
+        assert_eq!(norm(input), want, "{input}");
+    }
+    let mut small = [0u8; 3];
+    assert_eq!(normalize_path(b"/abcd", &mut small), None);
+}
+
+#[test]
+fn header_values_are_trimmed_and_collapsed() {
+    let payload = PayloadHash::EMPTY;
+    let v1: &dyn Emit = &"  a   b\t\tc  ";
+    let v2: &dyn Emit = &"second";
+    let v3: &dyn Emit = &"first";
+    let headers = [("My-Header", v3), ("X-Multi", v1), ("my-header", v2)];
+    let req = SignableRequest {
+        method: "GET",
+        path: &"",
+        double_encode_path: true,
+        query: &[("b", "2"), ("a", "2"), ("a", "1"), ("a", "1")],
+        headers: &headers,
+        payload: &payload,
+    };
+    let mut out = Buf(Vec::new());
+    req.write_canonical_request(&mut out);
+    assert_eq!(
+        std::str::from_utf8(&out.0).unwrap(),
+        "GET\n/\na=1&a=1&a=2&b=2\nmy-header:first,second\nx-multi:a b c\n\nmy-header;x-multi\n\
+         e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+}
+
+#[test]
+fn rejects_bad_inputs() {
+    assert_eq!(
+        Credentials::new("", "s", None).unwrap_err(),
+        SigningError::InvalidAccessKeyId
+    );
+    assert_eq!(
+        Credentials::new("AK ID", "s", None).unwrap_err(),
+        SigningError::InvalidAccessKeyId
+    );
+    assert_eq!(
+        Credentials::new("AKID", "", None).unwrap_err(),
+        SigningError::EmptySecretKey
+    );
+    assert_eq!(
+        Credentials::new("AKID", "s", Some("tok\r\nX-Evil: 1")).unwrap_err(),
+        SigningError::InvalidSessionToken
+    );
+    assert_eq!(
+        SigningKey::derive("s", *b"20150830", "us-east-1/x", "lambda").unwrap_err(),
+        SigningError::InvalidScope
+    );
+    let creds = Credentials::new("AKID", "secret", None).unwrap();
+    let mut signer = Signer::new(creds);
+    let payload = PayloadHash::EMPTY;
+    let evil: &dyn Emit = &"a\r\nInjected: yes";
+    let headers = [("x-amz-thing", evil)];
+    let req = SignableRequest {
+        method: "POST",
+        path: &"/",
+        double_encode_path: true,
+        query: &[],
+        headers: &headers,
+        payload: &payload,
+    };
+    let scope = Scope {
+        amz_date: crate::time::Timestamp::from_unix_secs(0)
+            .to_amz_date()
+            .unwrap(),
+        region: "us-east-1",
+        service: "lambda",
+    };
+    assert_eq!(
+        signer.sign(&req, &scope).unwrap_err(),
+        SigningError::InvalidHeaderValue
+    );
+}
+
+#[test]
+fn signer_reuses_and_rederives_keys() {
+    let creds = Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        None,
+    )
+    .unwrap();
+    let mut signer = Signer::new(creds);
+    assert!(signer
+        .key(b"20150830", "us-east-1", "service")
+        .unwrap()
+        .is_for(b"20150830", "us-east-1", "service"));
+    assert!(signer
+        .key(b"20150831", "us-east-1", "service")
+        .unwrap()
+        .is_for(b"20150831", "us-east-1", "service"));
+    // Secrets never reach Debug output.
+    let dbg = std::format!("{signer:?}");
+    assert!(!dbg.contains("wJalr"), "{dbg}");
+}
+
+#[test]
+fn long_secrets_are_hashed_first() {
+    // A 200-byte secret takes the hashed-key path; it must still match an independent HMAC.
+    let secret: std::string::String = "k".repeat(200);
+    let key = SigningKey::derive(&secret, *b"20150830", "us-east-1", "service").unwrap();
+    let independent = {
+        use sha2::Sha256;
+        fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
+            let mut k = [0u8; 64];
+            if key.len() > 64 {
+                k[..32].copy_from_slice(&Sha256::digest(key));
+            } else {
+                k[..key.len()].copy_from_slice(key);
+            }
+            let mut inner = Sha256::new();
+            inner.update(k.map(|b| b ^ 0x36));
+            inner.update(msg);
+            let mut outer = Sha256::new();
+            outer.update(k.map(|b| b ^ 0x5c));
+            outer.update(inner.finalize());
+            outer.finalize().into()
+        }
+        let k = hmac(std::format!("AWS4{secret}").as_bytes(), b"20150830");
+        let k = hmac(&k, b"us-east-1");
+        let k = hmac(&k, b"service");
+        let k = hmac(&k, b"aws4_request");
+        hmac(&k, b"message")
+    };
+    assert_eq!(key.mac.mac(&[b"message"]), independent);
+}

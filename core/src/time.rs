@@ -1,0 +1,345 @@
+//! Time as the caller gives it: seconds since the Unix epoch, UTC.
+//!
+//! The core never reads a clock. The caller passes a [`Timestamp`]; the core formats SigV4's
+//! `X-Amz-Date` (`YYYYMMDDTHHMMSSZ`) itself and parses HTTP's `Date` header (IMF-fixdate, RFC 9110
+//! §5.6.7) so a driver can correct clock skew. No `core::fmt`, no calendar crate: the conversion
+//! is Howard Hinnant's `civil_from_days` / `days_from_civil`, exact for the proleptic Gregorian
+//! calendar.
+
+use core::fmt;
+
+/// Seconds since 1970-01-01T00:00:00Z, ignoring leap seconds (as Unix time does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Timestamp(u64);
+
+/// Why a time could not be formatted or parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TimeError {
+    /// After 9999-12-31T23:59:59Z: SigV4's four-digit year cannot express it.
+    OutOfRange,
+    /// The text is not a well-formed `YYYYMMDDTHHMMSSZ` or IMF-fixdate timestamp.
+    Malformed,
+}
+
+impl TimeError {
+    /// A short static description, also used by `Display`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OutOfRange => "timestamp after year 9999 cannot be formatted",
+            Self::Malformed => "malformed timestamp",
+        }
+    }
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for TimeError {}
+
+/// The largest timestamp with a four-digit year: 9999-12-31T23:59:59Z.
+const MAX_SECS: u64 = 253_402_300_799;
+
+const SECS_PER_DAY: u64 = 86_400;
+
+/// A broken-down UTC time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Civil {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+impl Timestamp {
+    /// The Unix epoch, where a device without a real-time clock starts.
+    pub const UNIX_EPOCH: Self = Self(0);
+
+    /// From seconds since the Unix epoch.
+    pub const fn from_unix_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn as_unix_secs(self) -> u64 {
+        self.0
+    }
+
+    /// This time moved by `offset` seconds (negative: earlier), saturating at the epoch and at
+    /// `u64::MAX`. Used to apply a clock-skew correction.
+    pub const fn offset_by(self, offset: i64) -> Self {
+        Self(self.0.saturating_add_signed(offset))
+    }
+
+    /// `X-Amz-Date` text, `YYYYMMDDTHHMMSSZ`.
+    pub fn to_amz_date(self) -> Result<AmzDate, TimeError> {
+        if self.0 > MAX_SECS {
+            return Err(TimeError::OutOfRange);
+        }
+        let c = civil(self.0);
+        let mut out = [0u8; 16];
+        put_digits(&mut out, 0, c.year, 4);
+        put_digits(&mut out, 4, c.month, 2);
+        put_digits(&mut out, 6, c.day, 2);
+        if let Some(t) = out.get_mut(8) {
+            *t = b'T';
+        }
+        put_digits(&mut out, 9, c.hour, 2);
+        put_digits(&mut out, 11, c.minute, 2);
+        put_digits(&mut out, 13, c.second, 2);
+        if let Some(z) = out.get_mut(15) {
+            *z = b'Z';
+        }
+        Ok(AmzDate(out))
+    }
+
+    /// Parses `YYYYMMDDTHHMMSSZ` (the `X-Amz-Date` form).
+    pub fn parse_amz_date(text: &[u8]) -> Result<Self, TimeError> {
+        let [y0, y1, y2, y3, mo0, mo1, d0, d1, b'T', h0, h1, mi0, mi1, s0, s1, b'Z'] = *text else {
+            return Err(TimeError::Malformed);
+        };
+        let num = |ds: &[u8]| -> Result<u32, TimeError> {
+            ds.iter().try_fold(0u32, |acc, &d| {
+                if d.is_ascii_digit() {
+                    Ok(acc * 10 + u32::from(d - b'0'))
+                } else {
+                    Err(TimeError::Malformed)
+                }
+            })
+        };
+        from_civil(Civil {
+            year: num(&[y0, y1, y2, y3])?,
+            month: num(&[mo0, mo1])?,
+            day: num(&[d0, d1])?,
+            hour: num(&[h0, h1])?,
+            minute: num(&[mi0, mi1])?,
+            second: num(&[s0, s1])?,
+        })
+    }
+
+    /// Parses an HTTP `Date` value in IMF-fixdate form, the only form RFC 9110 lets servers send:
+    ///
+    /// ```text
+    /// IMF-fixdate = day-name "," SP date1 SP time-of-day SP GMT
+    /// date1       = day SP month SP year      ; e.g. 02 Jun 1982
+    /// ```
+    ///
+    /// The day name is checked for shape only; the date itself decides the time.
+    pub fn parse_http_date(text: &[u8]) -> Result<Self, TimeError> {
+        let [_, _, _, b',', b' ', d0, d1, b' ', m0, m1, m2, b' ', y0, y1, y2, y3, b' ', h0, h1, b':', mi0, mi1, b':', s0, s1, b' ', b'G', b'M', b'T'] =
+            *text
+        else {
+            return Err(TimeError::Malformed);
+        };
+        const MONTHS: [&[u8; 3]; 12] = [
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
+        ];
+        let month = MONTHS
+            .iter()
+            .position(|m| **m == [m0, m1, m2])
+            .ok_or(TimeError::Malformed)?;
+        let num = |ds: &[u8]| -> Result<u32, TimeError> {
+            ds.iter().try_fold(0u32, |acc, &d| {
+                if d.is_ascii_digit() {
+                    Ok(acc * 10 + u32::from(d - b'0'))
+                } else {
+                    Err(TimeError::Malformed)
+                }
+            })
+        };
+        from_civil(Civil {
+            year: num(&[y0, y1, y2, y3])?,
+            // `position` is below 12, so the cast is exact.
+            month: month as u32 + 1,
+            day: num(&[d0, d1])?,
+            hour: num(&[h0, h1])?,
+            minute: num(&[mi0, mi1])?,
+            second: num(&[s0, s1])?,
+        })
+    }
+}
+
+/// An `X-Amz-Date` value: 16 ASCII bytes, `YYYYMMDDTHHMMSSZ`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AmzDate([u8; 16]);
+
+impl AmzDate {
+    /// The whole value, `YYYYMMDDTHHMMSSZ`.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// The whole value as text (always ASCII).
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The date part, `YYYYMMDD`: the first element of a SigV4 credential scope.
+    pub fn date(&self) -> [u8; 8] {
+        let [a, b, c, d, e, f, g, h, ..] = self.0;
+        [a, b, c, d, e, f, g, h]
+    }
+}
+
+fn put_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
+    for i in (at..at + width).rev() {
+        if let Some(d) = out.get_mut(i) {
+            // `value % 10` is below 10, so the cast cannot truncate.
+            *d = b'0' + (value % 10) as u8;
+        }
+        value /= 10;
+    }
+}
+
+/// Days since the epoch to a civil date (Hinnant, `civil_from_days`), for non-negative days.
+fn civil(secs: u64) -> Civil {
+    let days = secs / SECS_PER_DAY;
+    let rem = secs % SECS_PER_DAY;
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of each 400-year era.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    // Every value below is bounded by the calendar (year by MAX_SECS), so the casts are exact.
+    Civil {
+        year: year as u32,
+        month: month as u32,
+        day: day as u32,
+        hour: (rem / 3600) as u32,
+        minute: (rem % 3600 / 60) as u32,
+        second: (rem % 60) as u32,
+    }
+}
+
+fn from_civil(c: Civil) -> Result<Timestamp, TimeError> {
+    let leap = c.year % 4 == 0 && (c.year % 100 != 0 || c.year % 400 == 0);
+    let days_in_month = match c.month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(TimeError::Malformed),
+    };
+    // Second 60 is a leap second; Unix time has none, and neither does SigV4.
+    if c.year < 1970
+        || c.day == 0
+        || c.day > days_in_month
+        || c.hour > 23
+        || c.minute > 59
+        || c.second > 59
+    {
+        return Err(TimeError::Malformed);
+    }
+    let y = u64::from(c.year) - u64::from(c.month <= 2);
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let m = u64::from(c.month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + u64::from(c.day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(Timestamp(
+        days * SECS_PER_DAY
+            + u64::from(c.hour) * 3600
+            + u64::from(c.minute) * 60
+            + u64::from(c.second),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        let cases = [
+            (0u64, "19700101T000000Z"),
+            (1_440_938_160, "20150830T123600Z"),
+            (951_782_400, "20000229T000000Z"),
+            (4_107_542_399, "21000228T235959Z"),
+            (4_107_542_400, "21000301T000000Z"),
+            (MAX_SECS, "99991231T235959Z"),
+        ];
+        for (secs, text) in cases {
+            let t = Timestamp::from_unix_secs(secs);
+            assert_eq!(t.to_amz_date().unwrap().as_str(), text);
+            assert_eq!(Timestamp::parse_amz_date(text.as_bytes()), Ok(t));
+        }
+        assert_eq!(
+            Timestamp::from_unix_secs(MAX_SECS + 1).to_amz_date(),
+            Err(TimeError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn round_trips_every_day_for_four_centuries() {
+        // Every day from 1970 to 2370 plus a varying time of day.
+        for day in 0..146_097u64 {
+            let secs = day * SECS_PER_DAY + (day * 7919) % SECS_PER_DAY;
+            let t = Timestamp::from_unix_secs(secs);
+            let text = t.to_amz_date().unwrap();
+            assert_eq!(Timestamp::parse_amz_date(text.as_bytes()), Ok(t));
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_amz_dates() {
+        for bad in [
+            "",
+            "20150830T123600",
+            "20150830t123600Z",
+            "20151330T123600Z",
+            "20150230T123600Z",
+            "20150830T243600Z",
+            "20150830T126000Z",
+            "20150830T123660Z",
+            "19691231T235959Z",
+            "2015083OT123600Z",
+            "2015-08-30T12:36:00Z",
+        ] {
+            assert_eq!(
+                Timestamp::parse_amz_date(bad.as_bytes()),
+                Err(TimeError::Malformed),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_imf_fixdate() {
+        assert_eq!(
+            Timestamp::parse_http_date(b"Sun, 30 Aug 2015 12:36:00 GMT"),
+            Ok(Timestamp::from_unix_secs(1_440_938_160))
+        );
+        for bad in [
+            &b"Sunday, 30-Aug-15 12:36:00 GMT"[..],
+            b"Sun Aug 30 12:36:00 2015",
+            b"Sun, 30 Aug 2015 12:36:00 UTC",
+            b"Sun, 31 Sep 2015 12:36:00 GMT",
+            b"Sun, 30 Foo 2015 12:36:00 GMT",
+        ] {
+            assert_eq!(Timestamp::parse_http_date(bad), Err(TimeError::Malformed));
+        }
+    }
+
+    #[test]
+    fn offsets_saturate() {
+        let t = Timestamp::from_unix_secs(10);
+        assert_eq!(t.offset_by(-20), Timestamp::UNIX_EPOCH);
+        assert_eq!(t.offset_by(5).as_unix_secs(), 15);
+    }
+}
