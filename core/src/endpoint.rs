@@ -28,7 +28,8 @@ use crate::encode::{put_decimal, Emit, Sink};
 pub enum EndpointError {
     /// The region is not a valid DNS label (letters, digits, `-`; at most 63; no leading `-`).
     InvalidRegion,
-    /// The endpoint URL is not `http://host[:port][/]` or `https://host[:port][/]`.
+    /// The endpoint URL is not `http(s)://host[:port][/path]`, or has user info, a query, a
+    /// fragment, or path characters other than unreserved ones and `/`.
     InvalidUrl,
     /// The endpoint URL's scheme is neither `http` nor `https`.
     UnsupportedScheme,
@@ -36,9 +37,6 @@ pub enum EndpointError {
     InvalidHost,
     /// The port is not a number from 1 to 65535.
     InvalidPort,
-    /// FIPS or dual-stack was asked for together with a custom endpoint (as in the AWS SDKs, this
-    /// is a configuration error: the custom endpoint decides the host).
-    CustomEndpointWithFipsOrDualStack,
 }
 
 impl EndpointError {
@@ -50,9 +48,6 @@ impl EndpointError {
             Self::UnsupportedScheme => "endpoint scheme must be http or https",
             Self::InvalidHost => "invalid endpoint host",
             Self::InvalidPort => "invalid endpoint port",
-            Self::CustomEndpointWithFipsOrDualStack => {
-                "FIPS and dual-stack cannot be combined with a custom endpoint"
-            }
         }
     }
 }
@@ -181,6 +176,9 @@ pub struct Endpoint<'a> {
     scheme: Scheme,
     host: Host<'a>,
     port: u16,
+    /// A custom endpoint's path, prepended to every request path (empty, or `/…` without a
+    /// trailing slash), as botocore does with `endpoint_url`.
+    path_prefix: &'a str,
     region: &'a str,
 }
 
@@ -236,28 +234,33 @@ impl<'a> Endpoint<'a> {
                 },
             },
             port: 443,
+            path_prefix: "",
             region,
         })
     }
 
-    /// A custom endpoint from a URL such as `http://127.0.0.1:4566` (a trailing `/` is allowed;
-    /// any other path, a query, a fragment or user info is not). Requests are signed for
-    /// `region`.
+    /// A custom endpoint from a URL such as `http://127.0.0.1:4566`. A path (`/prefix`) is
+    /// prepended to request paths, as botocore does; user info, a query or a fragment are
+    /// rejected. Requests are signed for `region`.
     pub fn from_url(url: &'a str, region: &'a str) -> Result<Self, EndpointError> {
         validate_region(region)?;
-        let (scheme, rest) = if let Some(r) = url.strip_prefix("https://") {
-            (Scheme::Https, r)
-        } else if let Some(r) = url.strip_prefix("http://") {
-            (Scheme::Http, r)
-        } else if url.contains("://") {
-            return Err(EndpointError::UnsupportedScheme);
+        let (scheme_text, rest) = url.split_once("://").ok_or(EndpointError::InvalidUrl)?;
+        let scheme = if scheme_text.eq_ignore_ascii_case("https") {
+            Scheme::Https
+        } else if scheme_text.eq_ignore_ascii_case("http") {
+            Scheme::Http
         } else {
-            return Err(EndpointError::InvalidUrl);
+            return Err(EndpointError::UnsupportedScheme);
         };
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority
-            .bytes()
-            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@'))
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let path_prefix = path.strip_suffix('/').unwrap_or(path);
+        if authority.bytes().any(|b| matches!(b, b'?' | b'#' | b'@'))
+            || !path_prefix
+                .bytes()
+                .all(|b| crate::encode::is_unreserved(b) || b == b'/')
         {
             return Err(EndpointError::InvalidUrl);
         }
@@ -273,7 +276,9 @@ impl<'a> Endpoint<'a> {
             None => scheme.default_port(),
             Some(p) => parse_port(p)?,
         };
-        Self::custom(scheme, host, port, region)
+        let mut endpoint = Self::custom(scheme, host, port, region)?;
+        endpoint.path_prefix = path_prefix;
+        Ok(endpoint)
     }
 
     /// A custom endpoint from its parts.
@@ -294,24 +299,28 @@ impl<'a> Endpoint<'a> {
             scheme,
             host: Host::Custom(host),
             port,
+            path_prefix: "",
             region,
         })
     }
 
     /// The endpoint for a configuration as boto3 takes it: a custom URL if given, else the AWS
-    /// endpoint for the region and options.
+    /// endpoint for the region and options. As in botocore, a custom URL wins: the FIPS and
+    /// dual-stack options only choose among AWS endpoints and are ignored with a custom one.
     pub fn resolve(
         region: &'a str,
         url: Option<&'a str>,
         options: EndpointOptions,
     ) -> Result<Self, EndpointError> {
         match url {
-            Some(_) if options.fips || options.dual_stack => {
-                Err(EndpointError::CustomEndpointWithFipsOrDualStack)
-            }
             Some(url) => Self::from_url(url, region),
             None => Self::aws(region, options),
         }
+    }
+
+    /// The path prepended to request paths: empty for AWS endpoints, or a custom URL's path.
+    pub fn path_prefix(&self) -> &'a str {
+        self.path_prefix
     }
 
     /// `http` or `https`.
@@ -506,12 +515,15 @@ mod tests {
         assert_eq!(host_header(&e), "localhost");
         let e = Endpoint::from_url("http://[::1]:9001", "eu-west-1").unwrap();
         assert_eq!(host_header(&e), "[::1]:9001");
+        let e = Endpoint::from_url("HTTP://localhost:9001/prefix/v1/", "eu-west-1").unwrap();
+        assert_eq!((e.scheme(), e.path_prefix()), (Scheme::Http, "/prefix/v1"));
         let e = Endpoint::from_url("https://[::1]", "eu-west-1").unwrap();
         assert_eq!((host(&e).as_str(), e.port()), ("[::1]", 443));
         for (url, err) in [
             ("ftp://x", EndpointError::UnsupportedScheme),
             ("127.0.0.1:4566", EndpointError::InvalidUrl),
-            ("http://a/b", EndpointError::InvalidUrl),
+            ("http://a/b c", EndpointError::InvalidUrl),
+            ("http://a/b%20", EndpointError::InvalidUrl),
             ("http://u@a", EndpointError::InvalidUrl),
             ("http://a?x", EndpointError::InvalidUrl),
             ("http://", EndpointError::InvalidHost),
@@ -535,16 +547,16 @@ mod tests {
                 Err(EndpointError::InvalidRegion)
             );
         }
-        assert_eq!(
-            Endpoint::resolve(
-                "us-east-1",
-                Some("http://localhost:1"),
-                EndpointOptions {
-                    fips: true,
-                    dual_stack: false
-                }
-            ),
-            Err(EndpointError::CustomEndpointWithFipsOrDualStack)
-        );
+        // A custom endpoint wins over FIPS and dual-stack, as in botocore.
+        let e = Endpoint::resolve(
+            "us-east-1",
+            Some("http://localhost:1"),
+            EndpointOptions {
+                fips: true,
+                dual_stack: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(host(&e), "localhost");
     }
 }

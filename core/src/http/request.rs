@@ -40,13 +40,18 @@ fn dyn_ref<'v>(v: &'v Option<&str>) -> Option<&'v dyn Emit> {
     v.as_ref().map(|v| v as &dyn Emit)
 }
 
-/// The wire path of an invoke: `/2015-03-31/functions/{encoded name}/invocations`.
-struct InvokePath<'a>(&'a str);
+/// The wire path of an invoke: `{prefix}/2015-03-31/functions/{encoded name}/invocations`,
+/// where the prefix is a custom endpoint's path (usually empty).
+struct InvokePath<'a> {
+    prefix: &'a str,
+    function_name: &'a str,
+}
 
 impl Emit for InvokePath<'_> {
     fn emit(&self, sink: &mut dyn Sink) {
+        sink.put(self.prefix.as_bytes());
         sink.put(b"/2015-03-31/functions/");
-        percent_encode(self.0.as_bytes(), false, sink);
+        percent_encode(self.function_name.as_bytes(), false, sink);
         sink.put(b"/invocations");
     }
 }
@@ -100,6 +105,13 @@ impl<'r> InvokeHead<'r> {
         })
     }
 
+    fn path(&self) -> InvokePath<'r> {
+        InvokePath {
+            prefix: self.endpoint.path_prefix(),
+            function_name: self.request.function_name.as_str(),
+        }
+    }
+
     fn scope(&self) -> Scope<'r> {
         Scope {
             amz_date: self.amz_date,
@@ -112,7 +124,7 @@ impl<'r> InvokeHead<'r> {
     /// headers are signed.
     fn with_signable<T>(&self, f: impl FnOnce(&SignableRequest<'_>) -> T) -> T {
         let host = self.endpoint.host_header();
-        let path = InvokePath(self.request.function_name.as_str());
+        let path = self.path();
         let durable = self.request.durable_execution_name.map(|n| n.as_str());
         let invocation_type = self.request.invocation_type.map(|t| t.as_str());
         let log_type = self.request.log_type.map(|t| t.as_str());
@@ -200,9 +212,11 @@ impl<'r> InvokeHead<'r> {
         Ok(count.0)
     }
 
-    fn emit_head(&self, signature: &Signature, sink: &mut dyn Sink) {
+    /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
+    /// ([`SliceWriter`]) each get the fixed parts inlined.
+    fn emit_head<S: Sink>(&self, signature: &Signature, sink: &mut S) {
         sink.put(b"POST ");
-        InvokePath(self.request.function_name.as_str()).emit(sink);
+        self.path().emit(sink);
         if let Some(q) = self.request.qualifier {
             sink.put(b"?Qualifier=");
             percent_encode(q.as_str().as_bytes(), false, sink);

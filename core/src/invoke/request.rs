@@ -188,46 +188,46 @@ fn is_arn_region(s: &str) -> bool {
 /// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:QUALIFIER)?
 /// ```
 ///
-/// Optional parts are tried present and absent (at most a few dozen combinations over at most
-/// eight segments). With `limit_name`, the name part must also be at most 64 characters.
-fn matches_function_name(segs: &[&str], stage: u8, limit_name: bool) -> bool {
+/// and returns the name part of the first match in the order a backtracking regex engine finds
+/// it: each optional group is tried present before absent (greedy). That is the parse the service
+/// applies its limits to: in `function:NAME`, `function:` is the keyword and NAME the name, not
+/// a name `function` with qualifier NAME. At most a few dozen combinations over eight segments.
+fn function_name_part<'s>(segs: &[&'s str], stage: u8) -> Option<&'s str> {
+    let rest = |n: usize| segs.get(n..).unwrap_or_default();
     match stage {
-        0 => {
-            (matches!(segs, ["arn", p, "lambda", ..] if is_partition(p))
-                && segs
-                    .get(3..)
-                    .is_some_and(|rest| matches_function_name(rest, 1, limit_name)))
-                || matches_function_name(segs, 1, limit_name)
+        0 => match segs {
+            ["arn", p, "lambda", ..] if is_partition(p) => function_name_part(rest(3), 1),
+            _ => None,
         }
-        1 => {
-            (segs.first().is_some_and(|s| is_arn_region(s))
-                && matches_function_name(segs.get(1..).unwrap_or_default(), 2, limit_name))
-                || matches_function_name(segs, 2, limit_name)
-        }
-        2 => {
-            (segs
-                .first()
-                .is_some_and(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
-                && matches_function_name(segs.get(1..).unwrap_or_default(), 3, limit_name))
-                || matches_function_name(segs, 3, limit_name)
-        }
-        3 => {
-            (segs.first() == Some(&"function")
-                && matches_function_name(segs.get(1..).unwrap_or_default(), 4, limit_name))
-                || matches_function_name(segs, 4, limit_name)
-        }
+        .or_else(|| function_name_part(segs, 1)),
+        1 => segs
+            .first()
+            .filter(|s| is_arn_region(s))
+            .and_then(|_| function_name_part(rest(1), 2))
+            .or_else(|| function_name_part(segs, 2)),
+        2 => segs
+            .first()
+            .filter(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|_| function_name_part(rest(1), 3))
+            .or_else(|| function_name_part(segs, 3)),
+        3 => segs
+            .first()
+            .filter(|s| **s == "function")
+            .and_then(|_| function_name_part(rest(1), 4))
+            .or_else(|| function_name_part(segs, 4)),
         _ => match segs {
-            [name, rest @ ..] => {
-                !name.is_empty()
+            [name, tail @ ..]
+                if !name.is_empty()
                     && name.bytes().all(is_name_char)
-                    && (!limit_name || name.len() <= MAX_NAME_LEN)
-                    && match rest {
+                    && match tail {
                         [] => true,
                         [q] => is_name_qualifier(q),
                         _ => false,
-                    }
+                    } =>
+            {
+                Some(*name)
             }
-            [] => false,
+            _ => None,
         },
     }
 }
@@ -258,12 +258,12 @@ impl<'a> FunctionName<'a> {
             n += 1;
         }
         let segs = segs.get(..n).unwrap_or_default();
-        if matches_function_name(segs, 0, true) {
-            Ok(Self(name))
-        } else if matches_function_name(segs, 0, false) {
-            Err(RequestError::FunctionNameTooLong)
-        } else {
-            Err(RequestError::InvalidFunctionName)
+        match function_name_part(segs, 0) {
+            // `.` and `..` would be dot segments in the request path: a server (and botocore's
+            // canonical path) would remove them and address another resource.
+            Some("." | "..") | None => Err(RequestError::InvalidFunctionName),
+            Some(part) if part.len() > MAX_NAME_LEN => Err(RequestError::FunctionNameTooLong),
+            Some(_) => Ok(Self(name)),
         }
     }
 
@@ -577,6 +577,9 @@ mod tests {
             "arn:aws:lambda:eusc-de-east-1:123456789012:function:f",
             "us-west-2:123456789012:function:f",
             &"a".repeat(64),
+            "...",
+            "v1.2.3",
+            std::format!("function:{}:{}", "n".repeat(64), "q".repeat(100)).as_str(),
         ] {
             assert!(FunctionName::new(ok).is_ok(), "{ok}");
         }
@@ -587,8 +590,8 @@ mod tests {
         use RequestError::*;
         for (bad, err) in [
             ("", EmptyFunctionName),
-            ("a".repeat(65).as_str(), FunctionNameTooLong),
-            ("a".repeat(257).as_str(), FunctionNameTooLong),
+            (&"a".repeat(65)[..], FunctionNameTooLong),
+            (&"a".repeat(257)[..], FunctionNameTooLong),
             ("my function", InvalidFunctionName),
             ("my/function", InvalidFunctionName),
             ("fn\r\nX-Evil: 1", InvalidFunctionName),
@@ -608,6 +611,26 @@ mod tests {
             ("12345:function:f", InvalidFunctionName),
             ("a:b:c:d:e:f:g:h:i", InvalidFunctionName),
             ("ƒunction", InvalidFunctionName),
+            (".", InvalidFunctionName),
+            ("..", InvalidFunctionName),
+            ("123456789012:function:..", InvalidFunctionName),
+            // `function:` is the keyword, so the 65-character part is the name, not a qualifier.
+            (
+                std::format!("function:{}", "n".repeat(65)).as_str(),
+                FunctionNameTooLong,
+            ),
+            (
+                std::format!("123456789012:function:{}", "n".repeat(65)).as_str(),
+                FunctionNameTooLong,
+            ),
+            (
+                std::format!(
+                    "arn:aws:lambda:us-east-1:123456789012:function:{}",
+                    "n".repeat(65)
+                )
+                .as_str(),
+                FunctionNameTooLong,
+            ),
         ] {
             assert_eq!(FunctionName::new(bad), Err(err), "{bad:?}");
         }
