@@ -33,11 +33,41 @@ impl Emit for &[u8] {
     }
 }
 
+/// `dst.copy_from_slice(src)` (same lengths) for the short pieces requests are made of: up to 16
+/// bytes as two overlapping fixed-size copies, which compile to a few moves instead of a call to
+/// `memcpy`. Longer pieces are copied as usual.
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn fixed<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
+        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N)) {
+            d.copy_from_slice(s);
+        }
+    }
+    let n = src.len();
+    if n != dst.len() || n > 16 {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        fixed::<8>(dst, src, 0);
+        fixed::<8>(dst, src, n - 8);
+    } else if n >= 4 {
+        fixed::<4>(dst, src, 0);
+        fixed::<4>(dst, src, n - 4);
+    } else if n > 0 {
+        // 1 to 3 bytes: the first, the middle and the last.
+        for i in [0, n / 2, n - 1] {
+            if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                *d = *s;
+            }
+        }
+    }
+}
+
 /// Counts bytes: the sizing pass of a writer.
 #[derive(Default)]
 pub(crate) struct Counter(pub(crate) usize);
 
 impl Sink for Counter {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.0 = self.0.saturating_add(bytes.len());
     }
@@ -64,11 +94,12 @@ impl<'a> SliceWriter<'a> {
 }
 
 impl Sink for SliceWriter<'_> {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.pos.saturating_add(bytes.len());
         match self.buf.get_mut(self.pos..end) {
             Some(dst) if !self.overflowed => {
-                dst.copy_from_slice(bytes);
+                copy_short(dst, bytes);
                 self.pos = end;
             }
             _ => self.overflowed = true,
@@ -82,25 +113,25 @@ impl Sink for sha2::Sha256 {
     }
 }
 
-/// The hex digit for the low nibble of `n`, upper or lower case (arithmetic, no table lookup
-/// that could index out of bounds).
+/// The hex digit for the low nibble of `n`, upper or lower case (arithmetic: no table lookup
+/// that could index out of bounds, no branch on the value).
 pub(crate) const fn hex_digit(n: u8, upper: bool) -> u8 {
     let n = n & 0x0f;
-    match (n < 10, upper) {
-        (true, _) => b'0' + n,
-        (false, true) => b'A' + n - 10,
-        (false, false) => b'a' + n - 10,
-    }
+    // `(n + 6) >> 4` is 1 for the nibbles 10..=15 and 0 below: it adds the gap between `'9' + 1`
+    // and the first letter.
+    let gap = if upper {
+        b'A' - b'0' - 10
+    } else {
+        b'a' - b'0' - 10
+    };
+    b'0' + n + ((n + 6) >> 4) * gap
 }
 
 /// Lower-case hex of 32 bytes, as SigV4 writes hashes and signatures.
 pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        if let [hi, lo] = pair {
-            *hi = hex_digit(b >> 4, false);
-            *lo = hex_digit(*b, false);
-        }
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&[hex_digit(b >> 4, false), hex_digit(b, false)]);
     }
     out
 }
@@ -110,15 +141,40 @@ pub(crate) const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// What [`percent_encode`] keeps, by byte: bit 0 for unreserved characters, bit 1 for `/`
+/// (kept only when asked). A table lookup per byte while scanning for runs to keep.
+const KEEP: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        // `b` < 256, so the cast is exact.
+        let byte = b as u8;
+        let unreserved = if is_unreserved(byte) { 1 } else { 0 };
+        let slash = if byte == b'/' { 2 } else { 0 };
+        #[allow(clippy::indexing_slicing)] // const evaluation, `b` < 256: cannot panic at run time
+        {
+            table[b] = unreserved | slash;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters and,
 /// when `keep_slash`, `/`. Runs of kept bytes go to the sink in one call.
-pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
+pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, sink: &mut S) {
+    let mask = if keep_slash { 3 } else { 1 };
+    let keeps = |b: u8| KEEP.get(usize::from(b)).copied().unwrap_or(0) & mask != 0;
+    // The common case, nothing to escape: one put.
+    if bytes.iter().all(|&b| keeps(b)) {
+        if !bytes.is_empty() {
+            sink.put(bytes);
+        }
+        return;
+    }
     let mut rest = bytes;
     while !rest.is_empty() {
-        let kept = rest
-            .iter()
-            .position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/')))
-            .unwrap_or(rest.len());
+        let kept = rest.iter().position(|&b| !keeps(b)).unwrap_or(rest.len());
         let (run, tail) = rest.split_at(kept);
         if !run.is_empty() {
             sink.put(run);
@@ -134,12 +190,12 @@ pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink
 
 /// A sink adaptor that percent-encodes everything passing through it (SigV4's second encoding of
 /// the path for services other than S3).
-pub(crate) struct PercentEncoding<'s> {
-    pub(crate) inner: &'s mut dyn Sink,
+pub(crate) struct PercentEncoding<'s, S: Sink + ?Sized> {
+    pub(crate) inner: &'s mut S,
     pub(crate) keep_slash: bool,
 }
 
-impl Sink for PercentEncoding<'_> {
+impl<S: Sink + ?Sized> Sink for PercentEncoding<'_, S> {
     fn put(&mut self, bytes: &[u8]) {
         percent_encode(bytes, self.keep_slash, self.inner);
     }
@@ -164,7 +220,7 @@ pub(crate) fn decimal(mut n: u64) -> ([u8; 20], usize) {
 }
 
 /// Writes `n` in decimal.
-pub(crate) fn put_decimal(n: u64, sink: &mut dyn Sink) {
+pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u64, sink: &mut S) {
     let (buf, start) = decimal(n);
     sink.put(buf.get(start..).unwrap_or_default());
 }
@@ -207,6 +263,31 @@ mod tests {
     }
 
     #[test]
+    fn hex32_matches_per_nibble_hex() {
+        let mut bytes = [0u8; 32];
+        for round in 0..16u8 {
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = (i as u8)
+                    .wrapping_mul(37)
+                    .wrapping_add(round.wrapping_mul(101));
+            }
+            let want: Vec<u8> = bytes
+                .iter()
+                .flat_map(|&b| [hex_digit(b >> 4, false), hex_digit(b, false)])
+                .collect();
+            assert_eq!(hex32(&bytes).to_vec(), want);
+            assert_eq!(
+                std::str::from_utf8(&hex32(&bytes)).unwrap(),
+                hex::encode(bytes)
+            );
+        }
+        for n in 0..16u8 {
+            assert_eq!(hex_digit(n, false), b"0123456789abcdef"[usize::from(n)]);
+            assert_eq!(hex_digit(n, true), b"0123456789ABCDEF"[usize::from(n)]);
+        }
+    }
+
+    #[test]
     fn decimal_and_base64() {
         for n in [0u64, 7, 10, 65535, u64::MAX] {
             let (buf, start) = decimal(n);
@@ -222,6 +303,16 @@ mod tests {
             assert_eq!(out.len(), base64_len(len));
             let mut back = [0u8; 200];
             assert_eq!(Base64::decode(&out, &mut back).unwrap(), &data[..]);
+        }
+    }
+
+    #[test]
+    fn copy_short_copies_every_length() {
+        let src: Vec<u8> = (1..=40u8).collect();
+        for n in 0..=src.len() {
+            let mut dst = std::vec![0u8; n];
+            copy_short(&mut dst, &src[..n]);
+            assert_eq!(dst, src[..n]);
         }
     }
 

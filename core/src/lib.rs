@@ -24,10 +24,13 @@
 #[cfg(test)]
 extern crate std;
 
+#[cfg(feature = "driver")]
+pub mod driver;
 mod encode;
 pub mod endpoint;
 pub mod http;
 pub mod invoke;
+pub mod retry;
 pub mod sigv4;
 pub mod time;
 

@@ -20,14 +20,24 @@
 //! canonical URI encodes that path once more. Signed headers are exactly `host`, `x-amz-date` and
 //! the `x-amz-*` headers sent, so canonical requests match botocore's byte for byte.
 //!
-//! The head is written in two passes over the same code: one counts its exact length, the next
-//! writes it only if the buffer is large enough. A buffer that is too small gets
+//! The head is written by one routine over a [`Sink`]: into the buffer directly when the buffer is
+//! at least as long as a cheap upper bound of the head's length (the usual case), otherwise after a
+//! first pass of the same routine has counted the exact length. A buffer that is too small gets
 //! [`RequestError::BufferTooSmall`] with the size required and is left untouched.
+//!
+//! Signing hashes the canonical request as it is written, by a writer specialized for this
+//! request's shape; the tests check it against the generic SigV4 path in [`crate::sigv4`], which
+//! the debugging output ([`InvokeHead::write_canonical_request`]) still uses.
 
-use crate::encode::{percent_encode, put_decimal, Counter, Emit, Sink, SliceWriter};
-use crate::endpoint::Endpoint;
+use crate::encode::{
+    hex32, percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink, SliceWriter,
+};
+use crate::endpoint::{Endpoint, HostHeader};
 use crate::invoke::{InvokeRequest, RequestError};
-use crate::sigv4::{Credentials, PayloadHash, Scope, SignableRequest, Signature, Signer};
+use crate::sigv4::{
+    Credentials, PayloadHash, Scope, SignableRequest, Signature, Signer, SigningError,
+    TrimCollapse, ALGORITHM,
+};
 use crate::time::{AmzDate, Timestamp};
 
 /// The signing name of Lambda.
@@ -36,9 +46,73 @@ pub const SERVICE: &str = "lambda";
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("picolambda/", env!("CARGO_PKG_VERSION"));
 
-fn dyn_ref<'v>(v: &'v Option<&str>) -> Option<&'v dyn Emit> {
-    v.as_ref().map(|v| v as &dyn Emit)
+/// A signed header's value: plain text, or written by an [`Emit`] (the host, the client context).
+#[derive(Clone, Copy)]
+enum Value<'v> {
+    Text(&'v [u8]),
+    Emit(&'v dyn Emit),
 }
+
+/// The `Host` header value, written once per request into a small buffer when it fits (every
+/// AWS host does): the canonical request, the size bound and the head then copy it rather than
+/// assembling it from its parts three times.
+struct HostValue<'h> {
+    header: HostHeader<'h>,
+    buf: [u8; 64],
+    len: Option<usize>,
+}
+
+impl<'h> HostValue<'h> {
+    fn new(endpoint: &Endpoint<'h>) -> Self {
+        let header = endpoint.host_header();
+        let mut buf = [0u8; 64];
+        let mut w = SliceWriter::new(&mut buf);
+        header.emit(&mut w);
+        let len = (!w.overflowed).then_some(w.pos);
+        Self { header, buf, len }
+    }
+
+    fn value(&self) -> Value<'_> {
+        match self.len.and_then(|n| self.buf.get(..n)) {
+            Some(text) => Value::Text(text),
+            None => Value::Emit(&self.header),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len.unwrap_or_else(|| {
+            let mut count = Counter(0);
+            self.header.emit(&mut count);
+            count.0
+        })
+    }
+}
+
+/// Every header that can be signed, in canonical order: what [`InvokeHead::signed_slots`] fills.
+const SIGNED_HEADER_NAMES: [&str; 8] = [
+    "host",
+    "x-amz-client-context",
+    "x-amz-date",
+    "x-amz-durable-execution-name",
+    "x-amz-invocation-type",
+    "x-amz-log-type",
+    "x-amz-security-token",
+    "x-amz-tenant-id",
+];
+
+/// The longest `SignedHeaders` list: every name, separated by `;`.
+const MAX_SIGNED_HEADERS_LEN: usize = {
+    let mut len = SIGNED_HEADER_NAMES.len() - 1;
+    let mut i = 0;
+    while i < SIGNED_HEADER_NAMES.len() {
+        #[allow(clippy::indexing_slicing)] // const evaluation, `i` < len
+        {
+            len += SIGNED_HEADER_NAMES[i].len();
+        }
+        i += 1;
+    }
+    len
+};
 
 /// The wire path of an invoke: `{prefix}/2015-03-31/functions/{encoded name}/invocations`,
 /// where the prefix is a custom endpoint's path (usually empty).
@@ -47,12 +121,18 @@ struct InvokePath<'a> {
     function_name: &'a str,
 }
 
-impl Emit for InvokePath<'_> {
-    fn emit(&self, sink: &mut dyn Sink) {
+impl InvokePath<'_> {
+    fn put<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.prefix.as_bytes());
         sink.put(b"/2015-03-31/functions/");
         percent_encode(self.function_name.as_bytes(), false, sink);
         sink.put(b"/invocations");
+    }
+}
+
+impl Emit for InvokePath<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        self.put(sink);
     }
 }
 
@@ -120,33 +200,66 @@ impl<'r> InvokeHead<'r> {
         }
     }
 
-    /// Calls `f` with the signable view of this request: the single place that decides which
-    /// headers are signed.
+    /// The headers SigV4 signs for this request, in canonical order (names lower-case, sorted,
+    /// distinct), `None` where absent: the single place that decides which headers are signed.
+    fn signed_slots<'s>(&'s self, host: Value<'s>) -> [(&'static str, Option<Value<'s>>); 8] {
+        let [host_n, context_n, date_n, durable_n, invocation_n, log_n, token_n, tenant_n] =
+            SIGNED_HEADER_NAMES;
+        let request = self.request;
+        [
+            (host_n, Some(host)),
+            (
+                context_n,
+                request
+                    .client_context
+                    .as_ref()
+                    .map(|c| Value::Emit(c as &dyn Emit)),
+            ),
+            (date_n, Some(Value::Text(self.amz_date.as_bytes()))),
+            (
+                durable_n,
+                request
+                    .durable_execution_name
+                    .map(|n| Value::Text(n.as_str().as_bytes())),
+            ),
+            (
+                invocation_n,
+                request
+                    .invocation_type
+                    .map(|t| Value::Text(t.as_str().as_bytes())),
+            ),
+            (
+                log_n,
+                request.log_type.map(|t| Value::Text(t.as_str().as_bytes())),
+            ),
+            (
+                token_n,
+                self.session_token.map(|t| Value::Text(t.as_bytes())),
+            ),
+            (
+                tenant_n,
+                request
+                    .tenant_id
+                    .map(|t| Value::Text(t.as_str().as_bytes())),
+            ),
+        ]
+    }
+
+    /// Calls `f` with the signable view of this request (the generic SigV4 path, used for the
+    /// debugging output; [`InvokeHead::write`] takes a faster path that writes the same bytes).
     fn with_signable<T>(&self, f: impl FnOnce(&SignableRequest<'_>) -> T) -> T {
         let host = self.endpoint.host_header();
         let path = self.path();
-        let durable = self.request.durable_execution_name.map(|n| n.as_str());
-        let invocation_type = self.request.invocation_type.map(|t| t.as_str());
-        let log_type = self.request.log_type.map(|t| t.as_str());
-        let tenant = self.request.tenant_id.map(|t| t.as_str());
-        // Headers in canonical (sorted) order; absent ones are skipped below.
-        let slots: [(&str, Option<&dyn Emit>); 8] = [
-            ("host", Some(&host)),
-            (
-                "x-amz-client-context",
-                self.request.client_context.as_ref().map(|c| c as &dyn Emit),
-            ),
-            ("x-amz-date", Some(&self.amz_date)),
-            ("x-amz-durable-execution-name", dyn_ref(&durable)),
-            ("x-amz-invocation-type", dyn_ref(&invocation_type)),
-            ("x-amz-log-type", dyn_ref(&log_type)),
-            ("x-amz-security-token", dyn_ref(&self.session_token)),
-            ("x-amz-tenant-id", dyn_ref(&tenant)),
-        ];
+        let slots = self.signed_slots(Value::Emit(&host));
         let mut headers: [(&str, &dyn Emit); 8] = [("", &host); 8];
         let mut n = 0;
-        for (name, value) in slots {
-            if let (Some(value), Some(slot)) = (value, headers.get_mut(n)) {
+        for (name, value) in &slots {
+            let value: &dyn Emit = match value {
+                Some(Value::Text(text)) => text,
+                Some(Value::Emit(e)) => *e,
+                None => continue,
+            };
+            if let Some(slot) = headers.get_mut(n) {
                 *slot = (name, value);
                 n += 1;
             }
@@ -174,6 +287,123 @@ impl<'r> InvokeHead<'r> {
         self.with_signable(|s| s.write_canonical_request(sink));
     }
 
+    /// The canonical request, written with what is known of an invoke's shape: header names
+    /// already canonical, a single query parameter, fixed path segments that need no encoding.
+    /// Byte for byte what [`SignableRequest::write_canonical_request`] writes for
+    /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
+    fn put_canonical_request<S: Sink>(&self, host: &HostValue<'_>, sink: &mut S) {
+        sink.put(b"POST\n");
+        // The canonical URI is the wire path encoded once more; its fixed segments are
+        // unreserved characters and `/`, which that encoding keeps.
+        percent_encode(self.endpoint.path_prefix().as_bytes(), true, sink);
+        sink.put(b"/2015-03-31/functions/");
+        percent_encode(
+            self.request.function_name.as_str().as_bytes(),
+            false,
+            &mut PercentEncoding {
+                inner: &mut *sink,
+                keep_slash: true,
+            },
+        );
+        sink.put(b"/invocations\n");
+        if let Some(q) = self.request.qualifier {
+            sink.put(b"Qualifier=");
+            percent_encode(q.as_str().as_bytes(), false, sink);
+        }
+        sink.put(b"\n");
+        let slots = self.signed_slots(host.value());
+        for (name, value) in &slots {
+            let Some(value) = value else { continue };
+            sink.put(name.as_bytes());
+            sink.put(b":");
+            let mut canonical = TrimCollapse::new(&mut *sink);
+            match value {
+                Value::Text(text) => canonical.put(text),
+                Value::Emit(e) => e.emit(&mut canonical),
+            }
+            sink.put(b"\n");
+        }
+        sink.put(b"\n");
+        Self::put_signed_headers(&slots, sink);
+        sink.put(b"\n");
+        sink.put(&hex32(self.payload.sha256()));
+    }
+
+    /// The `SignedHeaders` list of `slots`.
+    fn put_signed_headers<S: Sink>(slots: &[(&'static str, Option<Value<'_>>)], sink: &mut S) {
+        let mut sep: &[u8] = b"";
+        for (name, _) in slots.iter().filter(|(_, value)| value.is_some()) {
+            sink.put(sep);
+            sink.put(name.as_bytes());
+            sep = b";";
+        }
+    }
+
+    /// Hashes the canonical request as it is written and signs it.
+    fn sign(
+        &self,
+        host: &HostValue<'_>,
+        signer: &mut Signer<'_>,
+    ) -> Result<Signature, SigningError> {
+        let mut hash = crate::sigv4::Sha256Stream::new();
+        self.put_canonical_request(host, &mut hash);
+        signer.sign_canonical_hash(hash.finish(), &self.scope())
+    }
+
+    /// An upper bound of the head's length, from the lengths of its parts (each byte of a
+    /// percent-encoded part counted as three, every signed header name counted): no encoding, no
+    /// signature. [`InvokeHead::write`] skips its sizing pass when `out` is at least this long.
+    fn max_len(&self, host: &HostValue<'_>) -> usize {
+        const FIXED: usize = "POST ".len()
+            + "/2015-03-31/functions/".len()
+            + "/invocations".len()
+            + "?Qualifier=".len()
+            + " HTTP/1.1\r\nHost: ".len()
+            + "\r\nX-Amz-Date: ".len()
+            + "YYYYMMDDTHHMMSSZ".len()
+            + "\r\nX-Amz-Security-Token: ".len()
+            + "\r\nX-Amz-Invocation-Type: ".len()
+            + "\r\nX-Amz-Log-Type: ".len()
+            + "\r\nX-Amz-Client-Context: ".len()
+            + "\r\nX-Amz-Tenant-Id: ".len()
+            + "\r\nX-Amz-Durable-Execution-Name: ".len()
+            + "\r\nContent-Length: ".len()
+            + 20 // u64::MAX in decimal
+            + "\r\nUser-Agent: ".len()
+            + USER_AGENT.len()
+            + "\r\nAuthorization: ".len()
+            + ALGORITHM.len()
+            + " Credential=".len()
+            + "/YYYYMMDD///aws4_request".len()
+            + SERVICE.len()
+            + ", SignedHeaders=".len()
+            + MAX_SIGNED_HEADERS_LEN
+            + ", Signature=".len()
+            + 64
+            + "\r\n\r\n".len();
+        let request = self.request;
+        let text_len = |t: Option<&str>| t.map_or(0, str::len);
+        [
+            self.endpoint.path_prefix().len(),
+            3 * request.function_name.as_str().len(),
+            3 * text_len(request.qualifier.map(|q| q.as_str())),
+            host.len(),
+            text_len(self.session_token),
+            text_len(request.invocation_type.map(|t| t.as_str())),
+            text_len(request.log_type.map(|t| t.as_str())),
+            request
+                .client_context
+                .as_ref()
+                .map_or(0, |c| c.encoded_len()),
+            text_len(request.tenant_id.map(|t| t.as_str())),
+            text_len(request.durable_execution_name.map(|n| n.as_str())),
+            self.access_key_id.len(),
+            self.endpoint.region().len(),
+        ]
+        .iter()
+        .fold(FIXED, |sum, &n| sum.saturating_add(n))
+    }
+
     /// Writes the string to sign (for debugging signatures).
     pub fn write_string_to_sign(&self, sink: &mut dyn Sink) {
         let mut h = <sha2::Sha256 as sha2::Digest>::new();
@@ -187,17 +417,24 @@ impl<'r> InvokeHead<'r> {
     /// The payload follows the head on the wire; send exactly the bytes that were hashed. On
     /// error nothing is written: `BufferTooSmall { required }` says how large `out` must be.
     pub fn write(&self, signer: &mut Signer<'_>, out: &mut [u8]) -> Result<usize, RequestError> {
-        let scope = self.scope();
-        let signature = self.with_signable(|s| signer.sign_trusted(s, &scope))?;
-        let mut count = Counter(0);
-        self.emit_head(&signature, &mut count);
-        if count.0 > out.len() {
-            return Err(RequestError::BufferTooSmall { required: count.0 });
+        let host = HostValue::new(self.endpoint);
+        let signature = self.sign(&host, signer)?;
+        // A buffer at least as long as the upper bound needs no sizing pass: the head is
+        // written in one go. A shorter one is sized first, so that it is left untouched if the
+        // head does not fit.
+        if out.len() < self.max_len(&host) {
+            let mut count = Counter(0);
+            self.emit_head(&host, &signature, &mut count);
+            if count.0 > out.len() {
+                return Err(RequestError::BufferTooSmall { required: count.0 });
+            }
         }
         let mut w = SliceWriter::new(out);
-        self.emit_head(&signature, &mut w);
+        self.emit_head(&host, &signature, &mut w);
         if w.overflowed {
-            // Unreachable while the two passes agree; reported rather than trusted.
+            // Unreachable while the bound holds and the passes agree; reported, not trusted.
+            let mut count = Counter(0);
+            self.emit_head(&host, &signature, &mut count);
             return Err(RequestError::BufferTooSmall { required: count.0 });
         }
         Ok(w.pos)
@@ -205,24 +442,27 @@ impl<'r> InvokeHead<'r> {
 
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
-        let scope = self.scope();
-        let signature = self.with_signable(|s| signer.sign_trusted(s, &scope))?;
+        let host = HostValue::new(self.endpoint);
+        let signature = self.sign(&host, signer)?;
         let mut count = Counter(0);
-        self.emit_head(&signature, &mut count);
+        self.emit_head(&host, &signature, &mut count);
         Ok(count.0)
     }
 
     /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, signature: &Signature, sink: &mut S) {
+    fn emit_head<S: Sink>(&self, host: &HostValue<'_>, signature: &Signature, sink: &mut S) {
         sink.put(b"POST ");
-        self.path().emit(sink);
+        self.path().put(sink);
         if let Some(q) = self.request.qualifier {
             sink.put(b"?Qualifier=");
             percent_encode(q.as_str().as_bytes(), false, sink);
         }
         sink.put(b" HTTP/1.1\r\nHost: ");
-        self.endpoint.host_header().emit(sink);
+        match host.value() {
+            Value::Text(text) => sink.put(text),
+            Value::Emit(e) => e.emit(sink),
+        }
         sink.put(b"\r\nX-Amz-Date: ");
         sink.put(self.amz_date.as_bytes());
         if let Some(token) = self.session_token {
@@ -253,9 +493,17 @@ impl<'r> InvokeHead<'r> {
         put_decimal(self.payload.len(), sink);
         sink.put(b"\r\nUser-Agent: ");
         sink.put(USER_AGENT.as_bytes());
+        // The value is what `SignableRequest::write_authorization` writes (the tests compare).
         sink.put(b"\r\nAuthorization: ");
-        let scope = self.scope();
-        self.with_signable(|s| s.write_authorization(self.access_key_id, &scope, signature, sink));
+        sink.put(ALGORITHM.as_bytes());
+        sink.put(b" Credential=");
+        sink.put(self.access_key_id.as_bytes());
+        sink.put(b"/");
+        self.scope().put_scope(sink);
+        sink.put(b", SignedHeaders=");
+        Self::put_signed_headers(&self.signed_slots(host.value()), sink);
+        sink.put(b", Signature=");
+        sink.put(signature.as_hex());
         sink.put(b"\r\n\r\n");
     }
 }

@@ -1,1 +1,2089 @@
-//! Incremental HTTP/1.1 response parser (see issue 3).
+//! Incremental HTTP/1.1 response parser and body framing.
+//!
+//! [`ResponseParser`] turns the bytes of one HTTP/1.0 or HTTP/1.1 response, fed in pieces of any
+//! size, into [`Event`]s: the values of the header fields the caller asked for, the [`Head`] (status,
+//! framing, whether the connection can be reused), the body as slices borrowed from the input, and
+//! the end of the message. It does no I/O, never allocates, never copies the body and never looks at
+//! a byte twice: a byte it reports as consumed is gone, and when it asks for more input it has
+//! consumed everything it was given, so the caller never has to keep unconsumed bytes around.
+//!
+//! ```text
+//!   socket bytes ──► handle_input(&[u8]) ──► Progress { consumed, event }
+//!   peer closed  ──► handle_eof()         ──► End, or an error saying what was cut short
+//! ```
+//!
+//! # Call order
+//!
+//! 1. Call [`ResponseParser::handle_input`] with the bytes received.
+//! 2. Drop `consumed` bytes from the front of the input and handle the event, if any.
+//! 3. If there was an event, go to 1 with the rest of the input (possibly empty: an `End` may
+//!    follow the `Head` or the last body bytes without any further input).
+//!    If there was none, the parser has consumed all of the input and needs more: receive into the
+//!    whole buffer again and go to 1.
+//! 4. Stop at [`Event::End`]. Bytes after it (a pipelined next response) are never consumed.
+//!    If the peer closes the connection first, call [`ResponseParser::handle_eof`].
+//!
+//! ```
+//! use picolambda::http::response::{Event, ResponseParser};
+//!
+//! let mut parser = ResponseParser::new(&["x-amzn-requestid"]);
+//! let mut input: &[u8] = b"HTTP/1.1 200 OK\r\nx-amzn-RequestId: r-1\r\nContent-Length: 2\r\n\r\nhi";
+//! let mut body = [0u8; 2];
+//! let mut filled = 0;
+//! loop {
+//!     let progress = parser.handle_input(input).unwrap();
+//!     input = &input[progress.consumed..];
+//!     match progress.event {
+//!         None => break, // needs more input: all of `input` was consumed
+//!         Some(Event::Header { fragment, .. }) => assert_eq!(fragment, b"r-1"),
+//!         Some(Event::Head(head)) => assert_eq!(head.status, 200),
+//!         Some(Event::Body(chunk)) => {
+//!             body[filled..filled + chunk.len()].copy_from_slice(chunk);
+//!             filled += chunk.len();
+//!         }
+//!         Some(Event::End { reusable }) => {
+//!             assert!(reusable);
+//!             break;
+//!         }
+//!         Some(_) => {}
+//!     }
+//! }
+//! assert_eq!(&body, b"hi");
+//! ```
+//!
+//! # Header values
+//!
+//! The parser stores no header line. Values of the fields named in the interest list given to
+//! [`ResponseParser::new`] are reported as [`Event::Header`] fragments borrowed from the input
+//! (one fragment when the line arrives whole), so a 5,464-character `X-Amz-Log-Result` passes
+//! through a 256-byte receive buffer; every other field is checked and skipped. The framing fields
+//! (`Content-Length`, `Transfer-Encoding`, `Connection`) are interpreted on the fly with a few bytes
+//! of state. Leading and trailing whitespace (OWS) is removed from reported values; whitespace at the
+//! end of an input is held back until the parser knows whether more of the value follows, which is
+//! why a run of more than [`MAX_VALUE_WHITESPACE_RUN`] spaces or tabs inside a reported value is
+//! rejected (whatever the split, so results never depend on how the input was cut).
+//!
+//! # Limits
+//!
+//! | limit | default | why |
+//! |---|---|---|
+//! | [`Limits::max_head_bytes`] | 8 KiB per head | a 4 KB `LogType=Tail` log is 5,464 base64 characters; with the ~400 bytes of the other Lambda headers and room for a proxy's additions that is ~6 KB. 8 KiB is also nginx's per-line limit (`large_client_header_buffers`); h11 allows 16 KiB, which Lambda never needs |
+//! | [`Limits::max_headers`] | 64 per head | Lambda sends about 10 fields; 64 leaves room for proxies and CDNs |
+//! | [`Limits::max_trailer_bytes`] | 4 KiB | trailers are read and discarded; the cap only stops a peer from streaming them forever |
+//! | [`MAX_NAME_LEN`] | 64 bytes | interest names longer than this are never matched |
+//! | [`MAX_VALUE_WHITESPACE_RUN`] | 64 bytes | see above |
+//!
+//! Each `1xx` interim response is skipped and has its own head limits.
+//!
+//! # No panics
+//!
+//! Nothing here panics, indexes out of bounds or loops without consuming input, whatever the peer
+//! sends (the crate denies `unwrap`, `expect`, `panic` and slice indexing, and `fuzz/` exercises
+//! this parser, [`ChunkedDecoder`] and the error decoder).
+
+use core::fmt;
+
+// ---------------------------------------------------------------------------------------------
+// Limits and public types
+// ---------------------------------------------------------------------------------------------
+
+/// Default for [`Limits::max_head_bytes`]: 8 KiB, room for a 4 KB log tail (see the module docs).
+pub const DEFAULT_MAX_HEAD_BYTES: u32 = 8 * 1024;
+/// Default for [`Limits::max_headers`].
+pub const DEFAULT_MAX_HEADERS: u16 = 64;
+/// Default for [`Limits::max_trailer_bytes`].
+pub const DEFAULT_MAX_TRAILER_BYTES: u32 = 4 * 1024;
+/// Longest field name the parser can match against the interest list, in bytes.
+///
+/// A name split across inputs is copied into a buffer of this size to be compared; the same limit
+/// applies to names that arrive whole, so the outcome never depends on the split.
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest run of spaces and tabs allowed inside (or at the end of) a value of an interesting field.
+///
+/// Trailing whitespace at the end of an input is held back as a 64-bit mask until the parser sees
+/// whether the value goes on; that mask is the reason for the limit.
+pub const MAX_VALUE_WHITESPACE_RUN: usize = 64;
+
+/// Size caps that bound how much a peer can make the parser read before it gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Limits {
+    /// Largest response head, from the first byte of the status line to the blank line included.
+    pub max_head_bytes: u32,
+    /// Largest number of header field lines in one head.
+    pub max_headers: u16,
+    /// Largest chunked trailer section, in bytes.
+    pub max_trailer_bytes: u32,
+}
+
+impl Limits {
+    /// The defaults: 8 KiB heads, 64 fields, 4 KiB of trailers.
+    pub const DEFAULT: Limits = Limits {
+        max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+        max_headers: DEFAULT_MAX_HEADERS,
+        max_trailer_bytes: DEFAULT_MAX_TRAILER_BYTES,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// HTTP version of the response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Version {
+    /// `HTTP/1.0`: connections close after the response unless the peer says `keep-alive`.
+    Http10,
+    /// `HTTP/1.1` (higher minor versions are treated as 1.1, RFC 9110 §2.5).
+    Http11,
+}
+
+/// How the end of the body is found (RFC 9112 §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BodyFraming {
+    /// No body: status `1xx`, `204` or `304`.
+    Empty,
+    /// Exactly this many bytes follow the head.
+    ContentLength(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Neither length nor chunked: the body ends when the peer closes the connection.
+    UntilClose,
+}
+
+/// The head of the final (non-`1xx`) response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Head {
+    /// Protocol version from the status line.
+    pub version: Version,
+    /// Status code (three digits, at least 200: `1xx` interim responses are skipped).
+    pub status: u16,
+    /// How the body is delimited.
+    pub framing: BodyFraming,
+    /// Whether the connection can carry another request after this response has been read in full:
+    /// false for `Connection: close`, for HTTP/1.0 without `keep-alive` and for
+    /// [`BodyFraming::UntilClose`].
+    pub reusable: bool,
+}
+
+/// Something the parser found, returned by [`ResponseParser::handle_input`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Part of the value of an interesting header field (OWS trimmed).
+    ///
+    /// Every interesting field of the final response yields one or more of these, in order: the
+    /// first with `first: true`, the last with `last: true` (a value that arrives whole is one
+    /// event with both set; an empty value is one empty fragment). Concatenate the fragments to get
+    /// the value. Fields of `1xx` responses are not reported.
+    Header {
+        /// Position of the field's name in the interest list.
+        index: usize,
+        /// The bytes of the value in this piece of input (or held-back whitespace).
+        fragment: &'a [u8],
+        /// This is the first fragment of this field line.
+        first: bool,
+        /// This is the last fragment of this field line.
+        last: bool,
+    },
+    /// The head of the final response is complete; the body (if any) follows.
+    Head(Head),
+    /// Bytes of the body (chunked framing removed), borrowed from the input. Never empty.
+    Body(&'a [u8]),
+    /// The response is complete; no byte after it was consumed.
+    End {
+        /// Whether the connection can be reused for another request.
+        reusable: bool,
+    },
+}
+
+/// Result of one [`ResponseParser::handle_input`] call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Progress<'a> {
+    /// Bytes of the input the parser is done with. Equal to the input length when `event` is
+    /// `None`.
+    pub consumed: usize,
+    /// What was found, if anything. `None` means: feed more input.
+    pub event: Option<Event<'a>>,
+}
+
+/// Why the response could not be parsed.
+///
+/// All variants but [`ResponseError::Misuse`] mean the peer sent bytes that are not a valid HTTP
+/// response (or closed the connection early); the connection must then be closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The status line is not `HTTP/1.x SP 3DIGIT [SP reason] CRLF`.
+    InvalidStatusLine,
+    /// The status line names a protocol other than HTTP/1.x.
+    UnsupportedVersion,
+    /// `101 Switching Protocols`: this client never asks to upgrade.
+    UnexpectedUpgrade,
+    /// A field name is empty, contains a non-token byte, or is followed by whitespace before `:`.
+    InvalidHeaderName,
+    /// A field value contains a control character (other than HTAB) or DEL.
+    InvalidHeaderValue,
+    /// A field line starts with whitespace: obsolete line folding (RFC 9112 §5.2), not accepted.
+    ObsoleteLineFolding,
+    /// A CR not followed by LF.
+    InvalidLineEnding,
+    /// A value the caller asked for has a run of more than [`MAX_VALUE_WHITESPACE_RUN`] spaces/tabs.
+    WhitespaceRunTooLong,
+    /// The head is larger than [`Limits::max_head_bytes`].
+    HeadTooLarge,
+    /// The head has more field lines than [`Limits::max_headers`].
+    TooManyHeaders,
+    /// `Content-Length` is not a decimal number that fits in 64 bits.
+    InvalidContentLength,
+    /// Two `Content-Length` values differ.
+    ConflictingContentLength,
+    /// Both `Content-Length` and `Transfer-Encoding` are present.
+    ContentLengthWithTransferEncoding,
+    /// `Transfer-Encoding` is anything but a single `chunked` (this client decodes no other coding).
+    UnsupportedTransferCoding,
+    /// A chunk-size line is not `1*HEXDIG [chunk-ext] CRLF`.
+    InvalidChunkSize,
+    /// A chunk size does not fit in 64 bits.
+    ChunkSizeOverflow,
+    /// Chunk data is not followed by CRLF.
+    InvalidChunkTerminator,
+    /// A trailer line is malformed.
+    InvalidTrailer,
+    /// The trailer section is larger than [`Limits::max_trailer_bytes`].
+    TrailersTooLarge,
+    /// The peer closed the connection before sending any byte of a response.
+    ///
+    /// On a reused connection this usually means the peer had already closed it: the request can
+    /// be retried on a new connection.
+    ClosedBeforeResponse,
+    /// The peer closed the connection in the middle of the head.
+    ClosedInHead,
+    /// The peer closed the connection before the end of the body.
+    IncompleteBody {
+        /// Body bytes received (after chunked decoding).
+        received: u64,
+        /// The `Content-Length`, when there was one.
+        expected: Option<u64>,
+    },
+    /// The caller used the parser wrongly; the peer is not at fault.
+    Misuse(ApiMisuse),
+}
+
+/// Ways the caller can misuse the parser. Never caused by anything the peer sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ApiMisuse {
+    /// Input was passed after [`Event::End`] (it belongs to the next response: call
+    /// [`ResponseParser::reset`] first), or the end of input was reported after the outcome.
+    AfterEnd,
+}
+
+impl ResponseError {
+    /// Whether the peer caused this error (as opposed to [`ResponseError::Misuse`]).
+    pub fn is_peer_error(&self) -> bool {
+        !matches!(self, ResponseError::Misuse(_))
+    }
+
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::InvalidStatusLine => "invalid status line",
+            Self::UnsupportedVersion => "unsupported HTTP version",
+            Self::UnexpectedUpgrade => "unexpected 101 Switching Protocols",
+            Self::InvalidHeaderName => "invalid header field name",
+            Self::InvalidHeaderValue => "invalid byte in header field value",
+            Self::ObsoleteLineFolding => "obsolete line folding in header",
+            Self::InvalidLineEnding => "CR not followed by LF",
+            Self::WhitespaceRunTooLong => "whitespace run in header value too long",
+            Self::HeadTooLarge => "response head too large",
+            Self::TooManyHeaders => "too many header fields",
+            Self::InvalidContentLength => "invalid Content-Length",
+            Self::ConflictingContentLength => "conflicting Content-Length values",
+            Self::ContentLengthWithTransferEncoding => {
+                "both Content-Length and Transfer-Encoding present"
+            }
+            Self::UnsupportedTransferCoding => "unsupported Transfer-Encoding",
+            Self::InvalidChunkSize => "invalid chunk size line",
+            Self::ChunkSizeOverflow => "chunk size overflows 64 bits",
+            Self::InvalidChunkTerminator => "chunk data not followed by CRLF",
+            Self::InvalidTrailer => "invalid trailer field line",
+            Self::TrailersTooLarge => "trailer section too large",
+            Self::ClosedBeforeResponse => "connection closed before the response",
+            Self::ClosedInHead => "connection closed in the response head",
+            Self::IncompleteBody { .. } => "connection closed before the end of the body",
+            Self::Misuse(ApiMisuse::AfterEnd) => "API misuse: called after the end of the response",
+        }
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for ResponseError {}
+
+impl fmt::Display for ApiMisuse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ApiMisuse::AfterEnd => "called after the end of the response",
+        })
+    }
+}
+
+impl core::error::Error for ApiMisuse {}
+
+// ---------------------------------------------------------------------------------------------
+// Byte classes
+// ---------------------------------------------------------------------------------------------
+
+const SP: u8 = b' ';
+const HTAB: u8 = b'\t';
+const CR: u8 = b'\r';
+const LF: u8 = b'\n';
+
+/// Held-back whitespace is replayed from these when it turns out to be inside a value.
+static SPACES: [u8; MAX_VALUE_WHITESPACE_RUN] = [SP; MAX_VALUE_WHITESPACE_RUN];
+static TABS: [u8; MAX_VALUE_WHITESPACE_RUN] = [HTAB; MAX_VALUE_WHITESPACE_RUN];
+
+/// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+///         / DIGIT / ALPHA` (RFC 9110 §5.6.2)
+// Indexing runs in const evaluation only, where going out of bounds is a compile error.
+#[allow(clippy::indexing_slicing)]
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn is_tchar(b: u8) -> bool {
+    TCHAR.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// Length of the run of tchars at the start of `s`. Eight bytes are checked per branch (their
+/// table entries ANDed together): field names are the other long walk in a head, and a branch per
+/// byte doubled its cost. (A search for ':' 8 bytes at a time followed by a table check of the
+/// name measured slower: the table check dominates either way.)
+#[inline(always)]
+fn tchar_run(s: &[u8]) -> usize {
+    let mut done = 0;
+    for word in s.chunks_exact(8) {
+        if !word.iter().fold(true, |all, &b| all & is_tchar(b)) {
+            break;
+        }
+        done += 8;
+    }
+    s.get(done..)
+        .and_then(|rest| rest.iter().position(|&b| !is_tchar(b)))
+        .map_or(s.len(), |i| done + i)
+}
+
+#[inline(always)]
+fn is_ws(b: u8) -> bool {
+    b == SP || b == HTAB
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Up to 8 bytes as a little-endian word (first byte lowest), padded with `pad`.
+#[inline(always)]
+fn load8(bytes: &[u8], pad: u8) -> u64 {
+    if let Some(word) = bytes.first_chunk::<8>() {
+        // A single load; a `copy_from_slice` of variable length would be a call to `memcpy`.
+        return u64::from_le_bytes(*word);
+    }
+    let mut word = ONES * u64::from(pad);
+    for (i, &b) in bytes.iter().enumerate() {
+        let shift = 8 * i as u32;
+        word = (word & !(0xff << shift)) | (u64::from(b) << shift);
+    }
+    word
+}
+
+/// High bit set in each byte of `x` that is below `limit` (at most 128) or is DEL.
+///
+/// "Determine if a word has a byte less than n" (Bit Twiddling Hacks): a flag can also appear
+/// above a true one (the borrow travels up), never below it, so the lowest flag is exact.
+#[inline(always)]
+fn special_mask(x: u64, limit: u8) -> u64 {
+    let below = x.wrapping_sub(ONES * u64::from(limit)) & !x;
+    let del = x ^ (ONES * 0x7f);
+    let is_del = del.wrapping_sub(ONES) & !del;
+    (below | is_del) & HIGHS
+}
+
+/// Index of the first byte below `limit` or equal to DEL, or `s.len()`.
+///
+/// `field-vchar = VCHAR / obs-text` and `obs-text = %x80-FF` (RFC 9110 §5.5): with `limit = 0x20`
+/// this stops at CR, LF, HTAB and the other controls; with `0x21` also at SP. The 16-byte blocks are
+/// OR-reduced without branches so the compiler turns them into vector compares: this loop is where a
+/// 5,464-character log value is walked, and a per-byte state dispatch would cost several times more.
+/// The block with the stop (and short values: most are under 16 bytes) go 8 bytes at a time as a
+/// `u64`, the position of the stop taken from the mask, so no byte is looked at one by one.
+#[inline(always)]
+fn find_special(s: &[u8], limit: u8) -> usize {
+    let mut done = 0;
+    for block in s.chunks_exact(16) {
+        let mut hit = false;
+        for &b in block {
+            hit |= (b < limit) | (b == 0x7f);
+        }
+        if hit {
+            break;
+        }
+        done += 16;
+    }
+    while let Some(rest) = s.get(done..).filter(|r| !r.is_empty()) {
+        // Padding with 'A' adds no stop.
+        let mask = special_mask(load8(rest, b'A'), limit);
+        if mask != 0 {
+            return done + (mask.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    s.len()
+}
+
+/// Each ASCII upper-case letter of `x` made lower case; every other byte unchanged.
+#[inline(always)]
+fn lower8(x: u64) -> u64 {
+    let low7 = x & !HIGHS;
+    // No carry leaves a byte: low7 + 0x3f and low7 + 0x25 stay below 0x100.
+    let from_a = low7 + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low7 + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = from_a & !past_z & !x & HIGHS;
+    x | (upper >> 2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small value parsers for the framing fields
+// ---------------------------------------------------------------------------------------------
+
+/// A token of a `#token` list (`Connection`, `Transfer-Encoding`), matched without storing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    Chunked,
+    Close,
+    KeepAlive,
+    Other,
+}
+
+/// Splits a comma-separated list into tokens across input pieces, keeping at most 16 bytes.
+///
+/// `#element => [ element ] *( OWS "," OWS [ element ] )` (RFC 9110 §5.6.1; empty elements are
+/// accepted as that section requires). Tokens longer than the buffer cannot be one we know.
+#[derive(Clone, Copy, Debug)]
+struct TokenLexer {
+    buf: [u8; 16],
+    len: u8,
+    long: bool,
+}
+
+impl TokenLexer {
+    const EMPTY: TokenLexer = TokenLexer {
+        buf: [0; 16],
+        len: 0,
+        long: false,
+    };
+
+    fn feed(&mut self, bytes: &[u8], mut on_token: impl FnMut(Token)) {
+        for &b in bytes {
+            if b == b',' || is_ws(b) {
+                if let Some(t) = self.take() {
+                    on_token(t);
+                }
+            } else if let Some(slot) = self.buf.get_mut(usize::from(self.len)) {
+                *slot = b;
+                self.len += 1;
+            } else {
+                self.long = true;
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<Token> {
+        let word = self.buf.get(..usize::from(self.len)).unwrap_or_default();
+        let token = if self.long {
+            Some(Token::Other)
+        } else if word.is_empty() {
+            None
+        } else if word.eq_ignore_ascii_case(b"chunked") {
+            Some(Token::Chunked)
+        } else if word.eq_ignore_ascii_case(b"close") {
+            Some(Token::Close)
+        } else if word.eq_ignore_ascii_case(b"keep-alive") {
+            Some(Token::KeepAlive)
+        } else {
+            Some(Token::Other)
+        };
+        *self = Self::EMPTY;
+        token
+    }
+}
+
+/// `Content-Length = 1*DIGIT` (RFC 9110 §8.6), accepting a list of identical values as that
+/// section allows ("5, 5"), and comparing with earlier `Content-Length` lines.
+#[derive(Clone, Copy, Debug)]
+struct LengthLexer {
+    value: u64,
+    digits: bool,
+    after: bool,
+}
+
+impl LengthLexer {
+    const EMPTY: LengthLexer = LengthLexer {
+        value: 0,
+        digits: false,
+        after: false,
+    };
+
+    fn feed(&mut self, bytes: &[u8], seen: &mut Option<u64>) -> Result<(), ResponseError> {
+        for &b in bytes {
+            match b {
+                b'0'..=b'9' if !self.after => {
+                    self.value = self
+                        .value
+                        .checked_mul(10)
+                        .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                        .ok_or(ResponseError::InvalidContentLength)?;
+                    self.digits = true;
+                }
+                SP | HTAB => self.after = self.digits,
+                b',' => self.finish(seen)?,
+                _ => return Err(ResponseError::InvalidContentLength),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, seen: &mut Option<u64>) -> Result<(), ResponseError> {
+        if !self.digits {
+            return Err(ResponseError::InvalidContentLength);
+        }
+        match *seen {
+            Some(v) if v != self.value => return Err(ResponseError::ConflictingContentLength),
+            _ => *seen = Some(self.value),
+        }
+        *self = Self::EMPTY;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------
+
+/// What a field line is to the parser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Other,
+    ContentLength,
+    TransferEncoding,
+    Connection,
+    /// Index into the interest list. A `u8` keeps the head state to a few bytes that are copied
+    /// in and out of the parser on every call (a `usize` here made that copy cost more than the
+    /// 16 bytes of input it was processing): so only the first 256 names can match.
+    Interest(u8),
+}
+
+/// Where in the head the parser is. Each names what the next byte must be or belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeadPos {
+    /// `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`, `HTTP-name = %s"HTTP"`: bytes matched so far.
+    Version(u8),
+    /// The SP after the version.
+    VersionSp,
+    /// `status-code = 3DIGIT`: digits so far.
+    Code(u8),
+    /// SP before the reason phrase, or the end of the line (some servers omit an empty reason).
+    AfterCode,
+    /// `reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )`, ignored (RFC 9112 §4).
+    Reason,
+    /// The LF ending the status line.
+    StatusLf,
+    /// The first byte of a field line, or the CRLF ending the head.
+    LineStart,
+    /// `field-name = token`, up to the ':' (no whitespace allowed before it, RFC 9112 §5.1).
+    Name,
+    /// `OWS` before the value.
+    ValueStart(Field),
+    /// `field-value = *field-content`, up to CR or LF; trailing OWS trimmed.
+    Value(Field),
+    /// The LF after a value's CR.
+    ValueLf,
+    /// The LF of the blank line ending the head.
+    HeadLf,
+}
+
+/// How the body is being read.
+#[derive(Clone, Copy, Debug)]
+enum BodyState {
+    Length { remaining: u64, total: u64 },
+    Chunked(ChunkedDecoder),
+    UntilClose,
+}
+
+/// The parser's states, named for what they wait for. Everything that decides a transition lives in
+/// this file.
+#[derive(Clone, Copy, Debug)]
+enum State {
+    /// Waiting for (the rest of) a response head.
+    AwaitingHead(HeadPos),
+    /// Waiting for body bytes (or the end of the body).
+    ReadingBody(BodyState),
+    /// The response has been read in full.
+    Done,
+    /// A peer error was found; it is returned again by every later call.
+    Failed(ResponseError),
+}
+
+/// What the head has said so far about the response being read.
+#[derive(Clone, Copy, Debug)]
+struct HeadAcc {
+    bytes: u32,
+    headers: u16,
+    version: Version,
+    status: u16,
+    content_length: Option<u64>,
+    transfer_encoding: bool,
+    chunked_count: u8,
+    other_coding: bool,
+    last_chunked: bool,
+    close: bool,
+    keep_alive: bool,
+}
+
+impl HeadAcc {
+    const EMPTY: HeadAcc = HeadAcc {
+        bytes: 0,
+        headers: 0,
+        version: Version::Http11,
+        status: 0,
+        content_length: None,
+        transfer_encoding: false,
+        chunked_count: 0,
+        other_coding: false,
+        last_chunked: false,
+        close: false,
+        keep_alive: false,
+    };
+
+    fn interim(&self) -> bool {
+        self.status < 200
+    }
+}
+
+/// State of the field line being read.
+#[derive(Clone, Copy, Debug)]
+struct LineAcc {
+    /// The name when it was split across inputs (copied so it can be compared at the ':').
+    name: [u8; MAX_NAME_LEN],
+    name_len: u8,
+    name_long: bool,
+    /// An event for this value has been returned.
+    started: bool,
+    /// Length of the current run of spaces/tabs in an interesting value.
+    ws_run: u8,
+    /// Whitespace from earlier inputs not yet reported: count and which are tabs (bit 0 first).
+    pending_len: u8,
+    pending_tabs: u64,
+    tokens: TokenLexer,
+    length: LengthLexer,
+}
+
+impl LineAcc {
+    /// Ready for a new field line. The name buffer is left as it is: `name_len` says how much of
+    /// it is valid.
+    fn reset(&mut self) {
+        self.name_len = 0;
+        self.name_long = false;
+        self.started = false;
+        self.ws_run = 0;
+        self.pending_len = 0;
+        self.pending_tabs = 0;
+        self.tokens = TokenLexer::EMPTY;
+        self.length = LengthLexer::EMPTY;
+    }
+
+    const EMPTY: LineAcc = LineAcc {
+        name: [0; MAX_NAME_LEN],
+        name_len: 0,
+        name_long: false,
+        started: false,
+        ws_run: 0,
+        pending_len: 0,
+        pending_tabs: 0,
+        tokens: TokenLexer::EMPTY,
+        length: LengthLexer::EMPTY,
+    };
+}
+
+/// How a scan of the head ended. The details are in [`Out`].
+///
+/// Scans return this one-byte code and leave the fragment to report in `ResponseParser::out`, all
+/// word-sized; the [`Event`] is built once, in `handle_head`. Passing an `Event` (or any aggregate
+/// mixing byte and word fields) back through the scanning functions made the compiler copy it via
+/// the stack with narrow stores followed by wide loads, and those store-forwarding stalls were most
+/// of the cost of a call on a 16-byte piece.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// All of the window was consumed.
+    NeedMore,
+    /// Report the fragment described by `out` after consuming `out.used` bytes.
+    Header,
+    /// The head is complete after `out.used` bytes; it is in `head_out`.
+    Head,
+    /// A `1xx` head ended after `out.used` bytes; parse the next head.
+    Interim,
+}
+
+/// Where a [`Step`] stopped and what to report (offsets into the window being scanned).
+#[derive(Clone, Copy, Debug)]
+struct Out {
+    used: usize,
+    /// `window[from..to]` is the fragment, or with [`REPLAY`] `to - from` held-back spaces/tabs.
+    from: usize,
+    to: usize,
+    index: usize,
+    flags: usize,
+}
+
+/// [`Out::flags`].
+const FIRST: usize = 1;
+const LAST: usize = 2;
+const REPLAY: usize = 4;
+const REPLAY_TABS: usize = 8;
+
+impl Out {
+    const EMPTY: Out = Out {
+        used: 0,
+        from: 0,
+        to: 0,
+        index: 0,
+        flags: 0,
+    };
+
+    /// Move window offsets by `by` (replayed whitespace has no window offsets).
+    fn shift(&mut self, by: usize) {
+        self.used += by;
+        if self.flags & REPLAY == 0 {
+            self.from += by;
+            self.to += by;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parser
+// ---------------------------------------------------------------------------------------------
+
+/// Incremental parser for one HTTP/1.x response; see the [module docs](self) for the call order.
+///
+/// Holds about 200 bytes of state and no buffer: what it must remember of a line that is split
+/// across inputs is a field name (up to [`MAX_NAME_LEN`] bytes) and a few counters.
+#[derive(Clone, Debug)]
+pub struct ResponseParser<'h> {
+    interest: &'h [&'h str],
+    /// Bit `n` is set when an interest name is `n` bytes long (for `n < 64`): most field names
+    /// are then rejected without looking at the list.
+    interest_lengths: u64,
+    limits: Limits,
+    state: State,
+    head: HeadAcc,
+    line: LineAcc,
+    /// Any byte of this response (or of a `1xx` before it) has been consumed.
+    started: bool,
+    /// The head just completed, for [`Event::Head`].
+    head_out: Head,
+    /// Details of the last [`Step`].
+    out: Out,
+    body_received: u64,
+}
+
+impl<'h> ResponseParser<'h> {
+    /// A parser that reports the values of the fields named in `interest` (compared ignoring ASCII
+    /// case) with the [default limits](Limits::DEFAULT).
+    ///
+    /// Names of the framing fields (`content-length`, `transfer-encoding`, `connection`) are never
+    /// reported: their meaning is in [`Head`].
+    pub fn new(interest: &'h [&'h str]) -> Self {
+        Self::with_limits(interest, Limits::DEFAULT)
+    }
+
+    /// Like [`ResponseParser::new`] with other limits.
+    pub fn with_limits(interest: &'h [&'h str], limits: Limits) -> Self {
+        Self {
+            interest,
+            interest_lengths: interest.iter().fold(0, |m, n| {
+                m | 1u64
+                    .checked_shl(u32::try_from(n.len()).unwrap_or(u32::MAX))
+                    .unwrap_or(0)
+            }),
+            limits,
+            state: State::AwaitingHead(HeadPos::Version(0)),
+            head: HeadAcc::EMPTY,
+            line: LineAcc::EMPTY,
+            started: false,
+            head_out: Head {
+                version: Version::Http11,
+                status: 0,
+                framing: BodyFraming::Empty,
+                reusable: false,
+            },
+            out: Out::EMPTY,
+            body_received: 0,
+        }
+    }
+
+    /// Forget the response read so far, to read the next one on the same connection.
+    ///
+    /// Call after [`Event::End`] with `reusable: true`.
+    pub fn reset(&mut self) {
+        *self = Self::with_limits(self.interest, self.limits);
+    }
+
+    /// Whether [`Event::End`] has been returned.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Body bytes delivered so far (after chunked decoding).
+    pub fn body_received(&self) -> u64 {
+        self.body_received
+    }
+
+    /// Parse the next piece of the response.
+    ///
+    /// Returns how many bytes of `input` were used and the event found, if any. When the event is
+    /// `None` all of `input` has been consumed and the parser needs more. After an event, call again
+    /// with the rest of the input, even if it is empty. Once a peer error has been returned, every
+    /// call returns it again.
+    #[inline]
+    pub fn handle_input<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        if let State::AwaitingHead(pos) = self.state {
+            if let Some(progress) = self.continue_head(pos, input) {
+                return Ok(progress);
+            }
+        }
+        self.handle_input_general(input)
+    }
+
+    /// The common cases of a call in the middle of a head, done without the general machinery:
+    /// an empty input (the call that follows every event: nothing in a head happens without a
+    /// byte), and an input that lies entirely inside a field value (a long `X-Amz-Log-Result`
+    /// arriving in small pieces). When fed 16 bytes at a time, a 5,464-character value costs 342
+    /// calls, so the per-call overhead is what matters. Returns `None` for anything else, which
+    /// the general path then handles from the same state, so the result never depends on which
+    /// path ran (the split tests compare both).
+    #[inline(always)]
+    fn continue_head<'a>(&mut self, pos: HeadPos, input: &'a [u8]) -> Option<Progress<'a>> {
+        if input.is_empty() {
+            return Some(Progress {
+                consumed: 0,
+                event: None,
+            });
+        }
+        let HeadPos::Value(field) = pos else {
+            return None;
+        };
+        let room = self.limits.max_head_bytes.saturating_sub(self.head.bytes) as usize;
+        if input.len() > room || self.line.pending_len != 0 {
+            return None;
+        }
+        let event = match field {
+            Field::Interest(index) => {
+                // No whitespace: a trailing run would have to be held back.
+                if find_special(input, 0x21) != input.len() {
+                    return None;
+                }
+                self.line.ws_run = 0;
+                let first = !self.line.started;
+                self.line.started = true;
+                Some(Event::Header {
+                    index: usize::from(index),
+                    fragment: input,
+                    first,
+                    last: false,
+                })
+            }
+            Field::Other if find_special(input, 0x20) == input.len() => None,
+            _ => return None,
+        };
+        self.count_head_bytes(input.len());
+        Some(Progress {
+            consumed: input.len(),
+            event,
+        })
+    }
+
+    fn handle_input_general<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        let result = match self.state {
+            State::AwaitingHead(_) => self.handle_head(input),
+            State::ReadingBody(_) => self.handle_body(input),
+            State::Done if input.is_empty() => Ok(Progress {
+                consumed: 0,
+                event: None,
+            }),
+            State::Done => return Err(ResponseError::Misuse(ApiMisuse::AfterEnd)),
+            State::Failed(e) => Err(e),
+        };
+        if let Err(e) = result {
+            self.state = State::Failed(e);
+        }
+        result
+    }
+
+    /// The peer closed the connection (a read returned 0 bytes).
+    ///
+    /// Returns [`Event::End`] when that ends the response (a body read until close, or one already
+    /// complete), `None` when `End` has already been returned, or the error describing what was cut
+    /// short.
+    pub fn handle_eof(&mut self) -> Result<Option<Event<'static>>, ResponseError> {
+        let result = match self.state {
+            State::AwaitingHead(_) if self.started => Err(ResponseError::ClosedInHead),
+            State::AwaitingHead(_) => Err(ResponseError::ClosedBeforeResponse),
+            State::ReadingBody(BodyState::Length { remaining: 0, .. }) => {
+                Ok(Some(Event::End { reusable: false }))
+            }
+            State::ReadingBody(BodyState::Length { total, .. }) => {
+                Err(ResponseError::IncompleteBody {
+                    received: self.body_received,
+                    expected: Some(total),
+                })
+            }
+            State::ReadingBody(BodyState::Chunked(ref d)) if d.is_done() => {
+                Ok(Some(Event::End { reusable: false }))
+            }
+            State::ReadingBody(BodyState::Chunked(_)) => Err(ResponseError::IncompleteBody {
+                received: self.body_received,
+                expected: None,
+            }),
+            State::ReadingBody(BodyState::UntilClose) => Ok(Some(Event::End { reusable: false })),
+            State::Done => return Ok(None),
+            State::Failed(e) => Err(e),
+        };
+        match result {
+            Ok(_) => self.state = State::Done,
+            Err(e) => self.state = State::Failed(e),
+        }
+        result
+    }
+
+    // --- head ------------------------------------------------------------------------------
+
+    fn handle_head<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        let mut offset = 0;
+        loop {
+            let rest = input.get(offset..).unwrap_or_default();
+            // The cap is applied by never looking past it: a head longer than the cap fails at the
+            // same byte whatever the split.
+            let room = self.limits.max_head_bytes.saturating_sub(self.head.bytes) as usize;
+            let (window, over) = match rest.split_at_checked(room) {
+                Some((w, _)) => (w, rest.len() > room),
+                None => (rest, false),
+            };
+            if !window.is_empty() {
+                self.started = true;
+            }
+            match self.scan_head(window)? {
+                Step::NeedMore => {
+                    self.count_head_bytes(window.len());
+                    if over {
+                        return Err(ResponseError::HeadTooLarge);
+                    }
+                    return Ok(Progress {
+                        consumed: offset + window.len(),
+                        event: None,
+                    });
+                }
+                Step::Header => {
+                    let Out {
+                        used,
+                        from,
+                        to,
+                        index,
+                        flags,
+                    } = self.out;
+                    self.count_head_bytes(used);
+                    let fragment = if flags & REPLAY == 0 {
+                        window.get(from..to)
+                    } else if flags & REPLAY_TABS != 0 {
+                        TABS.get(from..to)
+                    } else {
+                        SPACES.get(from..to)
+                    };
+                    return Ok(Progress {
+                        consumed: offset + used,
+                        event: Some(Event::Header {
+                            index,
+                            fragment: fragment.unwrap_or_default(),
+                            first: flags & FIRST != 0,
+                            last: flags & LAST != 0,
+                        }),
+                    });
+                }
+                Step::Head => {
+                    return Ok(Progress {
+                        consumed: offset + self.out.used,
+                        event: Some(Event::Head(self.head_out)),
+                    });
+                }
+                Step::Interim => {
+                    // A 1xx response is complete: the final response follows with a fresh head.
+                    offset += self.out.used;
+                    self.head = HeadAcc::EMPTY;
+                    self.line = LineAcc::EMPTY;
+                    self.state = State::AwaitingHead(HeadPos::Version(0));
+                }
+            }
+        }
+    }
+
+    fn count_head_bytes(&mut self, n: usize) {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.head.bytes = self.head.bytes.saturating_add(n);
+    }
+
+    /// Walk `window` through the head grammar, stopping at an event, the end of a `1xx` head or the
+    /// end of the window. Errors are returned at the offending byte.
+    fn scan_head(&mut self, window: &[u8]) -> Result<Step, ResponseError> {
+        let State::AwaitingHead(mut hp) = self.state else {
+            return Ok(Step::NeedMore);
+        };
+        let mut pos = 0;
+        let step = loop {
+            let Some(&b) = window.get(pos) else {
+                break Step::NeedMore;
+            };
+            match hp {
+                // status-line = HTTP-version SP status-code SP [ reason-phrase ]
+                // HTTP-version = HTTP-name "/" DIGIT "." DIGIT ; HTTP-name = %s"HTTP"
+                HeadPos::Version(0) if quick_status(window.get(pos..pos + 12)).is_some() => {
+                    // The whole `HTTP/1.x NNN` is here: take it in one step.
+                    if let Some((version, status)) = quick_status(window.get(pos..pos + 12)) {
+                        if status < 100 {
+                            return Err(ResponseError::InvalidStatusLine);
+                        }
+                        self.head.version = version;
+                        self.head.status = status;
+                    }
+                    hp = HeadPos::AfterCode;
+                    pos += 12;
+                }
+                HeadPos::Version(n) => {
+                    const PREFIX: &[u8; 7] = b"HTTP/1.";
+                    match PREFIX.get(usize::from(n)) {
+                        Some(&want) if b == want => hp = HeadPos::Version(n + 1),
+                        Some(_) if n == 5 && b.is_ascii_digit() => {
+                            return Err(ResponseError::UnsupportedVersion)
+                        }
+                        Some(_) => return Err(ResponseError::InvalidStatusLine),
+                        None => {
+                            self.head.version = match b {
+                                b'0' => Version::Http10,
+                                b'1'..=b'9' => Version::Http11,
+                                _ => return Err(ResponseError::InvalidStatusLine),
+                            };
+                            hp = HeadPos::VersionSp;
+                        }
+                    }
+                    pos += 1;
+                }
+                HeadPos::VersionSp => {
+                    if b != SP {
+                        return Err(ResponseError::InvalidStatusLine);
+                    }
+                    self.head.status = 0;
+                    hp = HeadPos::Code(0);
+                    pos += 1;
+                }
+                // status-code = 3DIGIT
+                HeadPos::Code(n) => {
+                    if !b.is_ascii_digit() {
+                        return Err(ResponseError::InvalidStatusLine);
+                    }
+                    self.head.status = self.head.status * 10 + u16::from(b - b'0');
+                    hp = if n == 2 {
+                        if self.head.status < 100 {
+                            return Err(ResponseError::InvalidStatusLine);
+                        }
+                        HeadPos::AfterCode
+                    } else {
+                        HeadPos::Code(n + 1)
+                    };
+                    pos += 1;
+                }
+                HeadPos::AfterCode => {
+                    hp = match b {
+                        SP => HeadPos::Reason,
+                        CR => HeadPos::StatusLf,
+                        LF => HeadPos::LineStart,
+                        _ => return Err(ResponseError::InvalidStatusLine),
+                    };
+                    pos += 1;
+                }
+                // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+                HeadPos::Reason => {
+                    let rest = window.get(pos..).unwrap_or_default();
+                    pos += find_special(rest, 0x20);
+                    match window.get(pos) {
+                        None => {}
+                        Some(&HTAB) => pos += 1,
+                        Some(&CR) => {
+                            hp = HeadPos::StatusLf;
+                            pos += 1;
+                        }
+                        Some(&LF) => {
+                            hp = HeadPos::LineStart;
+                            pos += 1;
+                        }
+                        Some(_) => return Err(ResponseError::InvalidStatusLine),
+                    }
+                }
+                HeadPos::StatusLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidLineEnding);
+                    }
+                    hp = HeadPos::LineStart;
+                    pos += 1;
+                }
+                // field-line = field-name ":" OWS field-value OWS, each ended by CRLF; the head
+                // ends with an empty line. A recipient MAY recognize a single LF as a line
+                // terminator (RFC 9112 §2.2): accepted here, in the head and in trailers only.
+                HeadPos::LineStart => match b {
+                    CR => {
+                        hp = HeadPos::HeadLf;
+                        pos += 1;
+                    }
+                    LF => {
+                        pos += 1;
+                        return self.end_head(pos);
+                    }
+                    // obs-fold = OWS CRLF RWS: a recipient MUST reject it or replace it; we reject.
+                    // Whitespace before the first field is rejected too (RFC 9112 §2.2).
+                    SP | HTAB if self.head.headers > 0 => {
+                        return Err(ResponseError::ObsoleteLineFolding)
+                    }
+                    _ if is_tchar(b) => {
+                        if self.head.headers >= self.limits.max_headers {
+                            return Err(ResponseError::TooManyHeaders);
+                        }
+                        self.head.headers += 1;
+                        self.line.reset();
+                        // Straight on to the name: this is the common path, one dispatch saved.
+                        let (used, next) = self.scan_name(window.get(pos..).unwrap_or_default())?;
+                        pos += used;
+                        hp = next;
+                    }
+                    _ => return Err(ResponseError::InvalidHeaderName),
+                },
+                HeadPos::Name => {
+                    let (used, next) = self.scan_name(window.get(pos..).unwrap_or_default())?;
+                    pos += used;
+                    hp = next;
+                }
+                HeadPos::ValueStart(field) => {
+                    if is_ws(b) {
+                        pos += 1;
+                    } else {
+                        hp = HeadPos::Value(field);
+                    }
+                }
+                HeadPos::Value(field) => {
+                    let rest = window.get(pos..).unwrap_or_default();
+                    let (used, end) = match field {
+                        Field::Interest(index) => {
+                            let index = usize::from(index);
+                            match self.scan_interesting(index, rest, &mut hp)? {
+                                Step::NeedMore => {
+                                    pos = window.len();
+                                    continue;
+                                }
+                                step => {
+                                    self.out.shift(pos);
+                                    break step;
+                                }
+                            }
+                        }
+                        _ => scan_plain(rest),
+                    };
+                    let value = rest.get(..used).unwrap_or_default();
+                    match field {
+                        Field::ContentLength => {
+                            let seen = &mut self.head.content_length;
+                            self.line.length.feed(value, seen)?;
+                        }
+                        Field::TransferEncoding | Field::Connection => {
+                            let head = &mut self.head;
+                            self.line
+                                .tokens
+                                .feed(value, |t| apply_token(head, field, t));
+                        }
+                        _ => {}
+                    }
+                    pos += used;
+                    if let Some(eol) = end {
+                        if eol != CR && eol != LF {
+                            return Err(ResponseError::InvalidHeaderValue);
+                        }
+                        self.finish_plain(field)?;
+                        pos += 1;
+                        hp = HeadPos::LineStart;
+                        if eol == CR {
+                            if window.get(pos) == Some(&LF) {
+                                pos += 1;
+                            } else {
+                                hp = HeadPos::ValueLf;
+                            }
+                        }
+                    }
+                }
+                HeadPos::ValueLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidLineEnding);
+                    }
+                    hp = HeadPos::LineStart;
+                    pos += 1;
+                }
+                HeadPos::HeadLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidLineEnding);
+                    }
+                    pos += 1;
+                    return self.end_head(pos);
+                }
+            }
+        };
+        self.state = State::AwaitingHead(hp);
+        Ok(step)
+    }
+
+    /// Read (the rest of) a field name; at the ':' classify it and skip the OWS after it.
+    /// Returns the bytes used and the next position.
+    ///
+    /// `field-line = field-name ":" OWS field-value OWS`
+    #[inline(always)]
+    fn scan_name(&mut self, rest: &[u8]) -> Result<(usize, HeadPos), ResponseError> {
+        let end = tchar_run(rest);
+        if end == rest.len() {
+            self.save_name(rest);
+            return Ok((rest.len(), HeadPos::Name));
+        }
+        let (part, tail) = rest.split_at_checked(end).unwrap_or_default();
+        if tail.first() != Some(&b':') {
+            return Err(ResponseError::InvalidHeaderName);
+        }
+        let field = if self.line.name_len == 0 && !self.line.name_long {
+            if part.is_empty() {
+                return Err(ResponseError::InvalidHeaderName);
+            }
+            self.classify(part)
+        } else {
+            self.save_name(part);
+            if self.line.name_long {
+                Field::Other
+            } else {
+                let len = usize::from(self.line.name_len);
+                let name = self.line.name.get(..len).unwrap_or_default();
+                self.classify(name)
+            }
+        };
+        let value = tail.get(1..).unwrap_or_default();
+        let mut ws = 0;
+        while value.get(ws).is_some_and(|&c| is_ws(c)) {
+            ws += 1;
+        }
+        let next = if ws < value.len() {
+            HeadPos::Value(field)
+        } else {
+            HeadPos::ValueStart(field)
+        };
+        Ok((end + 1 + ws, next))
+    }
+
+    fn save_name(&mut self, part: &[u8]) {
+        let start = usize::from(self.line.name_len);
+        match self
+            .line
+            .name
+            .get_mut(start..start + part.len())
+            .filter(|_| !self.line.name_long)
+        {
+            Some(dst) => {
+                dst.copy_from_slice(part);
+                // `start + part.len() <= MAX_NAME_LEN`, which fits in a u8.
+                self.line.name_len = u8::try_from(start + part.len()).unwrap_or(u8::MAX);
+            }
+            None => self.line.name_long = true,
+        }
+    }
+
+    fn classify(&self, name: &[u8]) -> Field {
+        if self.head.interim() || name.len() > MAX_NAME_LEN {
+            // Fields of 1xx responses say nothing about the final response.
+            return Field::Other;
+        }
+        let framing = match name.len() {
+            10 if same_name(name, b"connection") => Some(Field::Connection),
+            14 if same_name(name, b"content-length") => Some(Field::ContentLength),
+            17 if same_name(name, b"transfer-encoding") => Some(Field::TransferEncoding),
+            _ => None,
+        };
+        if let Some(field) = framing {
+            return field;
+        }
+        let bit = 1u64.checked_shl(u32::try_from(name.len()).unwrap_or(u32::MAX));
+        if bit.is_some_and(|bit| self.interest_lengths & bit == 0) {
+            return Field::Other;
+        }
+        for (i, n) in self.interest.iter().enumerate() {
+            if same_name(name, n.as_bytes()) {
+                return u8::try_from(i).map_or(Field::Other, Field::Interest);
+            }
+        }
+        Field::Other
+    }
+
+    fn finish_plain(&mut self, field: Field) -> Result<(), ResponseError> {
+        match field {
+            Field::ContentLength => {
+                let seen = &mut self.head.content_length;
+                self.line.length.finish(seen)
+            }
+            Field::TransferEncoding | Field::Connection => {
+                let head = &mut self.head;
+                if field == Field::TransferEncoding {
+                    head.transfer_encoding = true;
+                }
+                if let Some(t) = self.line.tokens.take() {
+                    apply_token(head, field, t);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Scan (part of) the value of an interesting field. Returns the fragment to report (offsets in
+    /// `rest`), or `NeedMore` when the whole of `rest` was used without anything to report.
+    fn scan_interesting(
+        &mut self,
+        index: usize,
+        rest: &[u8],
+        hp: &mut HeadPos,
+    ) -> Result<Step, ResponseError> {
+        let line = &mut self.line;
+        // Whitespace held back from an earlier input: see whether the value goes on after it.
+        if line.pending_len > 0 {
+            let ws = rest.iter().take_while(|&&c| is_ws(c)).count();
+            match rest.get(ws) {
+                None => {
+                    for &c in rest {
+                        push_ws(line, c)?;
+                    }
+                    return Ok(Step::NeedMore);
+                }
+                Some(&CR) | Some(&LF) => {
+                    // It was trailing OWS: drop it. The scan below trims this input's part.
+                    line.pending_len = 0;
+                    line.pending_tabs = 0;
+                }
+                Some(_) => {
+                    self.out = replay_pending(line, index);
+                    return Ok(Step::Header);
+                }
+            }
+        }
+        let mut pos = 0;
+        loop {
+            let skip = find_special(rest.get(pos..).unwrap_or_default(), 0x21);
+            if skip > 0 {
+                line.ws_run = 0;
+                pos += skip;
+            }
+            let Some(&c) = rest.get(pos) else {
+                // Input ends inside the value: report what we have, holding back trailing
+                // whitespace until we know whether it is trailing.
+                let trailing = usize::from(line.ws_run).min(pos);
+                let keep = pos - trailing;
+                for &w in rest.get(keep..pos).unwrap_or_default() {
+                    hold_ws(line, w);
+                }
+                if keep == 0 {
+                    return Ok(Step::NeedMore);
+                }
+                let first = if line.started { 0 } else { FIRST };
+                line.started = true;
+                self.out = Out {
+                    used: pos,
+                    from: 0,
+                    to: keep,
+                    index,
+                    flags: first,
+                };
+                return Ok(Step::Header);
+            };
+            match c {
+                SP | HTAB => {
+                    line.ws_run += 1;
+                    if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
+                        return Err(ResponseError::WhitespaceRunTooLong);
+                    }
+                    pos += 1;
+                }
+                CR | LF => {
+                    let trailing = usize::from(line.ws_run).min(pos);
+                    let first = if line.started { 0 } else { FIRST };
+                    line.started = true;
+                    let used = match (c, rest.get(pos + 1)) {
+                        (LF, _) | (_, Some(&LF)) => {
+                            *hp = HeadPos::LineStart;
+                            pos + 1 + usize::from(c == CR)
+                        }
+                        (_, None) => {
+                            *hp = HeadPos::ValueLf;
+                            pos + 1
+                        }
+                        (_, Some(_)) => return Err(ResponseError::InvalidLineEnding),
+                    };
+                    self.out = Out {
+                        used,
+                        from: 0,
+                        to: pos - trailing,
+                        index,
+                        flags: first | LAST,
+                    };
+                    return Ok(Step::Header);
+                }
+                _ => return Err(ResponseError::InvalidHeaderValue),
+            }
+        }
+    }
+
+    /// The blank line ending a head has been consumed at `pos`: decide the framing.
+    fn end_head(&mut self, pos: usize) -> Result<Step, ResponseError> {
+        let h = &self.head;
+        if h.status == 101 {
+            return Err(ResponseError::UnexpectedUpgrade);
+        }
+        if h.interim() {
+            self.out.used = pos;
+            return Ok(Step::Interim);
+        }
+        // RFC 9112 §6.3: Transfer-Encoding with Content-Length "ought to be handled as an error";
+        // a coding other than a final, single chunked leaves a body we cannot decode.
+        if h.transfer_encoding && h.content_length.is_some() {
+            return Err(ResponseError::ContentLengthWithTransferEncoding);
+        }
+        let framing = if matches!(h.status, 204 | 304) {
+            // "always terminated by the first empty line after the header fields, regardless of
+            // the header fields present in the message"
+            BodyFraming::Empty
+        } else if h.transfer_encoding {
+            if h.chunked_count != 1 || !h.last_chunked || h.other_coding {
+                return Err(ResponseError::UnsupportedTransferCoding);
+            }
+            BodyFraming::Chunked
+        } else if let Some(n) = h.content_length {
+            BodyFraming::ContentLength(n)
+        } else {
+            BodyFraming::UntilClose
+        };
+        let persistent = match h.version {
+            Version::Http11 => !h.close,
+            Version::Http10 => h.keep_alive && !h.close,
+        };
+        let reusable = persistent && framing != BodyFraming::UntilClose;
+        let head = Head {
+            version: h.version,
+            status: h.status,
+            framing,
+            reusable,
+        };
+        let body = match framing {
+            BodyFraming::Empty => BodyState::Length {
+                remaining: 0,
+                total: 0,
+            },
+            BodyFraming::ContentLength(n) => BodyState::Length {
+                remaining: n,
+                total: n,
+            },
+            BodyFraming::Chunked => {
+                BodyState::Chunked(ChunkedDecoder::new(self.limits.max_trailer_bytes))
+            }
+            BodyFraming::UntilClose => BodyState::UntilClose,
+        };
+        self.state = State::ReadingBody(body);
+        self.head_out = head;
+        self.out.used = pos;
+        Ok(Step::Head)
+    }
+
+    // --- body ------------------------------------------------------------------------------
+
+    fn handle_body<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        let reusable = self.reusable();
+        let State::ReadingBody(ref mut body) = self.state else {
+            return Ok(Progress {
+                consumed: 0,
+                event: None,
+            });
+        };
+        let progress = match body {
+            BodyState::Length { remaining: 0, .. } => {
+                self.state = State::Done;
+                return Ok(Progress {
+                    consumed: 0,
+                    event: Some(Event::End { reusable }),
+                });
+            }
+            BodyState::Length { remaining, .. } => {
+                let n = usize::try_from(*remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                *remaining -= n as u64;
+                body_progress(input.get(..n).unwrap_or_default())
+            }
+            BodyState::Chunked(decoder) => {
+                let p = decoder.handle_input(input)?;
+                match p.event {
+                    Some(ChunkedEvent::Data(data)) => Progress {
+                        consumed: p.consumed,
+                        event: Some(Event::Body(data)),
+                    },
+                    Some(ChunkedEvent::End) => {
+                        self.state = State::Done;
+                        Progress {
+                            consumed: p.consumed,
+                            event: Some(Event::End { reusable }),
+                        }
+                    }
+                    None => Progress {
+                        consumed: p.consumed,
+                        event: None,
+                    },
+                }
+            }
+            BodyState::UntilClose => body_progress(input),
+        };
+        if let Some(Event::Body(data)) = progress.event {
+            self.body_received = self.body_received.saturating_add(data.len() as u64);
+        }
+        Ok(progress)
+    }
+
+    fn reusable(&self) -> bool {
+        let h = &self.head;
+        let persistent = match h.version {
+            Version::Http11 => !h.close,
+            Version::Http10 => h.keep_alive && !h.close,
+        };
+        persistent && !matches!(self.state, State::ReadingBody(BodyState::UntilClose))
+    }
+}
+
+/// Field names compared ignoring ASCII case; the last byte first, as names that share a length
+/// (`x-amzn-requestid`, `x-amz-log-result`, `x-amzn-errortype`) mostly differ there.
+/// Compared 8 bytes at a time through [`lower8`]: exactly `eq_ignore_ascii_case`, for a fraction of
+/// its cost on these short strings.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.last().map(u8::to_ascii_lowercase) == b.last().map(u8::to_ascii_lowercase)
+        && a.chunks(8)
+            .zip(b.chunks(8))
+            .all(|(x, y)| lower8(load8(x, 0)) == lower8(load8(y, 0)))
+}
+
+/// `HTTP/1.x NNN` at the start of a status line, when all of it is available.
+#[inline(always)]
+fn quick_status(line: Option<&[u8]>) -> Option<(Version, u16)> {
+    let [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor, SP, d1, d2, d3] = *line? else {
+        return None;
+    };
+    let version = match minor {
+        b'0' => Version::Http10,
+        b'1'..=b'9' => Version::Http11,
+        _ => return None,
+    };
+    let digit = |d: u8| d.is_ascii_digit().then(|| u16::from(d - b'0'));
+    Some((version, digit(d1)? * 100 + digit(d2)? * 10 + digit(d3)?))
+}
+
+fn body_progress(data: &[u8]) -> Progress<'_> {
+    Progress {
+        consumed: data.len(),
+        event: (!data.is_empty()).then_some(Event::Body(data)),
+    }
+}
+
+fn apply_token(head: &mut HeadAcc, field: Field, token: Token) {
+    if field == Field::TransferEncoding {
+        head.transfer_encoding = true;
+        head.last_chunked = token == Token::Chunked;
+        match token {
+            Token::Chunked => head.chunked_count = head.chunked_count.saturating_add(1),
+            _ => head.other_coding = true,
+        }
+    } else {
+        match token {
+            Token::Close => head.close = true,
+            Token::KeepAlive => head.keep_alive = true,
+            _ => {}
+        }
+    }
+}
+
+/// Scan an uninteresting value: returns the value bytes in `rest` and the byte that stopped the
+/// scan, if any: `CR` or `LF`, or a control or DEL, which the caller rejects *after* handing the
+/// bytes before it to the framing lexers, so the first bad byte is reported whatever the split.
+#[inline]
+fn scan_plain(rest: &[u8]) -> (usize, Option<u8>) {
+    let mut pos = 0;
+    loop {
+        pos += find_special(rest.get(pos..).unwrap_or_default(), 0x20);
+        match rest.get(pos) {
+            Some(&HTAB) => pos += 1,
+            other => return (pos, other.copied()),
+        }
+    }
+}
+
+/// Count one more byte of an interesting value's whitespace run and hold it back.
+fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
+    line.ws_run += 1;
+    if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
+        return Err(ResponseError::WhitespaceRunTooLong);
+    }
+    hold_ws(line, c);
+    Ok(())
+}
+
+/// Remember a whitespace byte that has been consumed but not reported (at most 64 of them, as the
+/// run length is checked before).
+fn hold_ws(line: &mut LineAcc, c: u8) {
+    if c == HTAB {
+        line.pending_tabs |= 1u64.checked_shl(u32::from(line.pending_len)).unwrap_or(0);
+    }
+    line.pending_len = line.pending_len.saturating_add(1);
+}
+
+/// Report held-back whitespace that turned out to be inside a value: the longest prefix of one kind
+/// (spaces or tabs), replayed from a static buffer.
+fn replay_pending(line: &mut LineAcc, index: usize) -> Out {
+    let len = u32::from(line.pending_len);
+    let tabs = line.pending_tabs;
+    let (run, kind) = if tabs & 1 == 1 {
+        ((!tabs).trailing_zeros(), REPLAY | REPLAY_TABS)
+    } else {
+        (tabs.trailing_zeros(), REPLAY)
+    };
+    let run = run.min(len);
+    line.pending_tabs = tabs.checked_shr(run).unwrap_or(0);
+    line.pending_len = u8::try_from(len - run).unwrap_or(0);
+    Out {
+        used: 0,
+        from: 0,
+        to: run as usize,
+        index,
+        flags: kind,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked transfer coding
+// ---------------------------------------------------------------------------------------------
+
+/// Something the [`ChunkedDecoder`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ChunkedEvent<'a> {
+    /// Chunk data, borrowed from the input. Never empty.
+    Data(&'a [u8]),
+    /// The last chunk and the trailer section have been read.
+    End,
+}
+
+/// Result of one [`ChunkedDecoder::handle_input`] call; same contract as [`Progress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ChunkedProgress<'a> {
+    /// Bytes of the input used. Equal to the input length when `event` is `None`.
+    pub consumed: usize,
+    /// What was found, if anything.
+    pub event: Option<ChunkedEvent<'a>>,
+}
+
+/// Where in the chunked body the decoder is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChunkPos {
+    /// `chunk-size = 1*HEXDIG`: the size so far and whether a digit was seen.
+    Size { digits: bool },
+    /// `chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )`: ignored.
+    Ext,
+    /// The LF ending the chunk-size line.
+    SizeLf,
+    /// `chunk-data = 1*OCTET`: bytes left in this chunk.
+    Data { remaining: u64 },
+    /// The CR after chunk data.
+    DataCr,
+    /// The LF after chunk data.
+    DataLf,
+    /// `trailer-section = *( field-line CRLF )`: start of a trailer line or the final CRLF.
+    TrailerStart,
+    /// Inside a trailer line (read and discarded).
+    TrailerLine,
+    /// The LF after a trailer line's CR.
+    TrailerLf,
+    /// The LF of the final CRLF.
+    EndLf,
+    /// Done.
+    Done,
+}
+
+/// Decoder for `Transfer-Encoding: chunked` (RFC 9112 §7.1), fed like [`ResponseParser`].
+///
+/// ```text
+/// chunked-body   = *chunk last-chunk trailer-section CRLF
+/// chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+/// chunk-size     = 1*HEXDIG
+/// last-chunk     = 1*("0") [ chunk-ext ] CRLF
+/// ```
+///
+/// Chunk extensions are ignored and trailer fields are read and discarded (this client needs none).
+/// Unlike field lines, the chunk framing lines must end in CRLF: §2.2's leniency for a bare LF
+/// covers the start line and fields only, and a lax chunk parser is how responses get split.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkedDecoder {
+    pos: ChunkPos,
+    size: u64,
+    received: u64,
+    trailer_bytes: u32,
+    max_trailer_bytes: u32,
+}
+
+impl Default for ChunkedDecoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_TRAILER_BYTES)
+    }
+}
+
+impl ChunkedDecoder {
+    /// A decoder at the start of a chunked body, accepting at most `max_trailer_bytes` of trailers.
+    pub fn new(max_trailer_bytes: u32) -> Self {
+        Self {
+            pos: ChunkPos::Size { digits: false },
+            size: 0,
+            received: 0,
+            trailer_bytes: 0,
+            max_trailer_bytes,
+        }
+    }
+
+    /// Whether the end of the chunked body has been reached.
+    pub fn is_done(&self) -> bool {
+        self.pos == ChunkPos::Done
+    }
+
+    /// Data bytes delivered so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The peer closed the connection: an error unless the body was complete.
+    pub fn handle_eof(&self) -> Result<(), ResponseError> {
+        if self.is_done() {
+            Ok(())
+        } else {
+            Err(ResponseError::IncompleteBody {
+                received: self.received,
+                expected: None,
+            })
+        }
+    }
+
+    /// Decode the next piece of a chunked body. After an event, call again with the rest of the
+    /// input; after [`ChunkedEvent::End`] nothing more is consumed.
+    pub fn handle_input<'a>(
+        &mut self,
+        input: &'a [u8],
+    ) -> Result<ChunkedProgress<'a>, ResponseError> {
+        let mut pos = 0;
+        while let Some(&b) = input.get(pos) {
+            match self.pos {
+                ChunkPos::Size { digits } => {
+                    if let Some(d) = hex_value(b) {
+                        if self.size > u64::MAX >> 4 {
+                            return Err(ResponseError::ChunkSizeOverflow);
+                        }
+                        self.size = (self.size << 4) | u64::from(d);
+                        self.pos = ChunkPos::Size { digits: true };
+                    } else if !digits {
+                        return Err(ResponseError::InvalidChunkSize);
+                    } else {
+                        self.pos = match b {
+                            CR => ChunkPos::SizeLf,
+                            SP | HTAB | b';' => ChunkPos::Ext,
+                            _ => return Err(ResponseError::InvalidChunkSize),
+                        };
+                    }
+                    pos += 1;
+                }
+                ChunkPos::Ext => {
+                    let rest = input.get(pos..).unwrap_or_default();
+                    pos += find_special(rest, 0x20);
+                    match input.get(pos) {
+                        None => {}
+                        Some(&HTAB) => pos += 1,
+                        Some(&CR) => {
+                            self.pos = ChunkPos::SizeLf;
+                            pos += 1;
+                        }
+                        Some(_) => return Err(ResponseError::InvalidChunkSize),
+                    }
+                }
+                ChunkPos::SizeLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidChunkSize);
+                    }
+                    pos += 1;
+                    self.pos = if self.size == 0 {
+                        ChunkPos::TrailerStart
+                    } else {
+                        ChunkPos::Data {
+                            remaining: self.size,
+                        }
+                    };
+                    self.size = 0;
+                }
+                ChunkPos::Data { remaining } => {
+                    let avail = input.len() - pos;
+                    let n = usize::try_from(remaining).unwrap_or(usize::MAX).min(avail);
+                    let left = remaining - n as u64;
+                    self.pos = if left == 0 {
+                        ChunkPos::DataCr
+                    } else {
+                        ChunkPos::Data { remaining: left }
+                    };
+                    self.received = self.received.saturating_add(n as u64);
+                    let data = input.get(pos..pos + n).unwrap_or_default();
+                    return Ok(ChunkedProgress {
+                        consumed: pos + n,
+                        event: Some(ChunkedEvent::Data(data)),
+                    });
+                }
+                ChunkPos::DataCr | ChunkPos::DataLf => {
+                    let want = if self.pos == ChunkPos::DataCr { CR } else { LF };
+                    if b != want {
+                        return Err(ResponseError::InvalidChunkTerminator);
+                    }
+                    self.pos = if want == CR {
+                        ChunkPos::DataLf
+                    } else {
+                        ChunkPos::Size { digits: false }
+                    };
+                    pos += 1;
+                }
+                // trailer-section = *( field-line CRLF ), then the final CRLF.
+                ChunkPos::TrailerStart => {
+                    self.count_trailer(1)?;
+                    pos += 1;
+                    match b {
+                        CR => self.pos = ChunkPos::EndLf,
+                        LF => return Ok(self.end(pos)),
+                        _ if is_tchar(b) => self.pos = ChunkPos::TrailerLine,
+                        _ => return Err(ResponseError::InvalidTrailer),
+                    }
+                }
+                ChunkPos::TrailerLine => {
+                    let rest = input.get(pos..).unwrap_or_default();
+                    let n = find_special(rest, 0x20);
+                    self.count_trailer(n)?;
+                    pos += n;
+                    match input.get(pos) {
+                        None => {}
+                        Some(&c) => {
+                            self.count_trailer(1)?;
+                            pos += 1;
+                            match c {
+                                HTAB => {}
+                                CR => self.pos = ChunkPos::TrailerLf,
+                                LF => self.pos = ChunkPos::TrailerStart,
+                                _ => return Err(ResponseError::InvalidTrailer),
+                            }
+                        }
+                    }
+                }
+                ChunkPos::TrailerLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidLineEnding);
+                    }
+                    self.count_trailer(1)?;
+                    pos += 1;
+                    self.pos = ChunkPos::TrailerStart;
+                }
+                ChunkPos::EndLf => {
+                    if b != LF {
+                        return Err(ResponseError::InvalidLineEnding);
+                    }
+                    return Ok(self.end(pos + 1));
+                }
+                ChunkPos::Done => {
+                    return Ok(ChunkedProgress {
+                        consumed: pos,
+                        event: None,
+                    })
+                }
+            }
+        }
+        // A zero-length remainder of a chunk (size line ended exactly at the input end) needs no
+        // data event; anything else has been consumed in full.
+        Ok(ChunkedProgress {
+            consumed: pos,
+            event: None,
+        })
+    }
+
+    fn end(&mut self, consumed: usize) -> ChunkedProgress<'static> {
+        self.pos = ChunkPos::Done;
+        ChunkedProgress {
+            consumed,
+            event: Some(ChunkedEvent::End),
+        }
+    }
+
+    fn count_trailer(&mut self, n: usize) -> Result<(), ResponseError> {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.trailer_bytes = self.trailer_bytes.saturating_add(n);
+        if self.trailer_bytes > self.max_trailer_bytes {
+            return Err(ResponseError::TrailersTooLarge);
+        }
+        Ok(())
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collecting a body into a caller buffer
+// ---------------------------------------------------------------------------------------------
+
+/// The caller's buffer cannot hold the body.
+///
+/// Not a peer error: the response may be fine, the buffer is too small for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BufferTooSmall {
+    /// Bytes the body needs: exact when `exact`, otherwise a lower bound (the bytes known so far).
+    pub required: u64,
+    /// Whether `required` is the whole body size (from `Content-Length`).
+    pub exact: bool,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("body does not fit in the buffer")
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
+/// Collects body chunks into a caller buffer: the convenience path for bodies known to be small.
+///
+/// Call [`BodyBuffer::begin`] with the [`Head`]'s framing (so a too-long `Content-Length` is
+/// reported before anything is written), then [`BodyBuffer::push`] for every [`Event::Body`].
+#[derive(Debug)]
+pub struct BodyBuffer<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> BodyBuffer<'b> {
+    /// An empty collector writing into `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Check the announced length against the capacity; nothing is written.
+    pub fn begin(&mut self, framing: BodyFraming) -> Result<(), BufferTooSmall> {
+        match framing {
+            BodyFraming::ContentLength(n) if n > self.buf.len() as u64 => Err(BufferTooSmall {
+                required: n,
+                exact: true,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Append a chunk. On error nothing of the chunk is written.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), BufferTooSmall> {
+        let end = self.len.saturating_add(chunk.len());
+        let dst = self.buf.get_mut(self.len..end).ok_or(BufferTooSmall {
+            required: end as u64,
+            exact: false,
+        })?;
+        dst.copy_from_slice(chunk);
+        self.len = end;
+        Ok(())
+    }
+
+    /// The bytes collected so far.
+    pub fn filled(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// Number of bytes collected.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing has been collected.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests;

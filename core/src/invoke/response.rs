@@ -1,1 +1,736 @@
-//! Invoke results and typed Lambda service errors (see issue 3).
+//! The `Invoke` result, built incrementally from the HTTP response.
+//!
+//! [`InvokeResponseReader`] drives a [`ResponseParser`] and turns its events into an
+//! [`InvokeOutcome`]: either [`InvokeSuccess`] (any 2xx, including function errors, as
+//! `aws lambda invoke` reports them) with the payload streamed to a [`PayloadSink`], or a typed
+//! [`ServiceError`]. Everything is bounded: header values go into `heapless::String`s whose
+//! capacities are below (a longer value is an error, never a truncation), the base64
+//! `X-Amz-Log-Result` is decoded on the fly into a caller buffer (4 KiB holds the largest log
+//! Lambda returns), and an error body is kept in a fixed buffer ([`DEFAULT_ERROR_BODY_CAPACITY`]).
+//!
+//! | state | size |
+//! |---|---|
+//! | `InvokeResponseReader` (default `E`) | about 1.6 KiB + the caller's log buffer |
+//! | `InvokeOutcome` | about 800 bytes |
+//!
+//! ```
+//! use core::convert::Infallible;
+//! use picolambda::invoke::response::{InvokeOutcome, InvokeResponseReader};
+//!
+//! let wire: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Amz-Executed-Version: 7\r\n\r\n\"ok\"";
+//! let mut log = [0u8; 4096];
+//! let mut reader = InvokeResponseReader::new(&mut log);
+//! let mut payload_len = 0;
+//! let mut sink = |chunk: &[u8]| -> Result<(), Infallible> {
+//!     payload_len += chunk.len(); // write the chunk wherever it goes
+//!     Ok(())
+//! };
+//! let mut outcome = None;
+//! // `wire.chunks(3)` stands for successive socket reads into a small buffer.
+//! for received in wire.chunks(3) {
+//!     let progress = reader.handle_input(received, &mut sink).unwrap();
+//!     if let Some(o) = progress.outcome {
+//!         outcome = Some(o); // bytes after `progress.consumed` belong to the next response
+//!         break;
+//!     }
+//! }
+//! // (when a read returns 0 bytes instead: `reader.handle_eof(&mut sink)`)
+//! let Some(InvokeOutcome::Success(ok)) = outcome else { panic!() };
+//! assert_eq!(ok.status, 200);
+//! assert_eq!(ok.executed_version.as_deref(), Some("7"));
+//! assert_eq!(payload_len, 4);
+//! ```
+
+mod error;
+
+use core::convert::Infallible;
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+use heapless::{String, Vec};
+
+pub use self::error::{
+    ServiceError, ServiceErrorKind, ThrottleReason, ERROR_CODE_CAPACITY, MESSAGE_CAPACITY,
+};
+use crate::http::response::{
+    BodyBuffer, BodyFraming, BufferTooSmall, Event, Head, Limits, ResponseError, ResponseParser,
+};
+
+/// Default capacity of the buffer that keeps a non-2xx body for [`ServiceError`] decoding.
+///
+/// Lambda's JSON errors are 100–500 bytes; bodies longer than the buffer are read to the end (so
+/// the connection stays usable) but only their start is decoded.
+pub const DEFAULT_ERROR_BODY_CAPACITY: usize = 1024;
+/// Capacity for `X-Amz-Function-Error` (`Handled`, `Unhandled`).
+pub const FUNCTION_ERROR_CAPACITY: usize = 32;
+/// Capacity for `X-Amz-Executed-Version` (`$LATEST` or a version number).
+pub const EXECUTED_VERSION_CAPACITY: usize = 64;
+/// Capacity for `x-amzn-RequestId` (a 36-character UUID from Lambda, 52 characters from moto).
+pub const REQUEST_ID_CAPACITY: usize = 64;
+/// Capacity for `Date` and `Retry-After` (an IMF-fixdate is 29 characters).
+pub const DATE_CAPACITY: usize = 40;
+/// The largest log Lambda returns in `X-Amz-Log-Result`: the last 4 KB of the log, which arrives
+/// as 5,464 base64 characters. A log buffer this size always suffices.
+pub const MAX_LOG_RESULT_BYTES: usize = 4096;
+
+/// The header fields the reader asks the parser for, in the order of [`LambdaHeader::NAMES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum LambdaHeader {
+    /// `X-Amz-Function-Error`.
+    FunctionError,
+    /// `X-Amz-Log-Result` (base64).
+    LogResult,
+    /// `X-Amz-Executed-Version`.
+    ExecutedVersion,
+    /// `x-amzn-RequestId`.
+    RequestId,
+    /// `Retry-After`.
+    RetryAfter,
+    /// `Date`.
+    Date,
+    /// `x-amzn-ErrorType`.
+    ErrorType,
+}
+
+impl LambdaHeader {
+    /// All of them, in interest-list order.
+    pub const ALL: [LambdaHeader; 7] = [
+        LambdaHeader::FunctionError,
+        LambdaHeader::LogResult,
+        LambdaHeader::ExecutedVersion,
+        LambdaHeader::RequestId,
+        LambdaHeader::RetryAfter,
+        LambdaHeader::Date,
+        LambdaHeader::ErrorType,
+    ];
+    /// Their names, as passed to [`ResponseParser::new`].
+    pub const NAMES: [&'static str; 7] = [
+        "x-amz-function-error",
+        "x-amz-log-result",
+        "x-amz-executed-version",
+        "x-amzn-requestid",
+        "retry-after",
+        "date",
+        "x-amzn-errortype",
+    ];
+
+    /// The field name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .zip(Self::NAMES)
+            .find(|(h, _)| **h == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// What is wrong with a Lambda header value. Always the peer's fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// Longer than its capacity (see the `*_CAPACITY` constants).
+    TooLong,
+    /// Contains a byte outside printable ASCII.
+    NotAscii,
+    /// The field appears more than once.
+    Repeated,
+    /// `X-Amz-Log-Result` is not valid padded base64.
+    InvalidBase64,
+}
+
+/// Why an `Invoke` response could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ReadError<E> {
+    /// The HTTP response is malformed or cut short (or the reader was misused: see
+    /// [`ResponseError::Misuse`]).
+    Http(ResponseError),
+    /// A Lambda header has a value this client cannot accept.
+    Header {
+        /// Which header.
+        header: LambdaHeader,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
+    /// The payload sink refused a chunk (for [`BodyBuffer`]: the payload does not fit).
+    Sink(E),
+}
+
+impl<E> ReadError<E> {
+    /// Whether the peer caused this error (not the sink, not API misuse).
+    pub fn is_peer_error(&self) -> bool {
+        match self {
+            ReadError::Http(e) => e.is_peer_error(),
+            ReadError::Header { .. } => true,
+            ReadError::Sink(_) => false,
+        }
+    }
+}
+
+impl<E> fmt::Display for ReadError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Http(e) => fmt::Display::fmt(e, f),
+            ReadError::Header { problem, .. } => f.write_str(match problem {
+                HeaderProblem::TooLong => "Lambda header value too long",
+                HeaderProblem::NotAscii => "Lambda header value not ASCII",
+                HeaderProblem::Repeated => "Lambda header repeated",
+                HeaderProblem::InvalidBase64 => "X-Amz-Log-Result is not valid base64",
+            }),
+            ReadError::Sink(_) => f.write_str("payload sink refused a chunk"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + core::error::Error + 'static> core::error::Error for ReadError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ReadError::Http(e) => Some(e),
+            ReadError::Sink(e) => Some(e),
+            ReadError::Header { .. } => None,
+        }
+    }
+}
+
+/// Where the payload of a successful invocation goes, chunk by chunk.
+///
+/// Implemented for closures `FnMut(&[u8]) -> Result<(), E>`, for [`BodyBuffer`] (collect into a
+/// caller buffer) and for [`Discard`].
+pub trait PayloadSink {
+    /// What the sink can fail with.
+    type Error;
+
+    /// Called once, before any chunk, with the payload length when the response announces it.
+    fn begin(&mut self, length: Option<u64>) -> Result<(), Self::Error> {
+        let _ = length;
+        Ok(())
+    }
+
+    /// The next chunk of the payload (never empty).
+    fn write(&mut self, chunk: &[u8]) -> Result<(), Self::Error>;
+}
+
+impl<F, E> PayloadSink for F
+where
+    F: FnMut(&[u8]) -> Result<(), E>,
+{
+    type Error = E;
+
+    fn write(&mut self, chunk: &[u8]) -> Result<(), E> {
+        self(chunk)
+    }
+}
+
+impl PayloadSink for BodyBuffer<'_> {
+    type Error = BufferTooSmall;
+
+    /// Reports [`BufferTooSmall`] with the exact size before anything is written when the length
+    /// is known.
+    fn begin(&mut self, length: Option<u64>) -> Result<(), BufferTooSmall> {
+        match length {
+            Some(n) => BodyBuffer::begin(self, BodyFraming::ContentLength(n)),
+            None => Ok(()),
+        }
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> Result<(), BufferTooSmall> {
+        self.push(chunk)
+    }
+}
+
+/// A sink that drops the payload.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl PayloadSink for Discard {
+    type Error = Infallible;
+
+    fn write(&mut self, _chunk: &[u8]) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// `X-Amz-Function-Error`: the function ran and failed; the payload describes the error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum FunctionError {
+    /// `Handled`: the function returned an error.
+    Handled,
+    /// `Unhandled`: the runtime caught an error (an exception, a timeout, running out of memory).
+    Unhandled,
+    /// Any other value, kept as sent.
+    Other(String<FUNCTION_ERROR_CAPACITY>),
+}
+
+impl FunctionError {
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FunctionError::Handled => "Handled",
+            FunctionError::Unhandled => "Unhandled",
+            FunctionError::Other(s) => s.as_str(),
+        }
+    }
+}
+
+/// What became of `X-Amz-Log-Result`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LogResult {
+    /// The log was decoded into the first `len` bytes of the caller's log buffer.
+    Decoded {
+        /// Length of the decoded log.
+        len: usize,
+    },
+    /// The log buffer is too small: this many bytes are needed. The invocation itself succeeded
+    /// (it already ran), so this is reported here rather than as an error.
+    BufferTooSmall {
+        /// The decoded length of the log.
+        required: usize,
+    },
+}
+
+/// Metadata every response may carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseMeta {
+    /// `x-amzn-RequestId`.
+    pub request_id: Option<String<REQUEST_ID_CAPACITY>>,
+    /// `Date`, raw (for clock-skew correction).
+    pub date: Option<String<DATE_CAPACITY>>,
+    /// `Retry-After`, raw (seconds, or an HTTP-date).
+    pub retry_after: Option<String<DATE_CAPACITY>>,
+    /// Whether the connection can carry another request.
+    pub reusable: bool,
+}
+
+impl ResponseMeta {
+    /// `Retry-After` as a number of seconds, when it is one.
+    pub fn retry_after_seconds(&self) -> Option<u32> {
+        let s = self.retry_after.as_ref()?;
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    }
+}
+
+/// A 2xx `Invoke` response: the function ran (`200`), was queued (`202`, `Event`) or would have
+/// been allowed to run (`204`, `DryRun`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InvokeSuccess {
+    /// HTTP status (`StatusCode` in the API).
+    pub status: u16,
+    /// Set when the function failed; the payload then holds the error.
+    pub function_error: Option<FunctionError>,
+    /// The decoded tail of the log, when `LogType=Tail` was asked for.
+    pub log_result: Option<LogResult>,
+    /// The version that ran.
+    pub executed_version: Option<String<EXECUTED_VERSION_CAPACITY>>,
+    /// Bytes of payload written to the sink.
+    pub payload_len: u64,
+    /// Request id, date, connection reuse.
+    pub meta: ResponseMeta,
+}
+
+/// The result of an `Invoke` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(clippy::large_enum_variant)] // both are large; no heap to box into
+pub enum InvokeOutcome {
+    /// A 2xx response.
+    Success(InvokeSuccess),
+    /// Any other status: a service error.
+    ServiceError(ServiceError),
+}
+
+impl InvokeOutcome {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            InvokeOutcome::Success(s) => s.status,
+            InvokeOutcome::ServiceError(e) => e.status,
+        }
+    }
+
+    /// The metadata.
+    pub fn meta(&self) -> &ResponseMeta {
+        match self {
+            InvokeOutcome::Success(s) => &s.meta,
+            InvokeOutcome::ServiceError(e) => &e.meta,
+        }
+    }
+}
+
+/// Result of one [`InvokeResponseReader::handle_input`] call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadProgress {
+    /// Bytes of the input used: all of it unless `outcome` is set, in which case the rest belongs
+    /// to the next response on the connection.
+    pub consumed: usize,
+    /// The result, once the response is complete.
+    pub outcome: Option<InvokeOutcome>,
+}
+
+/// Incremental base64 decoder for `X-Amz-Log-Result` fragments.
+#[derive(Clone, Copy, Debug, Default)]
+struct LogDecoder {
+    carry: [u8; 4],
+    carry_len: u8,
+    written: usize,
+    required: usize,
+    overflow: bool,
+    padded: bool,
+}
+
+impl LogDecoder {
+    fn feed(&mut self, mut fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+        if self.carry_len > 0 {
+            let have = usize::from(self.carry_len);
+            let take = (4 - have).min(fragment.len());
+            let (head, rest) = fragment.split_at_checked(take).unwrap_or_default();
+            if let Some(dst) = self.carry.get_mut(have..have + take) {
+                dst.copy_from_slice(head);
+            }
+            self.carry_len += take as u8;
+            fragment = rest;
+            if self.carry_len < 4 {
+                return Ok(());
+            }
+            let quad = self.carry;
+            self.carry_len = 0;
+            self.decode(&quad, out)?;
+        }
+        let whole = fragment.len() / 4 * 4;
+        let (quads, tail) = fragment.split_at_checked(whole).unwrap_or_default();
+        // 64 characters decode to 48 bytes: a small stack buffer that lets the decoded length be
+        // counted even once the caller's buffer is full.
+        for block in quads.chunks(64) {
+            self.decode(block, out)?;
+        }
+        if let Some(dst) = self.carry.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+        }
+        self.carry_len = tail.len() as u8;
+        Ok(())
+    }
+
+    fn decode(&mut self, chars: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+        if self.padded {
+            // Data after '=' padding.
+            return Err(HeaderProblem::InvalidBase64);
+        }
+        let mut tmp = [0u8; 48];
+        let bytes = Base64::decode(chars, &mut tmp).map_err(|_| HeaderProblem::InvalidBase64)?;
+        self.padded = chars.last() == Some(&b'=');
+        self.required += bytes.len();
+        if !self.overflow {
+            match out.get_mut(self.written..self.written + bytes.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(bytes);
+                    self.written += bytes.len();
+                }
+                None => self.overflow = true,
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<LogResult, HeaderProblem> {
+        if self.carry_len != 0 {
+            return Err(HeaderProblem::InvalidBase64);
+        }
+        Ok(if self.overflow {
+            LogResult::BufferTooSmall {
+                required: self.required,
+            }
+        } else {
+            LogResult::Decoded { len: self.written }
+        })
+    }
+}
+
+/// Reads one `Invoke` response, fed in pieces of any size; see the [module docs](self).
+///
+/// `E` is the capacity of the error-body buffer ([`DEFAULT_ERROR_BODY_CAPACITY`]).
+///
+/// Call [`handle_input`](Self::handle_input) with each piece received until it returns an
+/// outcome, or [`handle_eof`](Self::handle_eof) when the peer closes the connection first. The
+/// reader never asks the caller to keep bytes: a call without an outcome has consumed all its
+/// input.
+#[derive(Debug)]
+pub struct InvokeResponseReader<'b, const E: usize = DEFAULT_ERROR_BODY_CAPACITY> {
+    parser: ResponseParser<'static>,
+    log_buf: &'b mut [u8],
+    log: LogDecoder,
+    log_result: Option<LogResult>,
+    seen: u8,
+    function_error: String<FUNCTION_ERROR_CAPACITY>,
+    executed_version: String<EXECUTED_VERSION_CAPACITY>,
+    request_id: String<REQUEST_ID_CAPACITY>,
+    date: String<DATE_CAPACITY>,
+    retry_after: String<DATE_CAPACITY>,
+    error_type: String<ERROR_CODE_CAPACITY>,
+    /// The `:` of `x-amzn-ErrorType` has been seen: the rest of the value is not kept.
+    error_type_cut: bool,
+    head: Option<Head>,
+    error_body: Vec<u8, E>,
+    error_body_truncated: bool,
+    payload_len: u64,
+}
+
+impl<'b> InvokeResponseReader<'b> {
+    /// A reader that decodes `X-Amz-Log-Result` into `log_buf` ([`MAX_LOG_RESULT_BYTES`] always
+    /// suffices; pass an empty slice when the log was not asked for), with the default
+    /// error-body buffer and parser limits.
+    pub fn new(log_buf: &'b mut [u8]) -> Self {
+        Self::with_limits(log_buf, Limits::DEFAULT)
+    }
+}
+
+impl<'b, const E: usize> InvokeResponseReader<'b, E> {
+    /// A reader with other parser limits, or another error-body capacity:
+    /// `InvokeResponseReader::<'_, 256>::with_limits(&mut log, Limits::DEFAULT)`.
+    pub fn with_limits(log_buf: &'b mut [u8], limits: Limits) -> Self {
+        Self {
+            parser: ResponseParser::with_limits(&LambdaHeader::NAMES, limits),
+            log_buf,
+            log: LogDecoder::default(),
+            log_result: None,
+            seen: 0,
+            function_error: String::new(),
+            executed_version: String::new(),
+            request_id: String::new(),
+            date: String::new(),
+            retry_after: String::new(),
+            error_type: String::new(),
+            error_type_cut: false,
+            head: None,
+            error_body: Vec::new(),
+            error_body_truncated: false,
+            payload_len: 0,
+        }
+    }
+
+    /// Feed the next piece of the response. Payload bytes of a 2xx response go to `sink` as they
+    /// arrive; the outcome is returned with the call that completes the response.
+    pub fn handle_input<S: PayloadSink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        sink: &mut S,
+    ) -> Result<ReadProgress, ReadError<S::Error>> {
+        let mut rest = input;
+        let mut consumed = 0;
+        loop {
+            let progress = self.parser.handle_input(rest).map_err(ReadError::Http)?;
+            consumed += progress.consumed;
+            rest = rest.get(progress.consumed..).unwrap_or_default();
+            let Some(event) = progress.event else {
+                return Ok(ReadProgress {
+                    consumed,
+                    outcome: None,
+                });
+            };
+            if let Some(outcome) = self.on_event(event, sink)? {
+                return Ok(ReadProgress {
+                    consumed,
+                    outcome: Some(outcome),
+                });
+            }
+        }
+    }
+
+    /// The peer closed the connection: returns the outcome when that completes the response (a
+    /// body delimited by the close), else the error saying what was cut short.
+    pub fn handle_eof<S: PayloadSink + ?Sized>(
+        &mut self,
+        sink: &mut S,
+    ) -> Result<InvokeOutcome, ReadError<S::Error>> {
+        match self.parser.handle_eof().map_err(ReadError::Http)? {
+            Some(event) => {
+                self.on_event(event, sink)?
+                    .ok_or(ReadError::Http(ResponseError::Misuse(
+                        crate::http::response::ApiMisuse::AfterEnd,
+                    )))
+            }
+            None => Err(ReadError::Http(ResponseError::Misuse(
+                crate::http::response::ApiMisuse::AfterEnd,
+            ))),
+        }
+    }
+
+    /// The decoded `X-Amz-Log-Result`, once its header has been read and if it fit.
+    pub fn log_result(&self) -> Option<&[u8]> {
+        match self.log_result? {
+            LogResult::Decoded { len } => self.log_buf.get(..len),
+            LogResult::BufferTooSmall { .. } => None,
+        }
+    }
+
+    fn on_event<S: PayloadSink + ?Sized>(
+        &mut self,
+        event: Event<'_>,
+        sink: &mut S,
+    ) -> Result<Option<InvokeOutcome>, ReadError<S::Error>> {
+        match event {
+            Event::Header {
+                index,
+                fragment,
+                first,
+                last,
+            } => {
+                let Some(&header) = LambdaHeader::ALL.get(index) else {
+                    return Ok(None);
+                };
+                self.on_header(header, fragment, first, last)
+                    .map_err(|problem| ReadError::Header { header, problem })?;
+            }
+            Event::Head(head) => {
+                self.head = Some(head);
+                if is_success(head.status) {
+                    let length = match head.framing {
+                        BodyFraming::Empty => Some(0),
+                        BodyFraming::ContentLength(n) => Some(n),
+                        _ => None,
+                    };
+                    sink.begin(length).map_err(ReadError::Sink)?;
+                }
+            }
+            Event::Body(chunk) => {
+                if self.head.is_some_and(|h| is_success(h.status)) {
+                    sink.write(chunk).map_err(ReadError::Sink)?;
+                    self.payload_len += chunk.len() as u64;
+                } else {
+                    let room = E - self.error_body.len();
+                    let keep = chunk.get(..room.min(chunk.len())).unwrap_or_default();
+                    // Cannot fail: `keep` fits in the remaining capacity.
+                    let _ = self.error_body.extend_from_slice(keep);
+                    self.error_body_truncated |= keep.len() < chunk.len();
+                }
+            }
+            Event::End { reusable } => return Ok(Some(self.outcome(reusable))),
+        }
+        Ok(None)
+    }
+
+    fn on_header(
+        &mut self,
+        header: LambdaHeader,
+        fragment: &[u8],
+        first: bool,
+        last: bool,
+    ) -> Result<(), HeaderProblem> {
+        if first {
+            if self.seen & header.bit() != 0 {
+                return Err(HeaderProblem::Repeated);
+            }
+            self.seen |= header.bit();
+        }
+        match header {
+            LambdaHeader::LogResult => {
+                self.log.feed(fragment, self.log_buf)?;
+                if last {
+                    self.log_result = Some(self.log.finish()?);
+                }
+            }
+            LambdaHeader::FunctionError => push_ascii(&mut self.function_error, fragment)?,
+            LambdaHeader::ExecutedVersion => push_ascii(&mut self.executed_version, fragment)?,
+            LambdaHeader::RequestId => push_ascii(&mut self.request_id, fragment)?,
+            LambdaHeader::Date => push_ascii(&mut self.date, fragment)?,
+            LambdaHeader::RetryAfter => push_ascii(&mut self.retry_after, fragment)?,
+            LambdaHeader::ErrorType => {
+                // `Code:http://internal.amazon.com/...`: only the part before ':' is kept, so a
+                // long URL after it does not count against the capacity.
+                if !self.error_type_cut {
+                    let end = fragment.iter().position(|&b| b == b':');
+                    self.error_type_cut = end.is_some();
+                    let code = fragment.get(..end.unwrap_or(fragment.len()));
+                    push_ascii(&mut self.error_type, code.unwrap_or_default())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn outcome(&mut self, reusable: bool) -> InvokeOutcome {
+        let seen = self.seen;
+        let has = |h: LambdaHeader| seen & h.bit() != 0;
+        let meta = ResponseMeta {
+            request_id: has(LambdaHeader::RequestId).then(|| self.request_id.clone()),
+            date: has(LambdaHeader::Date).then(|| self.date.clone()),
+            retry_after: has(LambdaHeader::RetryAfter).then(|| self.retry_after.clone()),
+            reusable,
+        };
+        let status = self.head.map_or(0, |h| h.status);
+        if is_success(status) {
+            let function_error =
+                has(LambdaHeader::FunctionError).then(|| match self.function_error.as_str() {
+                    "Handled" => FunctionError::Handled,
+                    "Unhandled" => FunctionError::Unhandled,
+                    _ => FunctionError::Other(self.function_error.clone()),
+                });
+            InvokeOutcome::Success(InvokeSuccess {
+                status,
+                function_error,
+                log_result: self.log_result,
+                executed_version: has(LambdaHeader::ExecutedVersion)
+                    .then(|| self.executed_version.clone()),
+                payload_len: self.payload_len,
+                meta,
+            })
+        } else {
+            let error_type = has(LambdaHeader::ErrorType).then_some(self.error_type.as_str());
+            let mut error = ServiceError::from_parts(status, error_type, &self.error_body);
+            error.body_truncated = self.error_body_truncated;
+            error.meta = meta;
+            InvokeOutcome::ServiceError(error)
+        }
+    }
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn push_ascii<const N: usize>(out: &mut String<N>, fragment: &[u8]) -> Result<(), HeaderProblem> {
+    if !fragment
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) || *b == b'\t')
+    {
+        return Err(HeaderProblem::NotAscii);
+    }
+    let s = core::str::from_utf8(fragment).map_err(|_| HeaderProblem::NotAscii)?;
+    out.push_str(s).map_err(|_| HeaderProblem::TooLong)
+}
+
+/// Read a complete response held in memory: the end of `response` is taken as the peer closing
+/// the connection. The payload is collected into `payload_buf` ([`BufferTooSmall`] when it does
+/// not fit, reported before anything is written when the length is announced), the log into
+/// `log_buf`.
+///
+/// Returns the outcome and the number of bytes of `response` it used.
+pub fn read_complete(
+    response: &[u8],
+    log_buf: &mut [u8],
+    payload_buf: &mut [u8],
+) -> Result<(InvokeOutcome, usize), ReadError<BufferTooSmall>> {
+    let mut reader = InvokeResponseReader::new(log_buf);
+    let mut sink = BodyBuffer::new(payload_buf);
+    let progress = reader.handle_input(response, &mut sink)?;
+    match progress.outcome {
+        Some(outcome) => Ok((outcome, progress.consumed)),
+        None => Ok((reader.handle_eof(&mut sink)?, progress.consumed)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,8 @@
 
 mod hmac;
 
+pub(crate) use hmac::Sha256Stream;
+
 use core::fmt;
 
 use sha2::{Digest, Sha256};
@@ -296,9 +298,18 @@ impl<'a> Signer<'a> {
         request: &SignableRequest<'_>,
         scope: &Scope<'_>,
     ) -> Result<Signature, SigningError> {
-        let mut h = Sha256::new();
-        request.write_canonical_request(&mut h);
-        let creq_hash: [u8; 32] = h.finalize().into();
+        let mut h = Sha256Stream::new();
+        request.put_canonical_request(&mut h);
+        self.sign_canonical_hash(h.finish(), scope)
+    }
+
+    /// Signs a canonical request given by its hash (for writers that produce and hash the
+    /// canonical request themselves).
+    pub(crate) fn sign_canonical_hash(
+        &mut self,
+        creq_hash: [u8; 32],
+        scope: &Scope<'_>,
+    ) -> Result<Signature, SigningError> {
         let creq_hex = hex32(&creq_hash);
         let date = scope.amz_date.date();
         let key = self.key(&date, scope.region, scope.service)?;
@@ -345,6 +356,10 @@ pub struct Scope<'a> {
 impl Scope<'_> {
     /// Writes the credential scope, `YYYYMMDD/region/service/aws4_request`.
     pub fn write(&self, sink: &mut dyn Sink) {
+        self.put_scope(sink);
+    }
+
+    pub(crate) fn put_scope<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(&self.amz_date.date());
         sink.put(b"/");
         sink.put(self.region.as_bytes());
@@ -359,7 +374,7 @@ impl Scope<'_> {
         sink.put(b"\n");
         sink.put(self.amz_date.as_bytes());
         sink.put(b"\n");
-        self.write(sink);
+        self.put_scope(sink);
         sink.put(b"\n");
         sink.put(&hex32(canonical_request_hash));
     }
@@ -405,6 +420,9 @@ impl PayloadHash {
 
     /// Hashes a payload held in memory.
     pub fn of(payload: &[u8]) -> Self {
+        if payload.is_empty() {
+            return Self::EMPTY;
+        }
         let mut h = PayloadHasher::new();
         h.update(payload);
         h.finish()
@@ -496,14 +514,36 @@ impl Sink for ValueCheck {
 
 /// SigV4 header value canonicalization as a sink adaptor: leading and trailing spaces dropped,
 /// inner runs of spaces and tabs collapsed to one space.
-struct TrimCollapse<'s> {
-    inner: &'s mut dyn Sink,
+pub(crate) struct TrimCollapse<'s, S: Sink + ?Sized> {
+    inner: &'s mut S,
     started: bool,
     pending_space: bool,
 }
 
-impl Sink for TrimCollapse<'_> {
+impl<'s, S: Sink + ?Sized> TrimCollapse<'s, S> {
+    /// Canonicalizes one header value into `inner`.
+    pub(crate) fn new(inner: &'s mut S) -> Self {
+        Self {
+            inner,
+            started: false,
+            pending_space: false,
+        }
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for TrimCollapse<'_, S> {
     fn put(&mut self, mut bytes: &[u8]) {
+        // Most pieces have no space or tab at all: pass them through whole. (Bytes up to `' '`
+        // send a piece down the exact path below, which also covers the tab.)
+        if !bytes.is_empty() && bytes.iter().all(|&b| b > b' ') {
+            if self.pending_space && self.started {
+                self.inner.put(b" ");
+            }
+            self.inner.put(bytes);
+            self.started = true;
+            self.pending_space = false;
+            return;
+        }
         while !bytes.is_empty() {
             let word_len = bytes
                 .iter()
@@ -530,6 +570,21 @@ impl Sink for TrimCollapse<'_> {
     }
 }
 
+/// Passes bytes through and records whether any were non-empty.
+struct NonEmpty<'s, S: Sink + ?Sized> {
+    inner: &'s mut S,
+    wrote: bool,
+}
+
+impl<S: Sink + ?Sized> Sink for NonEmpty<'_, S> {
+    fn put(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.wrote = true;
+            self.inner.put(bytes);
+        }
+    }
+}
+
 /// The bytes of `s` percent-encoded with SigV4's rules, as an iterator (for sorting by encoded
 /// form without materializing it).
 fn encoded(s: &str) -> impl Iterator<Item = u8> + '_ {
@@ -543,13 +598,30 @@ fn encoded(s: &str) -> impl Iterator<Item = u8> + '_ {
     })
 }
 
+/// Compares two header names case-insensitively (ASCII), byte by byte.
 fn lower_cmp(a: &str, b: &str) -> core::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
-fn put_lower(name: &str, sink: &mut dyn Sink) {
+/// Whether `name` has an ASCII upper-case letter. No early exit: names are short, and a loop
+/// without data-dependent branches is faster on them than one that stops at the first hit.
+fn has_upper(name: &str) -> bool {
+    name.bytes()
+        .fold(false, |acc, b| acc | b.is_ascii_uppercase())
+}
+
+fn put_lower<S: Sink + ?Sized>(name: &str, sink: &mut S) {
+    if !has_upper(name) {
+        sink.put(name.as_bytes());
+        return;
+    }
     let mut buf = [0u8; 32];
     for chunk in name.as_bytes().chunks(buf.len()) {
         if let Some(dst) = buf.get_mut(..chunk.len()) {
@@ -579,6 +651,18 @@ impl SignableRequest<'_> {
         Ok(())
     }
 
+    /// Whether the header names are already distinct and in ascending lower-case order (as the
+    /// request writers of this crate give them): then sorting and grouping are the identity.
+    ///
+    /// Names must also be lower-case already, so that they can be written as given.
+    fn headers_in_canonical_order(&self) -> bool {
+        !self.headers.iter().any(|(name, _)| has_upper(name))
+            && self
+                .headers
+                .windows(2)
+                .all(|pair| matches!(pair, [(a, _), (b, _)] if lower_cmp(a, b).is_lt()))
+    }
+
     /// Distinct header names in ascending lower-case order: calls `f(name)` once per name.
     fn for_each_sorted_name(&self, mut f: impl FnMut(&str)) {
         let mut prev: Option<&str> = None;
@@ -601,6 +685,19 @@ impl SignableRequest<'_> {
 
     /// Writes the `SignedHeaders` list: sorted distinct lower-case names joined by `;`.
     pub fn write_signed_headers(&self, sink: &mut dyn Sink) {
+        self.put_signed_headers(sink);
+    }
+
+    fn put_signed_headers<S: Sink + ?Sized>(&self, sink: &mut S) {
+        if self.headers_in_canonical_order() {
+            let mut sep: &[u8] = b"";
+            for (name, _) in self.headers {
+                sink.put(sep);
+                sink.put(name.as_bytes());
+                sep = b";";
+            }
+            return;
+        }
         let mut first = true;
         self.for_each_sorted_name(|name| {
             if !first {
@@ -613,55 +710,78 @@ impl SignableRequest<'_> {
 
     /// Writes the canonical request (the input of its hash), without buffering it.
     pub fn write_canonical_request(&self, sink: &mut dyn Sink) {
+        self.put_canonical_request(sink);
+    }
+
+    /// [`SignableRequest::write_canonical_request`], monomorphized for the sink that hashes it.
+    pub(crate) fn put_canonical_request<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.method.as_bytes());
         sink.put(b"\n");
         self.write_canonical_uri(sink);
         sink.put(b"\n");
         self.write_canonical_query(sink);
         sink.put(b"\n");
-        self.for_each_sorted_name(|name| {
-            put_lower(name, sink);
-            sink.put(b":");
-            let mut first = true;
-            for (_, value) in self
-                .headers
-                .iter()
-                .filter(|(n, _)| lower_cmp(n, name).is_eq())
-            {
-                if !first {
-                    sink.put(b",");
-                }
-                first = false;
-                value.emit(&mut TrimCollapse {
-                    inner: sink,
-                    started: false,
-                    pending_space: false,
-                });
+        let put_value = |value: &dyn Emit, sink: &mut S| {
+            value.emit(&mut TrimCollapse {
+                inner: sink,
+                started: false,
+                pending_space: false,
+            });
+        };
+        if self.headers_in_canonical_order() {
+            // One value per name, already in order: no selection sort, no grouping.
+            for (name, value) in self.headers {
+                sink.put(name.as_bytes());
+                sink.put(b":");
+                put_value(*value, sink);
+                sink.put(b"\n");
             }
-            sink.put(b"\n");
-        });
+        } else {
+            self.for_each_sorted_name(|name| {
+                put_lower(name, sink);
+                sink.put(b":");
+                let mut first = true;
+                for (_, value) in self
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| lower_cmp(n, name).is_eq())
+                {
+                    if !first {
+                        sink.put(b",");
+                    }
+                    first = false;
+                    put_value(*value, sink);
+                }
+                sink.put(b"\n");
+            });
+        }
         sink.put(b"\n");
-        self.write_signed_headers(sink);
+        self.put_signed_headers(sink);
         sink.put(b"\n");
         sink.put(&hex32(&self.payload.sha256));
     }
 
-    fn write_canonical_uri(&self, sink: &mut dyn Sink) {
-        let mut count = crate::encode::Counter(0);
-        self.path.emit(&mut count);
-        if count.0 == 0 {
-            sink.put(b"/");
-        } else if self.double_encode_path {
+    fn write_canonical_uri<S: Sink + ?Sized>(&self, sink: &mut S) {
+        // An empty path is written as `/`. Whether the path is empty is only known once it has
+        // been emitted, but then nothing has been written yet, so the `/` still comes first.
+        let mut tracked = NonEmpty {
+            inner: sink,
+            wrote: false,
+        };
+        if self.double_encode_path {
             self.path.emit(&mut PercentEncoding {
-                inner: sink,
+                inner: &mut tracked,
                 keep_slash: true,
             });
         } else {
-            self.path.emit(sink);
+            self.path.emit(&mut tracked);
+        }
+        if !tracked.wrote {
+            sink.put(b"/");
         }
     }
 
-    fn write_canonical_query(&self, sink: &mut dyn Sink) {
+    fn write_canonical_query<S: Sink + ?Sized>(&self, sink: &mut S) {
         // Selection sort over (name, value) by their encoded forms; equal pairs are written as
         // often as they occur.
         let cmp = |a: &(&str, &str), b: &(&str, &str)| {
@@ -699,13 +819,24 @@ impl SignableRequest<'_> {
         signature: &Signature,
         sink: &mut dyn Sink,
     ) {
+        self.put_authorization(access_key_id, scope, signature, sink);
+    }
+
+    /// [`SignableRequest::write_authorization`], monomorphized for the head writer's sinks.
+    pub(crate) fn put_authorization<S: Sink + ?Sized>(
+        &self,
+        access_key_id: &str,
+        scope: &Scope<'_>,
+        signature: &Signature,
+        sink: &mut S,
+    ) {
         sink.put(ALGORITHM.as_bytes());
         sink.put(b" Credential=");
         sink.put(access_key_id.as_bytes());
         sink.put(b"/");
-        scope.write(sink);
+        scope.put_scope(sink);
         sink.put(b", SignedHeaders=");
-        self.write_signed_headers(sink);
+        self.put_signed_headers(sink);
         sink.put(b", Signature=");
         sink.put(signature.as_hex());
     }

@@ -1,7 +1,11 @@
 //! `picolambda`: sign, decode and invoke AWS Lambda `Invoke` requests with the picolambda core.
 
 mod args;
+mod decode;
 mod inputs;
+mod invoke;
+mod output;
+mod serve;
 mod sign;
 
 use args::Args;
@@ -11,6 +15,11 @@ const USAGE: &str = "\
 usage:
   picolambda sign FUNCTION [options]      print the exact signed request bytes
   picolambda sign --jsonl                 sign one JSON case per stdin line
+  picolambda invoke FUNCTION [options] [--output text|json] [--outfile PATH]
+                                          invoke a function (with no credentials and no endpoint
+                                          configured: an in-process local endpoint)
+  picolambda decode [--chunk N]           parse a raw HTTP response from stdin, print JSON
+  picolambda serve [--port P]             run a local Lambda endpoint with demo functions
 
 options (sign, invoke):
   --qualifier Q            version or alias (?Qualifier=)
@@ -23,7 +32,9 @@ options (sign, invoke):
   --fips, --dualstack      FIPS / dual-stack AWS endpoints
   --date YYYYMMDDTHHMMSSZ  sign at this time instead of now
   --verbose                also print the canonical request and string to sign (stderr)
-credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; for invoke also the
+shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, profile AWS_PROFILE)
+exit codes (invoke, decode): 0 success (also with a FunctionError), 1 service error, 2 failure
 ";
 
 const VALUE_OPTIONS: &[&str] = &[
@@ -35,6 +46,8 @@ const VALUE_OPTIONS: &[&str] = &[
     "region",
     "endpoint",
     "date",
+    "output",
+    "outfile",
 ];
 const FLAG_OPTIONS: &[&str] = &["fips", "dualstack", "verbose", "jsonl"];
 
@@ -127,6 +140,41 @@ fn cmd_sign(rest: Vec<String>) -> i32 {
     sign::run(&inputs, args.flag("verbose"))
 }
 
+fn cmd_invoke(rest: Vec<String>) -> i32 {
+    let args = match Args::parse(rest, VALUE_OPTIONS, FLAG_OPTIONS) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    if args.flag("jsonl") || args.value("date").is_some() {
+        return usage_error("--jsonl and --date are for sign");
+    }
+    let json = match args.value("output") {
+        None | Some("text") => false,
+        Some("json") => true,
+        Some(other) => return usage_error(&format!("--output {other:?}: text or json")),
+    };
+    // The file payload is streamed (hashed, then sent), not read here.
+    let payload = match args.value("payload") {
+        Some(p) => match p.strip_prefix("file://") {
+            Some(path) => invoke::PayloadArg::File(path.to_string()),
+            None => invoke::PayloadArg::Inline(p.as_bytes().to_vec()),
+        },
+        None => invoke::PayloadArg::Inline(Vec::new()),
+    };
+    let mut without_payload = args;
+    without_payload.options.retain(|(n, _)| n != "payload");
+    let inputs = match inputs_from_args(&without_payload) {
+        Ok(i) => i,
+        Err(e) => return usage_error(&e),
+    };
+    invoke::run(invoke::InvokeArgs {
+        inputs,
+        payload,
+        json,
+        outfile: without_payload.value("outfile").map(str::to_string),
+    })
+}
+
 fn usage_error(message: &str) -> i32 {
     eprintln!("picolambda: {message}\n\n{USAGE}");
     2
@@ -136,6 +184,9 @@ fn main() {
     let mut argv = std::env::args().skip(1);
     let code = match argv.next().as_deref() {
         Some("sign") => cmd_sign(argv.collect()),
+        Some("serve") => serve::run(argv.collect()),
+        Some("invoke") => cmd_invoke(argv.collect()),
+        Some("decode") => decode::run(argv.collect()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             0

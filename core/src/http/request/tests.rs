@@ -132,3 +132,133 @@ fn payload_limits_depend_on_invocation_type() {
         RequestError::Time(crate::time::TimeError::OutOfRange)
     );
 }
+
+/// The writers `InvokeHead::write` uses (`put_canonical_request`, the `Authorization` value in
+/// `emit_head`, the `max_len` bound) against the generic SigV4 path over the same signable view,
+/// for every combination of optional parts and awkward values.
+#[test]
+fn fast_writers_match_the_generic_sigv4_path() {
+    use crate::invoke::{DurableExecutionName, TenantId};
+    use std::{string::String, vec::Vec};
+
+    struct V(Vec<u8>);
+    impl Sink for V {
+        fn put(&mut self, b: &[u8]) {
+            self.0.extend_from_slice(b);
+        }
+    }
+    let text = |v: V| String::from_utf8(v.0).unwrap();
+
+    let names = [
+        "f",
+        "orders-ingest-handler",
+        "my_function:prod",
+        "arn:aws:lambda:us-west-2:123456789012:function:my-function:7",
+        "123456789012:function:my-function",
+    ];
+    let qualifiers = [None, Some("$LATEST"), Some("prod-v2_x")];
+    let types = [
+        (None, None),
+        (Some(InvocationType::RequestResponse), Some(LogType::Tail)),
+        (Some(InvocationType::Event), Some(LogType::None)),
+        (Some(InvocationType::DryRun), None),
+    ];
+    let contexts = [
+        None,
+        Some(ClientContext::json(b"{\"custom\": {\"k\": \"v v\"}}").unwrap()),
+        Some(ClientContext::base64("eyJhIjoxfQ==").unwrap()),
+    ];
+    let tenants_durables = [
+        (None, None),
+        (Some("tenant-1"), Some("run-42")),
+        (Some(" a  b c "), None),
+    ];
+    let tokens = [
+        None,
+        Some("IQoJb3JpZ2luX2VjEPT//////////wEaCXVzLWVhc3QtMSJH+/="),
+    ];
+    let endpoints = [
+        Endpoint::aws("us-east-1", EndpointOptions::default()).unwrap(),
+        Endpoint::aws(
+            "cn-north-1",
+            EndpointOptions {
+                fips: true,
+                dual_stack: true,
+            },
+        )
+        .unwrap(),
+        Endpoint::from_url("http://127.0.0.1:4566", "eu-west-3").unwrap(),
+        Endpoint::from_url("https://localhost:8443/prefix/v1/", "us-gov-west-1").unwrap(),
+        // A `Host` too long for `HostValue`'s buffer: written from its parts.
+        Endpoint::from_url(
+            "https://a-very-long-host-name-for-testing-the-fallback-path.example.internal:8443",
+            "ap-southeast-2",
+        )
+        .unwrap(),
+    ];
+    let payloads = [PayloadHash::EMPTY, PayloadHash::of(&[7u8; 1000])];
+    let now = Timestamp::parse_amz_date(b"20250601T123456Z").unwrap();
+
+    let mut cases = 0;
+    let mut check = |head: &InvokeHead<'_>, signer: &mut Signer<'_>| {
+        let mut generic = V(Vec::new());
+        head.write_canonical_request(&mut generic);
+        let host = HostValue::new(head.endpoint);
+        let mut fast = V(Vec::new());
+        head.put_canonical_request(&host, &mut fast);
+        let generic = text(generic);
+        assert_eq!(text(fast), generic);
+
+        let required = head.len(signer).unwrap();
+        assert!(head.max_len(&host) >= required, "{generic}");
+        // Through the sizing pass, and in one pass.
+        let mut exact = std::vec![0u8; required];
+        let mut roomy = std::vec![0u8; head.max_len(&host)];
+        assert_eq!(head.write(signer, &mut exact), Ok(required));
+        assert_eq!(head.write(signer, &mut roomy), Ok(required));
+        assert_eq!(exact[..], roomy[..required]);
+
+        let signature = head.sign(&host, signer).unwrap();
+        let mut authorization = V(Vec::new());
+        let scope = head.scope();
+        head.with_signable(|s| {
+            s.write_authorization(head.access_key_id, &scope, &signature, &mut authorization)
+        });
+        let wanted = std::format!("\r\nAuthorization: {}\r\n\r\n", text(authorization));
+        let written = std::str::from_utf8(&exact).unwrap();
+        assert!(written.ends_with(&wanted), "{written}");
+        cases += 1;
+    };
+    for (i, name) in names.iter().enumerate() {
+        for (j, endpoint) in endpoints.iter().enumerate() {
+            for token in tokens {
+                let creds = Credentials::new("AKIDEXAMPLE", "secret", token).unwrap();
+                let mut signer = Signer::new(creds);
+                for qualifier in qualifiers {
+                    for (invocation_type, log_type) in types {
+                        for (k, context) in contexts.iter().enumerate() {
+                            for (tenant, durable) in tenants_durables {
+                                let request = InvokeRequest {
+                                    function_name: FunctionName::new(name).unwrap(),
+                                    qualifier: qualifier.map(|q| Qualifier::new(q).unwrap()),
+                                    invocation_type,
+                                    log_type,
+                                    client_context: *context,
+                                    tenant_id: tenant.map(|t| TenantId::new(t).unwrap()),
+                                    durable_execution_name: durable
+                                        .map(|d| DurableExecutionName::new(d).unwrap()),
+                                };
+                                let payload = &payloads[(i + j + k) % 2];
+                                let head =
+                                    InvokeHead::new(&request, endpoint, &creds, now, payload)
+                                        .unwrap();
+                                check(&head, &mut signer);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 5 * 5 * 2 * 3 * 4 * 3 * 3);
+}

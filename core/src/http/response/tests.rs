@@ -1,0 +1,863 @@
+//! Table tests for the response parser: one test per case, each run whole, one byte at a time and
+//! split at every offset (h11's `test_io.py` discipline), all of which must agree.
+
+use std::format;
+use std::string::String;
+use std::vec::Vec;
+
+use super::*;
+
+/// Everything a parse produced, with header fragments joined, for comparing feeding strategies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Transcript {
+    headers: Vec<(usize, Vec<u8>)>,
+    head: Option<Head>,
+    body: Vec<u8>,
+    end: Option<bool>,
+    error: Option<ResponseError>,
+    /// Bytes consumed before `End` or the error.
+    consumed: usize,
+}
+
+/// Feed `pieces` in order (each piece as if received into an empty buffer), then report EOF if
+/// `eof` and the response is not complete.
+fn run(interest: &[&str], pieces: &[&[u8]], eof: bool) -> Transcript {
+    let mut p = ResponseParser::new(interest);
+    let mut t = Transcript {
+        headers: Vec::new(),
+        head: None,
+        body: Vec::new(),
+        end: None,
+        error: None,
+        consumed: 0,
+    };
+    let mut open: Option<usize> = None;
+    let mut record = |t: &mut Transcript, ev: Event<'_>| match ev {
+        Event::Header {
+            index,
+            fragment,
+            first,
+            last,
+        } => {
+            assert_eq!(first, open.is_none(), "first flag");
+            if first {
+                t.headers.push((index, Vec::new()));
+                open = Some(index);
+            }
+            assert_eq!(open, Some(index));
+            t.headers.last_mut().unwrap().1.extend_from_slice(fragment);
+            if last {
+                open = None;
+            }
+        }
+        Event::Head(h) => {
+            assert!(open.is_none());
+            t.head = Some(h);
+        }
+        Event::Body(b) => {
+            assert!(!b.is_empty());
+            t.body.extend_from_slice(b)
+        }
+        Event::End { reusable } => t.end = Some(reusable),
+    };
+    'pieces: for piece in pieces {
+        let mut rest: &[u8] = piece;
+        loop {
+            match p.handle_input(rest) {
+                Err(e) => {
+                    // Sticky.
+                    assert_eq!(p.handle_input(b"x"), Err(e));
+                    return failed(t, e);
+                }
+                Ok(pr) => {
+                    t.consumed += pr.consumed;
+                    rest = &rest[pr.consumed..];
+                    match pr.event {
+                        None => {
+                            assert!(rest.is_empty(), "None must mean all consumed");
+                            continue 'pieces;
+                        }
+                        Some(ev) => {
+                            let end = matches!(ev, Event::End { .. });
+                            record(&mut t, ev);
+                            if end {
+                                break 'pieces;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if t.end.is_none() && eof {
+        match p.handle_eof() {
+            Ok(Some(ev)) => record(&mut t, ev),
+            Ok(None) => {}
+            Err(e) => return failed(t, e),
+        }
+    }
+    t
+}
+
+/// After an error only the error, the head and the body so far are comparable across splits: the
+/// value fragments of the offending line and the bytes consumed before it depend on where the
+/// input was cut.
+fn failed(mut t: Transcript, e: ResponseError) -> Transcript {
+    t.error = Some(e);
+    t.headers.clear();
+    t.consumed = 0;
+    t
+}
+
+/// Parse `input` whole, byte by byte and split at every offset; all must agree. Returns the
+/// transcript of the whole parse.
+fn parse_all(interest: &[&str], input: &[u8], eof: bool) -> Transcript {
+    let whole = run(interest, &[input], eof);
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run(interest, &bytes, eof), whole, "one byte at a time");
+    for i in 0..=input.len() {
+        let (a, b) = input.split_at(i);
+        assert_eq!(run(interest, &[a, b], eof), whole, "split at {i}");
+    }
+    for n in [2, 3, 7, 16] {
+        let pieces: Vec<&[u8]> = input.chunks(n).collect();
+        assert_eq!(run(interest, &pieces, eof), whole, "pieces of {n}");
+    }
+    whole
+}
+
+fn parse(input: &[u8]) -> Transcript {
+    parse_all(&["x-a", "x-b", "date"], input, true)
+}
+
+fn err(input: &[u8]) -> ResponseError {
+    let t = parse(input);
+    t.error
+        .unwrap_or_else(|| panic!("expected an error, got {t:?}"))
+}
+
+fn ok(input: &[u8]) -> Transcript {
+    let t = parse(input);
+    assert_eq!(t.error, None, "{t:?}");
+    assert!(t.end.is_some(), "{t:?}");
+    t
+}
+
+fn framing(input: &[u8]) -> BodyFraming {
+    ok(input).head.unwrap().framing
+}
+
+/// One test per case, as httparse's `res!`.
+macro_rules! res {
+    ($name:ident, $input:expr, ok |$t:ident| $body:block) => {
+        #[test]
+        fn $name() {
+            let $t = ok($input);
+            $body
+        }
+    };
+    ($name:ident, $input:expr, err $e:expr) => {
+        #[test]
+        fn $name() {
+            assert_eq!(err($input), $e);
+        }
+    };
+}
+
+// --- status line ------------------------------------------------------------------------------
+
+res!(
+    status_11,
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        let h = t.head.unwrap();
+        assert_eq!(
+            (h.version, h.status, h.framing),
+            (Version::Http11, 200, BodyFraming::ContentLength(0))
+        );
+        assert_eq!(t.end, Some(true));
+    }
+);
+res!(
+    status_10,
+    b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        let h = t.head.unwrap();
+        assert_eq!(
+            (h.version, h.status, h.reusable),
+            (Version::Http10, 404, false)
+        );
+    }
+);
+res!(
+    status_higher_minor_is_11,
+    b"HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.head.unwrap().version, Version::Http11);
+    }
+);
+res!(
+    status_without_reason,
+    b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.head.unwrap().status, 200);
+    }
+);
+res!(
+    status_empty_reason,
+    b"HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n",
+    ok | _t | {}
+);
+res!(
+    status_reason_with_tab_and_obs_text,
+    b"HTTP/1.1 200 Fine\t\xc3\xa9\r\nContent-Length: 0\r\n\r\n",
+    ok | _t | {}
+);
+res!(
+    status_bare_lf,
+    b"HTTP/1.1 200 OK\nContent-Length: 0\n\n",
+    ok | t | {
+        assert_eq!(t.end, Some(true));
+    }
+);
+res!(status_http2, b"HTTP/2 200\r\n\r\n", err ResponseError::UnsupportedVersion);
+res!(status_http2_0, b"HTTP/2.0 200 OK\r\n\r\n", err ResponseError::UnsupportedVersion);
+res!(status_lowercase_name, b"http/1.1 200 OK\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_two_digits, b"HTTP/1.1 20 OK\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_four_digits, b"HTTP/1.1 2000 OK\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_below_100, b"HTTP/1.1 099 Odd\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_double_space, b"HTTP/1.1  200 OK\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_ctl_in_reason, b"HTTP/1.1 200 O\x01K\r\n\r\n", err ResponseError::InvalidStatusLine);
+res!(status_cr_without_lf, b"HTTP/1.1 200 OK\rX", err ResponseError::InvalidLineEnding);
+res!(status_garbage, b"<html>", err ResponseError::InvalidStatusLine);
+
+// --- interim responses ------------------------------------------------------------------------
+
+res!(continue_twice, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", ok |t| {
+    assert_eq!(t.head.unwrap().status, 200);
+    assert_eq!(t.body, b"ok");
+});
+res!(early_hints_headers_not_reported, b"HTTP/1.1 103 Early Hints\r\nX-A: hint\r\nContent-Length: 99\r\nConnection: close\r\n\r\nHTTP/1.1 200 OK\r\nX-A: final\r\nContent-Length: 0\r\n\r\n", ok |t| {
+    assert_eq!(t.headers, [(0, b"final".to_vec())]);
+    assert_eq!(t.head.unwrap().framing, BodyFraming::ContentLength(0));
+    assert_eq!(t.end, Some(true), "a 1xx Connection: close does not apply to the final response");
+});
+res!(switching_protocols, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", err ResponseError::UnexpectedUpgrade);
+
+#[test]
+fn interim_heads_each_get_the_limit() {
+    let limits = Limits {
+        max_head_bytes: 45,
+        ..Limits::DEFAULT
+    };
+    let input = b"HTTP/1.1 100 Continue\r\nX-Pad: 0123456\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+    let mut p = ResponseParser::with_limits(&[], limits);
+    let pr = p.handle_input(input).unwrap();
+    assert!(matches!(pr.event, Some(Event::Head(h)) if h.status == 204));
+}
+
+// --- header lines -----------------------------------------------------------------------------
+
+res!(
+    names_case_insensitive,
+    b"HTTP/1.1 200 OK\r\nx-A: 1\r\nX-B: 2\r\nDATE: 3\r\ncontent-LENGTH: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(
+            t.headers,
+            [(0, b"1".to_vec()), (1, b"2".to_vec()), (2, b"3".to_vec())]
+        );
+    }
+);
+res!(
+    ows_trimmed,
+    b"HTTP/1.1 200 OK\r\nX-A: \t  one two \t \r\nX-B:two\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, b"one two".to_vec()), (1, b"two".to_vec())]);
+    }
+);
+res!(
+    interior_whitespace_kept_exactly,
+    b"HTTP/1.1 200 OK\r\nX-A: a \t\t  \t b\t c\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, b"a \t\t  \t b\t c".to_vec())]);
+    }
+);
+res!(
+    empty_value,
+    b"HTTP/1.1 200 OK\r\nX-A:\r\nX-B:   \r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, Vec::new()), (1, Vec::new())]);
+    }
+);
+res!(
+    empty_value_bare_lf,
+    b"HTTP/1.1 200 OK\nX-A:\nContent-Length: 0\n\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, Vec::new())]);
+    }
+);
+res!(
+    repeated_interesting_field_reported_twice,
+    b"HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, b"1".to_vec()), (0, b"2".to_vec())]);
+    }
+);
+res!(
+    obs_text_in_value,
+    b"HTTP/1.1 200 OK\r\nX-A: caf\xc3\xa9\r\nServer: \xff\r\nContent-Length: 0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.headers, [(0, b"caf\xc3\xa9".to_vec())]);
+    }
+);
+res!(uninteresting_fields_skipped, b"HTTP/1.1 200 OK\r\nServer: a\r\nServer: b\r\nX-Amzn-Trace-Id: root=1;p=2\r\nContent-Length: 0\r\n\r\n", ok |t| {
+    assert!(t.headers.is_empty());
+});
+res!(obs_fold, b"HTTP/1.1 200 OK\r\nX-A: one\r\n  two\r\n\r\n", err ResponseError::ObsoleteLineFolding);
+res!(obs_fold_tab, b"HTTP/1.1 200 OK\r\nServer: one\r\n\ttwo\r\n\r\n", err ResponseError::ObsoleteLineFolding);
+res!(whitespace_before_first_field, b"HTTP/1.1 200 OK\r\n X-A: 1\r\n\r\n", err ResponseError::InvalidHeaderName);
+res!(whitespace_before_colon, b"HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n", err ResponseError::InvalidHeaderName);
+res!(empty_name, b"HTTP/1.1 200 OK\r\n: 1\r\n\r\n", err ResponseError::InvalidHeaderName);
+res!(name_without_colon, b"HTTP/1.1 200 OK\r\nX-A\r\n\r\n", err ResponseError::InvalidHeaderName);
+res!(non_token_name, b"HTTP/1.1 200 OK\r\nX(A): 1\r\n\r\n", err ResponseError::InvalidHeaderName);
+res!(nul_in_value, b"HTTP/1.1 200 OK\r\nServer: a\x00b\r\n\r\n", err ResponseError::InvalidHeaderValue);
+res!(del_in_interesting_value, b"HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\n\r\n", err ResponseError::InvalidHeaderValue);
+res!(bare_cr_in_value, b"HTTP/1.1 200 OK\r\nServer: a\rb\r\n\r\n", err ResponseError::InvalidLineEnding);
+res!(bare_cr_in_interesting_value, b"HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n", err ResponseError::InvalidLineEnding);
+res!(bare_cr_ending_head, b"HTTP/1.1 200 OK\r\nX-A: a\r\n\rX", err ResponseError::InvalidLineEnding);
+
+#[test]
+fn whitespace_run_limit() {
+    let run = |n: usize, tail: &str| {
+        let mut v = b"HTTP/1.1 200 OK\r\nX-A: a".to_vec();
+        v.extend(std::iter::repeat_n(b' ', n));
+        v.extend_from_slice(tail.as_bytes());
+        v.extend_from_slice(b"\r\nServer: ");
+        v.extend(std::iter::repeat_n(b' ', 500)); // not interesting: no limit
+        v.extend_from_slice(b"x\r\nContent-Length: 0\r\n\r\n");
+        parse(&v)
+    };
+    assert_eq!(run(64, "b").headers[0].1.len(), 66);
+    assert_eq!(run(64, "").headers[0].1, b"a");
+    assert_eq!(
+        run(65, "b").error,
+        Some(ResponseError::WhitespaceRunTooLong)
+    );
+    assert_eq!(run(65, "").error, Some(ResponseError::WhitespaceRunTooLong));
+}
+
+#[test]
+fn long_interesting_value_through_tiny_pieces() {
+    let value: Vec<u8> = (0..5464)
+        .map(|i| b"ABCDEFGHabcdefgh0123+/"[i % 22])
+        .collect();
+    let mut input = b"HTTP/1.1 200 OK\r\nX-Amz-Log-Result: ".to_vec();
+    input.extend_from_slice(&value);
+    input.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+    let interest = ["x-amz-log-result"];
+    for n in [1, 5, 64, 256] {
+        let pieces: Vec<&[u8]> = input.chunks(n).collect();
+        let t = run(&interest, &pieces, false);
+        assert_eq!(t.headers, [(0, value.clone())], "pieces of {n}");
+        assert_eq!(t.end, Some(true));
+    }
+}
+
+#[test]
+fn head_size_limit_is_exact_and_split_independent() {
+    let head = b"HTTP/1.1 200 OK\r\nServer: abcdefghij\r\nContent-Length: 0\r\n\r\n";
+    let exact = Limits {
+        max_head_bytes: head.len() as u32,
+        ..Limits::DEFAULT
+    };
+    let short = Limits {
+        max_head_bytes: head.len() as u32 - 1,
+        ..Limits::DEFAULT
+    };
+    for i in 0..=head.len() {
+        let (a, b) = head.split_at(i);
+        let mut p = ResponseParser::with_limits(&[], exact);
+        let mut ended = false;
+        for piece in [a, b] {
+            let mut rest = piece;
+            while let Some(ev) = {
+                let pr = p.handle_input(rest).unwrap();
+                rest = &rest[pr.consumed..];
+                pr.event
+            } {
+                ended |= matches!(ev, Event::End { .. });
+            }
+        }
+        assert!(ended, "split at {i}");
+        let mut p = ResponseParser::with_limits(&[], short);
+        let r1 = p.handle_input(a);
+        let r2 = r1.and_then(|_| p.handle_input(b));
+        assert_eq!(r2.err(), Some(ResponseError::HeadTooLarge), "split at {i}");
+    }
+}
+
+#[test]
+fn default_head_limit_fits_a_4k_log_and_stops_a_huge_head() {
+    let mut input = b"HTTP/1.1 200 OK\r\nServer: ".to_vec();
+    input.extend(std::iter::repeat_n(b'a', 9000));
+    input.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(err(&input), ResponseError::HeadTooLarge);
+}
+
+#[test]
+fn header_count_limit() {
+    let build = |n: usize| {
+        let mut v = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..n {
+            v.extend_from_slice(format!("X-H{i}: v\r\n").as_bytes());
+        }
+        v.extend_from_slice(b"\r\n");
+        v
+    };
+    let limits = Limits {
+        max_headers: 3,
+        ..Limits::DEFAULT
+    };
+    let mut p = ResponseParser::with_limits(&[], limits);
+    assert!(p.handle_input(&build(3)).is_ok());
+    let mut p = ResponseParser::with_limits(&[], limits);
+    assert_eq!(
+        p.handle_input(&build(4)).err(),
+        Some(ResponseError::TooManyHeaders)
+    );
+    assert_eq!(err(&build(65)), ResponseError::TooManyHeaders);
+}
+
+#[test]
+fn long_names_are_never_interesting() {
+    let long = "x".repeat(MAX_NAME_LEN + 1);
+    let fits = "y".repeat(MAX_NAME_LEN);
+    let input = format!("HTTP/1.1 200 OK\r\n{long}: 1\r\n{fits}: 2\r\nContent-Length: 0\r\n\r\n");
+    let t = parse_all(&[&long, &fits], input.as_bytes(), true);
+    assert_eq!(t.headers, [(1, b"2".to_vec())]);
+}
+
+#[test]
+fn framing_names_are_not_reported() {
+    let t = parse_all(
+        &["content-length"],
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        true,
+    );
+    assert!(t.headers.is_empty());
+}
+
+// --- framing ----------------------------------------------------------------------------------
+
+res!(
+    content_length_body,
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    ok | t | {
+        assert_eq!(t.body, b"hello");
+        assert_eq!(t.end, Some(true));
+    }
+);
+res!(
+    content_length_same_twice,
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
+    ok | t | {
+        assert_eq!(t.body, b"ok");
+    }
+);
+res!(
+    content_length_list_same,
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2 , 2\r\n\r\nok",
+    ok | t | {
+        assert_eq!(t.body, b"ok");
+    }
+);
+res!(
+    content_length_trailing_ows,
+    b"HTTP/1.1 200 OK\r\nContent-Length:  2 \t\r\n\r\nok",
+    ok | t | {
+        assert_eq!(t.body, b"ok");
+    }
+);
+res!(
+    content_length_leading_zeros,
+    b"HTTP/1.1 200 OK\r\nContent-Length: 002\r\n\r\nok",
+    ok | t | {
+        assert_eq!(t.body, b"ok");
+    }
+);
+res!(content_length_conflict, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", err ResponseError::ConflictingContentLength);
+res!(content_length_list_conflict, b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok", err ResponseError::ConflictingContentLength);
+res!(content_length_empty, b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_empty_element, b"HTTP/1.1 200 OK\r\nContent-Length: 2,\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_negative, b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_hex, b"HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_space_inside, b"HTTP/1.1 200 OK\r\nContent-Length: 1 2\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_overflow, b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_max, b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n", err ResponseError::IncompleteBody { received: 0, expected: Some(u64::MAX) });
+// Found by fuzzing: the bad digit comes first, whatever the split.
+res!(content_length_bad_byte_before_ctl, b"HTTP/1.1 200 OK\r\nContent-Length: 1\xff\x00\r\n\r\n", err ResponseError::InvalidContentLength);
+res!(content_length_with_chunked, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", err ResponseError::ContentLengthWithTransferEncoding);
+res!(chunked_with_content_length, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n", err ResponseError::ContentLengthWithTransferEncoding);
+res!(te_gzip, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(te_gzip_chunked, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(te_chunked_twice, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(te_chunked_two_lines, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(te_chunked_not_last, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(te_empty, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n", err ResponseError::UnsupportedTransferCoding);
+res!(
+    te_chunked_case_and_empty_elements,
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: , CHUNKED ,\r\n\r\n0\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.head.unwrap().framing, BodyFraming::Chunked);
+    }
+);
+res!(
+    no_body_204_ignores_length,
+    b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.head.unwrap().framing, BodyFraming::Empty);
+        assert_eq!(t.consumed, 46);
+    }
+);
+res!(
+    no_body_304,
+    b"HTTP/1.1 304 Not Modified\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.head.unwrap().framing, BodyFraming::Empty);
+        assert_eq!(t.end, Some(true));
+    }
+);
+res!(
+    until_close,
+    b"HTTP/1.1 200 OK\r\n\r\nall of this",
+    ok | t | {
+        let h = t.head.unwrap();
+        assert_eq!((h.framing, h.reusable), (BodyFraming::UntilClose, false));
+        assert_eq!(t.body, b"all of this");
+        assert_eq!(t.end, Some(false));
+    }
+);
+res!(
+    until_close_empty,
+    b"HTTP/1.1 500 Oops\r\n\r\n",
+    ok | t | {
+        assert_eq!(t.body, b"");
+        assert_eq!(t.end, Some(false));
+    }
+);
+
+#[test]
+fn framing_kinds() {
+    assert_eq!(
+        framing(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        BodyFraming::ContentLength(0)
+    );
+    assert_eq!(
+        framing(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        BodyFraming::Chunked
+    );
+    assert_eq!(framing(b"HTTP/1.1 200 OK\r\n\r\n"), BodyFraming::UntilClose);
+    assert_eq!(framing(b"HTTP/1.1 204 OK\r\n\r\n"), BodyFraming::Empty);
+}
+
+// --- chunked ----------------------------------------------------------------------------------
+
+const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+fn chunked(body: &[u8]) -> Transcript {
+    let mut v = CHUNKED.to_vec();
+    v.extend_from_slice(body);
+    parse(&v)
+}
+
+#[test]
+fn chunked_cases() {
+    let ok_cases: &[(&[u8], &[u8])] = &[
+        (b"5\r\nhello\r\n0\r\n\r\n", b"hello"),
+        (b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", b"hello world"),
+        (b"A\r\n0123456789\r\n0\r\n\r\n", b"0123456789"),
+        (b"a\r\n0123456789\r\n000\r\n\r\n", b"0123456789"),
+        (b"0005\r\nhello\r\n0\r\n\r\n", b"hello"),
+        (b"5;ext=1;q=\"x y\"\r\nhello\r\n0;last\r\n\r\n", b"hello"),
+        (b"5 ;ext\r\nhello\r\n0\r\n\r\n", b"hello"),
+        (
+            b"5\r\nhello\r\n0\r\nX-Trailer: 1\r\nOther: two\r\n\r\n",
+            b"hello",
+        ),
+        (b"5\r\nhello\r\n0\r\nX-Trailer: 1\n\n", b"hello"),
+        (b"0\r\n\r\n", b""),
+    ];
+    for (body, want) in ok_cases {
+        let t = chunked(body);
+        assert_eq!(t.error, None, "{}", String::from_utf8_lossy(body));
+        assert_eq!(t.body, *want);
+        assert_eq!(t.end, Some(true));
+        assert_eq!(t.consumed, CHUNKED.len() + body.len());
+    }
+    let err_cases: &[(&[u8], ResponseError)] = &[
+        (b"\r\n", ResponseError::InvalidChunkSize),
+        (b"g\r\n", ResponseError::InvalidChunkSize),
+        (b"5\nhello\r\n0\r\n\r\n", ResponseError::InvalidChunkSize),
+        (b"5\rhello", ResponseError::InvalidChunkSize),
+        (b"-5\r\n", ResponseError::InvalidChunkSize),
+        (b"5\r\nhelloX\r\n", ResponseError::InvalidChunkTerminator),
+        (
+            b"5\r\nhello\n0\r\n\r\n",
+            ResponseError::InvalidChunkTerminator,
+        ),
+        (
+            b"5\r\nhello\r\n0\r\n X: 1\r\n\r\n",
+            ResponseError::InvalidTrailer,
+        ),
+        (
+            b"5\r\nhello\r\n0\r\nX: \x01\r\n\r\n",
+            ResponseError::InvalidTrailer,
+        ),
+        (b"5\r\nhello\r\n0\r\n\rX", ResponseError::InvalidLineEnding),
+        (b"10000000000000000\r\n", ResponseError::ChunkSizeOverflow),
+        (b"5;a\x00\r\n", ResponseError::InvalidChunkSize),
+        (
+            b"5\r\nhel",
+            ResponseError::IncompleteBody {
+                received: 3,
+                expected: None,
+            },
+        ),
+        (
+            b"5\r\nhello\r\n",
+            ResponseError::IncompleteBody {
+                received: 5,
+                expected: None,
+            },
+        ),
+        (
+            b"5\r\nhello\r\n0\r\n",
+            ResponseError::IncompleteBody {
+                received: 5,
+                expected: None,
+            },
+        ),
+    ];
+    for (body, want) in err_cases {
+        assert_eq!(
+            chunked(body).error,
+            Some(*want),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // The largest size that fits is accepted (and then cut short).
+    assert_eq!(
+        chunked(b"ffffffffffffffff\r\nab").error,
+        Some(ResponseError::IncompleteBody {
+            received: 2,
+            expected: None
+        })
+    );
+}
+
+#[test]
+fn chunked_trailer_limit() {
+    let mut body = b"0\r\nX: ".to_vec();
+    body.extend(std::iter::repeat_n(
+        b'a',
+        DEFAULT_MAX_TRAILER_BYTES as usize,
+    ));
+    body.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(chunked(&body).error, Some(ResponseError::TrailersTooLarge));
+}
+
+#[test]
+fn chunked_decoder_alone() {
+    let body = b"3\r\nabc\r\n0\r\n\r\nNEXT";
+    let mut d = ChunkedDecoder::default();
+    let p = d.handle_input(body).unwrap();
+    assert_eq!(
+        p,
+        ChunkedProgress {
+            consumed: 6,
+            event: Some(ChunkedEvent::Data(b"abc"))
+        }
+    );
+    let p = d.handle_input(&body[6..]).unwrap();
+    assert_eq!(
+        p,
+        ChunkedProgress {
+            consumed: 7,
+            event: Some(ChunkedEvent::End)
+        }
+    );
+    assert!(d.is_done());
+    assert_eq!(d.received(), 3);
+    assert_eq!(d.handle_eof(), Ok(()));
+    assert_eq!(
+        ChunkedDecoder::default().handle_eof(),
+        Err(ResponseError::IncompleteBody {
+            received: 0,
+            expected: None
+        })
+    );
+}
+
+// --- connection reuse -------------------------------------------------------------------------
+
+#[test]
+fn reuse() {
+    let cases: &[(&[u8], bool)] = &[
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            false,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n",
+            false,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: upgrade\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false),
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        (b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", false),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            true,
+        ),
+        (b"HTTP/1.1 200 OK\r\n\r\n", false),
+    ];
+    for (input, reusable) in cases {
+        let t = ok(input);
+        assert_eq!(
+            t.head.unwrap().reusable,
+            *reusable,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
+        assert_eq!(t.end, Some(*reusable));
+    }
+}
+
+// --- end of input ------------------------------------------------------------------------------
+
+#[test]
+fn eof_cases() {
+    assert_eq!(err(b""), ResponseError::ClosedBeforeResponse);
+    assert_eq!(err(b"HTTP/1.1 200"), ResponseError::ClosedInHead);
+    assert_eq!(
+        err(b"HTTP/1.1 100 Continue\r\n\r\n"),
+        ResponseError::ClosedInHead
+    );
+    assert_eq!(
+        err(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        ResponseError::IncompleteBody {
+            received: 3,
+            expected: Some(10)
+        }
+    );
+    let mut p = ResponseParser::new(&[]);
+    assert_eq!(p.handle_eof(), Err(ResponseError::ClosedBeforeResponse));
+    assert_eq!(
+        p.handle_eof(),
+        Err(ResponseError::ClosedBeforeResponse),
+        "sticky"
+    );
+}
+
+#[test]
+fn trailing_bytes_untouched_and_misuse() {
+    let next = b"HTTP/1.1 204 No Content\r\n\r\n";
+    let mut input = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
+    let len = input.len();
+    input.extend_from_slice(next);
+    let t = parse_all(&[], &input, false);
+    assert_eq!(t.consumed, len);
+    let mut p = ResponseParser::new(&[]);
+    let mut rest: &[u8] = &input;
+    loop {
+        let pr = p.handle_input(rest).unwrap();
+        rest = &rest[pr.consumed..];
+        if let Some(Event::End { .. }) = pr.event {
+            break;
+        }
+    }
+    assert_eq!(rest, next);
+    assert!(p.is_done());
+    assert_eq!(
+        p.handle_input(&[]),
+        Ok(Progress {
+            consumed: 0,
+            event: None
+        })
+    );
+    let misuse = p.handle_input(rest).unwrap_err();
+    assert_eq!(misuse, ResponseError::Misuse(ApiMisuse::AfterEnd));
+    assert!(!misuse.is_peer_error());
+    assert_eq!(p.handle_eof(), Ok(None));
+    // The next response on the same connection.
+    p.reset();
+    let pr = p.handle_input(rest).unwrap();
+    assert_eq!(pr.consumed, next.len());
+    assert!(matches!(pr.event, Some(Event::Head(h)) if h.status == 204));
+}
+
+// --- body buffer --------------------------------------------------------------------------------
+
+#[test]
+fn body_buffer() {
+    let mut storage = [0u8; 4];
+    let mut b = BodyBuffer::new(&mut storage);
+    assert_eq!(
+        b.begin(BodyFraming::ContentLength(5)),
+        Err(BufferTooSmall {
+            required: 5,
+            exact: true
+        })
+    );
+    assert!(b.is_empty());
+    assert_eq!(b.begin(BodyFraming::Chunked), Ok(()));
+    assert_eq!(b.push(b"abc"), Ok(()));
+    assert_eq!(
+        b.push(b"de"),
+        Err(BufferTooSmall {
+            required: 5,
+            exact: false
+        })
+    );
+    assert_eq!(b.filled(), b"abc");
+    assert_eq!(b.push(b"d"), Ok(()));
+    assert_eq!(b.len(), 4);
+}
+
+#[test]
+fn errors_display_static_text() {
+    use std::string::ToString;
+    assert_eq!(
+        ResponseError::HeadTooLarge.to_string(),
+        "response head too large"
+    );
+    assert_eq!(
+        ResponseError::IncompleteBody {
+            received: 1,
+            expected: None
+        }
+        .to_string(),
+        "connection closed before the end of the body"
+    );
+    assert!(ResponseError::HeadTooLarge.is_peer_error());
+    assert_eq!(
+        BufferTooSmall {
+            required: 1,
+            exact: true
+        }
+        .to_string(),
+        "body does not fit in the buffer"
+    );
+}

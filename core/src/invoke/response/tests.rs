@@ -1,0 +1,490 @@
+//! Unit tests for the Invoke result and service errors.
+
+use std::string::String as StdString;
+use std::vec::Vec;
+use std::{format, vec};
+
+use super::*;
+use crate::http::response::ApiMisuse;
+
+/// The model's list, written by `botocore` (see the file's header).
+const MODEL_ERRORS: &str = include_str!("../../../tests/data/responses/botocore-invoke-errors.txt");
+
+#[test]
+fn every_modeled_invoke_error_has_a_variant() {
+    let model: Vec<(&str, u16)> = MODEL_ERRORS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (name, status) = l.split_once(' ').unwrap();
+            (name, status.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(model.len(), 45);
+    assert_eq!(ServiceErrorKind::MODELED.len(), model.len());
+    for (name, status) in &model {
+        let kind = ServiceErrorKind::from_code(name);
+        assert_ne!(kind, ServiceErrorKind::Unknown, "{name}");
+        assert_eq!(kind.code(), Some(*name));
+        assert!(
+            ServiceErrorKind::MODELED.contains(&(kind, *status)),
+            "{name} {status}"
+        );
+    }
+    // And nothing the model does not list.
+    for (kind, _) in ServiceErrorKind::MODELED {
+        assert!(
+            model.iter().any(|(n, _)| Some(*n) == kind.code()),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn auth_and_unknown_kinds() {
+    use ServiceErrorKind as K;
+    for (code, kind) in [
+        ("InvalidSignatureException", K::InvalidSignatureException),
+        (
+            "UnrecognizedClientException",
+            K::UnrecognizedClientException,
+        ),
+        ("AccessDeniedException", K::AccessDeniedException),
+        ("AccessDenied", K::AccessDeniedException),
+        ("ExpiredTokenException", K::ExpiredTokenException),
+        ("SignatureDoesNotMatch", K::SignatureDoesNotMatch),
+        ("InvalidClientTokenId", K::InvalidClientTokenId),
+        ("resourcenotfoundexception", K::Unknown),
+        ("", K::Unknown),
+    ] {
+        assert_eq!(K::from_code(code), kind, "{code}");
+    }
+    assert_eq!(K::Unknown.code(), None);
+    assert_eq!(
+        format!("{}", K::ResourceNotFoundException),
+        "ResourceNotFoundException"
+    );
+}
+
+#[test]
+fn code_stripping() {
+    for (raw, code) in [
+        (
+            "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/",
+            "ResourceNotFoundException",
+        ),
+        ("com.amazonaws.lambda#ServiceException", "ServiceException"),
+        (
+            "aws.protocoltests.restjson#FooError:http://internal.amazon.com/",
+            "FooError",
+        ),
+        (" TooManyRequestsException ", "TooManyRequestsException"),
+    ] {
+        assert_eq!(error::strip_code(raw), code);
+    }
+}
+
+fn from_body(status: u16, header: Option<&str>, body: &str) -> ServiceError {
+    ServiceError::from_parts(status, header, body.as_bytes())
+}
+
+#[test]
+fn json_error_bodies() {
+    let e = from_body(
+        404,
+        Some("ResourceNotFoundException:http://x/"),
+        r#"{"Message":"Function not found: arn","Type":"User"}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::ResourceNotFoundException);
+    assert_eq!(e.code.as_deref(), Some("ResourceNotFoundException"));
+    assert_eq!(e.message(), "Function not found: arn");
+
+    let e = from_body(
+        400,
+        None,
+        r#"{"__type":"com.amazonaws.lambda#InvalidRequestContentException","message":"bad \"json\" \\ \u00e9\n"}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::InvalidRequestContentException);
+    assert_eq!(e.message(), "bad \"json\" \\ \u{e9}\n");
+
+    let e = from_body(
+        400,
+        None,
+        r#"{"code":"InvalidParameterValueException","Message":"m"}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::InvalidParameterValueException);
+    let e = from_body(
+        400,
+        None,
+        r#"  {"Code":"KMSDisabledException","nested":{"a":[1,{"b":null}],"c":true},"n":1.5e3,"message":"x"}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::KMSDisabledException);
+    assert_eq!(e.message(), "x");
+
+    // The header wins over the body.
+    let e = from_body(
+        429,
+        Some("TooManyRequestsException"),
+        r#"{"__type":"Other","Reason":"CallerRateLimitExceeded","message":"Rate Exceeded."}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::TooManyRequestsException);
+    assert_eq!(e.reason, Some(ThrottleReason::CallerRateLimitExceeded));
+    assert!(e.is_retryable());
+
+    let e = from_body(429, None, r#"{"Reason":"SomethingNew"}"#);
+    assert_eq!(e.reason, Some(ThrottleReason::Other));
+
+    // Unknown code kept raw.
+    let e = from_body(418, Some("TeapotException"), "");
+    assert_eq!(
+        (e.kind, e.code.as_deref()),
+        (ServiceErrorKind::Unknown, Some("TeapotException"))
+    );
+    assert!(!e.is_retryable());
+}
+
+#[test]
+fn unusable_bodies_still_give_a_typed_error() {
+    for body in [
+        "<html><body>502 Bad Gateway</body></html>",
+        "{not json",
+        "{\"message\": 5}",
+        "{\"message\": \"unterminated",
+        "\u{0}\u{1}binary",
+        "",
+        "[1,2,3]",
+        "{\"message\":\"a\",\"message\":\"b\"}",
+    ] {
+        let e = from_body(502, None, body);
+        assert_eq!(
+            (e.status, e.kind, e.code),
+            (502, ServiceErrorKind::Unknown, None),
+            "{body}"
+        );
+        let e = from_body(502, Some("ServiceException"), body);
+        assert_eq!(e.kind, ServiceErrorKind::ServiceException);
+    }
+    // A bad escape keeps what came before it.
+    let e = from_body(400, None, r#"{"message":"ok so far \x nope"}"#);
+    assert!(e.message.is_none() || e.message().starts_with("ok so far"));
+}
+
+#[test]
+fn xml_error_bodies() {
+    let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>It&apos;s &lt;wrong&gt; &amp; &#65;&#x42; &bogus; &</Message><Type>Sender</Type></Error></Errors></ErrorResponse>";
+    let e = from_body(403, None, body);
+    assert_eq!(e.kind, ServiceErrorKind::SignatureDoesNotMatch);
+    assert_eq!(e.message(), "It's <wrong> & AB &bogus; &");
+    let e = from_body(403, None, "<Error><Code>AccessDenied</Code></Error>");
+    assert_eq!(e.kind, ServiceErrorKind::AccessDeniedException);
+    assert_eq!(e.code.as_deref(), Some("AccessDenied"));
+    assert_eq!(e.message, None);
+    let e = from_body(403, None, "<Code>never closed");
+    assert_eq!(e.kind, ServiceErrorKind::Unknown);
+}
+
+#[test]
+fn long_messages_are_cut_at_a_char_boundary() {
+    let long: StdString = "é".repeat(MESSAGE_CAPACITY); // 2 bytes each
+    let e = from_body(400, None, &format!("{{\"message\":\"{long}\"}}"));
+    assert!(e.message_truncated);
+    assert_eq!(e.message().len(), MESSAGE_CAPACITY);
+    let e = from_body(400, None, &format!("{{\"message\":\"a{long}\"}}"));
+    assert_eq!(e.message().len(), MESSAGE_CAPACITY - 1);
+    let e = from_body(400, None, &format!("<Message>{long}</Message>"));
+    assert!(e.message_truncated);
+    let code = "C".repeat(ERROR_CODE_CAPACITY + 1);
+    let e = from_body(400, Some(&code), "");
+    assert_eq!((e.kind, e.code), (ServiceErrorKind::Unknown, None));
+}
+
+// --- the reader ---------------------------------------------------------------------------------
+
+fn read(wire: &[u8], log: &mut [u8]) -> Result<(InvokeOutcome, Vec<u8>), ReadError<Infallible>> {
+    let mut payload = Vec::new();
+    let mut sink = |c: &[u8]| -> Result<(), Infallible> {
+        payload.extend_from_slice(c);
+        Ok(())
+    };
+    let mut reader = InvokeResponseReader::new(log);
+    let p = reader.handle_input(wire, &mut sink)?;
+    let outcome = match p.outcome {
+        Some(o) => o,
+        None => reader.handle_eof(&mut sink)?,
+    };
+    drop(reader);
+    Ok((outcome, payload))
+}
+
+fn success(o: InvokeOutcome) -> InvokeSuccess {
+    match o {
+        InvokeOutcome::Success(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn success_metadata() {
+    let wire = b"HTTP/1.1 200 OK\r\nDate: Wed, 27 Nov 2024 10:15:42 GMT\r\nContent-Length: 2\r\nx-amzn-RequestId: r-1\r\nX-Amz-Executed-Version: 7\r\nX-Amz-Function-Error: Handled\r\n\r\n{}";
+    let (o, payload) = read(wire, &mut []).unwrap();
+    let s = success(o);
+    assert_eq!(s.status, 200);
+    assert_eq!(s.function_error, Some(FunctionError::Handled));
+    assert_eq!(s.executed_version.as_deref(), Some("7"));
+    assert_eq!(s.meta.request_id.as_deref(), Some("r-1"));
+    assert_eq!(
+        s.meta.date.as_deref(),
+        Some("Wed, 27 Nov 2024 10:15:42 GMT")
+    );
+    assert!(s.meta.reusable);
+    assert_eq!((s.payload_len, payload), (2, b"{}".to_vec()));
+    assert_eq!(s.log_result, None);
+}
+
+#[test]
+fn function_error_values() {
+    for (v, want) in [
+        ("Unhandled", FunctionError::Unhandled),
+        ("Handled", FunctionError::Handled),
+        (
+            "Custom",
+            FunctionError::Other(heapless::String::try_from("Custom").unwrap()),
+        ),
+    ] {
+        let wire =
+            format!("HTTP/1.1 200 OK\r\nX-Amz-Function-Error: {v}\r\nContent-Length: 0\r\n\r\n");
+        let s = success(read(wire.as_bytes(), &mut []).unwrap().0);
+        assert_eq!(s.function_error.as_ref(), Some(&want));
+        assert_eq!(want.as_str(), v);
+    }
+}
+
+fn log_wire(b64: &str) -> StdString {
+    format!("HTTP/1.1 200 OK\r\nX-Amz-Log-Result: {b64}\r\nContent-Length: 0\r\n\r\n")
+}
+
+#[test]
+fn log_result_decoding() {
+    let mut log = [0u8; 16];
+    let s = success(
+        read(log_wire("aGVsbG8gd29ybGQ=").as_bytes(), &mut log)
+            .unwrap()
+            .0,
+    );
+    assert_eq!(s.log_result, Some(LogResult::Decoded { len: 11 }));
+    assert_eq!(&log[..11], b"hello world");
+
+    let mut small = [0u8; 4];
+    let s = success(
+        read(log_wire("aGVsbG8gd29ybGQ=").as_bytes(), &mut small)
+            .unwrap()
+            .0,
+    );
+    assert_eq!(
+        s.log_result,
+        Some(LogResult::BufferTooSmall { required: 11 })
+    );
+
+    let s = success(read(log_wire("").as_bytes(), &mut small).unwrap().0);
+    assert_eq!(s.log_result, Some(LogResult::Decoded { len: 0 }));
+
+    for bad in [
+        "aGVsbG8",
+        "aGVsbG8=aGVs",
+        "aGV$bG8=",
+        "aGVsbG8gd29ybGQ=AAAA",
+        "aGVsbG8g d29y",
+    ] {
+        let e = read(log_wire(bad).as_bytes(), &mut log).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::Header {
+                header: LambdaHeader::LogResult,
+                problem: HeaderProblem::InvalidBase64
+            },
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn log_decoder_any_split() {
+    let text: Vec<u8> = (0..200u8).collect();
+    let mut b64 = vec![0u8; 400];
+    let enc = Base64::encode(&text, &mut b64).unwrap().as_bytes().to_vec();
+    for n in 1..=9 {
+        let mut out = [0u8; 256];
+        let mut d = LogDecoder::default();
+        for piece in enc.chunks(n) {
+            d.feed(piece, &mut out).unwrap();
+        }
+        assert_eq!(
+            d.finish(),
+            Ok(LogResult::Decoded { len: 200 }),
+            "pieces of {n}"
+        );
+        assert_eq!(&out[..200], &text[..]);
+    }
+}
+
+#[test]
+fn header_problems() {
+    let cases: &[(&str, LambdaHeader, HeaderProblem)] = &[
+        (
+            "x-amzn-RequestId: a\r\nx-amzn-requestid: b",
+            LambdaHeader::RequestId,
+            HeaderProblem::Repeated,
+        ),
+        ("Date: \u{e9}", LambdaHeader::Date, HeaderProblem::NotAscii),
+        (
+            "X-Amz-Executed-Version: ",
+            LambdaHeader::ExecutedVersion,
+            HeaderProblem::TooLong,
+        ),
+    ];
+    for (line, header, problem) in cases {
+        let line = if line.ends_with(": ") {
+            format!("{line}{}", "9".repeat(65))
+        } else {
+            (*line).into()
+        };
+        let wire = format!("HTTP/1.1 200 OK\r\n{line}\r\nContent-Length: 0\r\n\r\n");
+        let e = read(wire.as_bytes(), &mut []).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::Header {
+                header: *header,
+                problem: *problem
+            },
+            "{line}"
+        );
+        assert!(e.is_peer_error());
+    }
+    // A long x-amzn-ErrorType tail after ':' does not count.
+    let wire = format!(
+        "HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: ResourceNotFoundException:{}\r\nContent-Length: 0\r\n\r\n",
+        "u".repeat(1000)
+    );
+    let (o, _) = read(wire.as_bytes(), &mut []).unwrap();
+    let InvokeOutcome::ServiceError(e) = o else {
+        panic!()
+    };
+    assert_eq!(e.kind, ServiceErrorKind::ResourceNotFoundException);
+}
+
+#[test]
+fn service_error_with_meta_and_truncated_body() {
+    let body = format!("{{\"message\":\"{}\"}}", "m".repeat(2000));
+    let wire = format!(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\nx-amzn-RequestId: r\r\nx-amzn-ErrorType: TooManyRequestsException\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (o, payload) = read(wire.as_bytes(), &mut []).unwrap();
+    assert!(payload.is_empty(), "error bodies do not go to the sink");
+    assert_eq!(o.status(), 429);
+    let InvokeOutcome::ServiceError(e) = o else {
+        panic!()
+    };
+    assert_eq!(e.kind, ServiceErrorKind::TooManyRequestsException);
+    assert!(e.body_truncated);
+    assert_eq!(e.message, None);
+    assert_eq!(e.meta.retry_after_seconds(), Some(12));
+    assert_eq!(e.meta.request_id.as_deref(), Some("r"));
+    assert!(e.meta.reusable);
+}
+
+#[test]
+fn retry_after_forms() {
+    let meta = |v: &str| ResponseMeta {
+        retry_after: Some(heapless::String::try_from(v).unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(meta("120").retry_after_seconds(), Some(120));
+    assert_eq!(
+        meta("Wed, 21 Oct 2015 07:28:00 GMT").retry_after_seconds(),
+        None
+    );
+    assert_eq!(meta("-1").retry_after_seconds(), None);
+    assert_eq!(meta("99999999999").retry_after_seconds(), None);
+    assert_eq!(ResponseMeta::default().retry_after_seconds(), None);
+}
+
+#[test]
+fn body_buffer_sink_reports_required_size_before_writing() {
+    let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
+    let mut payload = [0u8; 4];
+    let e = read_complete(wire, &mut [], &mut payload).unwrap_err();
+    assert_eq!(
+        e,
+        ReadError::Sink(BufferTooSmall {
+            required: 10,
+            exact: true
+        })
+    );
+    assert!(!e.is_peer_error());
+    assert_eq!(payload, [0; 4]);
+    // Chunked: known only as it arrives.
+    let wire =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n";
+    let e = read_complete(wire, &mut [], &mut payload).unwrap_err();
+    assert_eq!(
+        e,
+        ReadError::Sink(BufferTooSmall {
+            required: 6,
+            exact: false
+        })
+    );
+    let mut payload = [0u8; 6];
+    let (o, used) = read_complete(wire, &mut [], &mut payload).unwrap();
+    assert_eq!(
+        (success(o).payload_len, used, &payload),
+        (6, wire.len(), b"abcdef")
+    );
+}
+
+#[test]
+fn reader_misuse_and_eof() {
+    let mut log = [0u8; 8];
+    let mut reader = InvokeResponseReader::new(&mut log);
+    let wire = b"HTTP/1.1 204 No Content\r\n\r\nNEXT";
+    let p = reader.handle_input(wire, &mut Discard).unwrap();
+    assert_eq!(p.consumed, wire.len() - 4);
+    assert!(p.outcome.is_some());
+    let misuse = ReadError::Http(ResponseError::Misuse(ApiMisuse::AfterEnd));
+    assert_eq!(reader.handle_input(b"NEXT", &mut Discard), Err(misuse));
+    assert_eq!(reader.handle_eof(&mut Discard), Err(misuse));
+
+    let mut reader = InvokeResponseReader::new(&mut log);
+    reader
+        .handle_input(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab",
+            &mut Discard,
+        )
+        .unwrap();
+    assert_eq!(
+        reader.handle_eof(&mut Discard),
+        Err(ReadError::Http(ResponseError::IncompleteBody {
+            received: 2,
+            expected: Some(5)
+        }))
+    );
+}
+
+#[test]
+fn sink_errors_pass_through() {
+    let mut reader = InvokeResponseReader::<'_, 64>::with_limits(&mut [], Limits::DEFAULT);
+    let mut sink = |_: &[u8]| -> Result<(), &'static str> { Err("disk full") };
+    let e = reader
+        .handle_input(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", &mut sink)
+        .unwrap_err();
+    assert_eq!(e, ReadError::Sink("disk full"));
+    assert_eq!(format!("{e}"), "payload sink refused a chunk");
+}
+
+#[test]
+fn header_names_match_the_interest_order() {
+    for (i, h) in LambdaHeader::ALL.iter().enumerate() {
+        assert_eq!(h.name(), LambdaHeader::NAMES[i]);
+        assert_eq!(h.bit(), 1 << i);
+    }
+}
