@@ -45,6 +45,15 @@ bare_metal() {
     done
 }
 
+botocore_selfcheck() {
+    .venv/bin/python tests/botocore_vectors_selfcheck.py
+}
+
+fuzz() {
+    # cargo-fuzz needs nightly (installed on these machines); it is installed by fuzz.sh.
+    FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
+}
+
 botocore_diff() {
     cargo build -p picolambda-cli || return 1
     .venv/bin/python tests/botocore_diff.py --bin target/debug/picolambda --cases "${BOTOCORE_CASES:-300}"
@@ -56,7 +65,9 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test" cargo test --workspace
 step "bare-metal builds (thumbv6m, thumbv7em, riscv32imc; with and without defmt)" bare_metal
+step "botocore self-check of the verifier" botocore_selfcheck
 step "botocore differential test" botocore_diff
+step "fuzzing (${FUZZ_SECONDS:-60} s per target)" fuzz
 
 echo
 if [ "$failed" -gt 0 ]; then
