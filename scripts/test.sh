@@ -56,7 +56,8 @@ fuzz() {
 
 botocore_diff() {
     cargo build -p picolambda-cli || return 1
-    .venv/bin/python tests/botocore_diff.py --bin target/debug/picolambda --cases "${BOTOCORE_CASES:-300}"
+    .venv/bin/python tests/botocore_diff.py --bin "${CARGO_TARGET_DIR:-target}/debug/picolambda" \
+        --cases "${BOTOCORE_CASES:-300}"
 }
 
 step "rustup targets" targets

@@ -4,7 +4,7 @@
     python3 tests/botocore_vectors_selfcheck.py [--vectors PATH] [--verbose]
 
 For every case of invoke_public.jsonl (60 Invoke requests written by botocore 1.44.8 with a frozen
-clock; default path ../shared/vectors/invoke_public.jsonl beside the repo):
+clock; default path core/tests/data/invoke/invoke_public.jsonl, the copy kept in the repo):
   reproduce   the verifier's botocore half, given the case's inputs, builds the same request botocore
               recorded (path, query, Host, x-amz-* headers, canonical request, string to sign,
               Authorization), so the capture and frozen clock work with this botocore;
@@ -115,7 +115,7 @@ CHECKS = [
 
 
 def main(argv=None) -> int:
-    default = bd.ROOT.parent / "shared" / "vectors" / "invoke_public.jsonl"
+    default = bd.ROOT / "core" / "tests" / "data" / "invoke" / "invoke_public.jsonl"
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--vectors", default=str(default), help=f"default {default}")
     ap.add_argument("--verbose", action="store_true")
