@@ -11,7 +11,9 @@ use picolambda_std::{ClientConfig, LambdaClient, OwnedCredentials};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let url = args.next().expect("usage: bench_client URL COUNT [FUNCTION]");
+    let url = args
+        .next()
+        .expect("usage: bench_client URL COUNT [FUNCTION]");
     let count: u32 = args.next().and_then(|c| c.parse().ok()).unwrap_or(2000);
     let function = args.next().unwrap_or_else(|| "echo".into());
     let credentials = picolambda_std::config::credentials_from_env().unwrap_or(OwnedCredentials {
