@@ -1,0 +1,11 @@
+//! Size probe: the empty baseline. The runtime every probe shares (cortex-m-rt, the panic
+//! handler, semihosting exit) and nothing else.
+#![no_std]
+#![no_main]
+
+use picolambda_cortex_m_qemu::probe::{finish, input};
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    finish(input(0u32) == 0)
+}

@@ -1,0 +1,72 @@
+//! Size probe: the full invoke path the firmware uses, without the transport. Builds the inputs
+//! (endpoint from a URL, function name, qualifier, credentials), signs and writes the head, then
+//! reads a response with `InvokeResponseReader`: HTTP parsing, Lambda headers, the
+//! `X-Amz-Log-Result` decode into a caller buffer, the payload into a caller buffer, and service
+//! error mapping (`x-amzn-ErrorType` and the JSON error body). Which recorded response is read is
+//! decided by an opaque input, so both the success and the error paths are kept.
+#![no_std]
+#![no_main]
+
+use picolambda::endpoint::Endpoint;
+use picolambda::http::request::InvokeHead;
+use picolambda::http::response::BodyBuffer;
+use picolambda::invoke::response::{InvokeResponseReader, MAX_LOG_RESULT_BYTES};
+use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
+use picolambda::sigv4::{Credentials, PayloadHash, Signer};
+use picolambda::time::Timestamp;
+use picolambda_cortex_m_qemu::cell::TakeOnce;
+use picolambda_cortex_m_qemu::probe::{consume, finish, input, RESPONSE_NOT_FOUND, RESPONSE_OK};
+
+struct Buffers {
+    head: [u8; 1024],
+    log: [u8; MAX_LOG_RESULT_BYTES],
+    payload: [u8; 512],
+}
+
+static BUFFERS: TakeOnce<Buffers> = TakeOnce::new(Buffers {
+    head: [0; 1024],
+    log: [0; MAX_LOG_RESULT_BYTES],
+    payload: [0; 512],
+});
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    finish(invoke().is_some())
+}
+
+fn invoke() -> Option<()> {
+    let bufs = BUFFERS.take()?;
+    let endpoint = Endpoint::from_url(input("http://127.0.0.1:9001"), input("us-east-1")).ok()?;
+    let credentials = Credentials::new(
+        input("AKIDPICOLAMBDAQEMU01"),
+        input("picolambda/qemu/not-a-real-secret/0123456789"),
+        None,
+    )
+    .ok()?;
+    let request = InvokeRequest::new(FunctionName::new(input("echo")).ok()?)
+        .with_qualifier(Qualifier::new(input("live")).ok()?)
+        .with_log_type(LogType::Tail);
+    let payload = PayloadHash::of(input(br#"{"hi":true}"#.as_slice()));
+    let now = Timestamp::from_unix_secs(input(1_795_739_172));
+    let head = InvokeHead::new(&request, &endpoint, &credentials, now, &payload).ok()?;
+    let n = head
+        .write(&mut Signer::new(credentials), &mut bufs.head)
+        .ok()?;
+    consume(&bufs.head.get(..n));
+
+    let response = if input(true) {
+        RESPONSE_OK
+    } else {
+        RESPONSE_NOT_FOUND
+    };
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(&mut bufs.log);
+    let mut sink = BodyBuffer::new(&mut bufs.payload);
+    let progress = reader.handle_input(input(response), &mut sink).ok()?;
+    let outcome = match progress.outcome {
+        Some(outcome) => outcome,
+        None => reader.handle_eof(&mut sink).ok()?,
+    };
+    consume(&outcome);
+    consume(&sink.filled());
+    Some(())
+}

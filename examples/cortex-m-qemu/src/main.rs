@@ -1,0 +1,478 @@
+//! picolambda on a Cortex-M4 with no heap: invokes Lambda functions over UART0.
+//!
+//! Runs under `qemu-system-arm -machine mps2-an386`, whose UART0 is connected to a TCP server on
+//! the host (`-serial tcp:127.0.0.1:PORT`): normally `picolambda serve`. Over that one
+//! connection (HTTP/1.1 keep-alive) it
+//!
+//! 1. invokes `echo:live` with a JSON payload and `LogType=Tail`, and checks the status, that the
+//!    payload came back unchanged and that the decoded `X-Amz-Log-Result` is the function's log;
+//! 2. invokes a function that does not exist and checks for the typed
+//!    `ResourceNotFoundException`;
+//!
+//! then prints `stack_peak_bytes=N` (the deepest the stack went during both invokes, measured by
+//! painting) and exits through semihosting with status 0 only if every check held.
+//!
+//! Everything the firmware itself owns (head, receive, log and payload buffers) is in a static, so
+//! the stack figure is the library's: signing, the head writer, the response reader and this
+//! file's small invoke loop.
+//!
+//! Build-time settings (environment variables read by `build.rs` / `option_env!`):
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PICOLAMBDA_FW_START_UNIX` | the build host's time | the time requests are signed at (no RTC) |
+//! | `PICOLAMBDA_FW_ENDPOINT` | `http://127.0.0.1:9001` | the endpoint URL (its `Host` is signed) |
+//! | `PICOLAMBDA_FW_REGION` | `us-east-1` | the signing region |
+//! | `PICOLAMBDA_FW_ACCESS_KEY_ID` / `PICOLAMBDA_FW_SECRET_ACCESS_KEY` | run.sh's test pair | credentials |
+#![no_std]
+#![no_main]
+
+use core::mem::size_of;
+
+use cortex_m_rt::entry;
+use embedded_io::{Read, Write};
+use picolambda::endpoint::Endpoint;
+use picolambda::http::request::InvokeHead;
+use picolambda::http::response::{BodyBuffer, BufferTooSmall};
+use picolambda::invoke::response::{
+    InvokeOutcome, InvokeResponseReader, LogResult, ReadError, ServiceErrorKind,
+    MAX_LOG_RESULT_BYTES,
+};
+use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier, RequestError};
+use picolambda::sigv4::{Credentials, PayloadHash, Signer};
+use picolambda::time::Timestamp;
+use picolambda_cortex_m_qemu::cell::TakeOnce;
+use picolambda_cortex_m_qemu::host::{print, print_kv, print_u32};
+use picolambda_cortex_m_qemu::uart::Uart0;
+use picolambda_cortex_m_qemu::{host, paint_stack};
+
+/// `option_env!` with a default, usable in a `const`.
+macro_rules! env_or {
+    ($name:literal, $default:literal) => {
+        match option_env!($name) {
+            Some(value) => value,
+            None => $default,
+        }
+    };
+}
+
+const ENDPOINT_URL: &str = env_or!("PICOLAMBDA_FW_ENDPOINT", "http://127.0.0.1:9001");
+const REGION: &str = env_or!("PICOLAMBDA_FW_REGION", "us-east-1");
+/// A test key pair, the one run.sh gives `picolambda serve`. Never a real key: firmware images are
+/// not secret.
+const ACCESS_KEY_ID: &str = env_or!("PICOLAMBDA_FW_ACCESS_KEY_ID", "AKIDPICOLAMBDAQEMU01");
+const SECRET_ACCESS_KEY: &str = env_or!(
+    "PICOLAMBDA_FW_SECRET_ACCESS_KEY",
+    "picolambda/qemu/not-a-real-secret/0123456789"
+);
+/// The time every request is signed at (see `build.rs`).
+const START: Timestamp = Timestamp::from_unix_secs(parse_decimal(env!("PICOLAMBDA_FW_START_UNIX")));
+
+const ECHO_FUNCTION: &str = "echo";
+const ECHO_QUALIFIER: &str = "live";
+/// A name no endpoint defines.
+const MISSING_FUNCTION: &str = "picolambda-qemu-no-such-function";
+const PAYLOAD: &[u8] = br#"{"device":"qemu-mps2-an386","reading":21.5,"seq":1}"#;
+/// What every `LogType=Tail` log holds: the runtime's `START` and `END` lines for the request.
+const LOG_MUST_CONTAIN: [&[u8]; 2] = [b"START RequestId:", b"END RequestId:"];
+/// What `echo` logs (`picolambda serve`, examples/picolambda-cli/src/serve.rs), followed by the
+/// payload length and ` bytes`.
+const ECHO_LOG_PREFIX: &[u8] = b"echo: ";
+
+/// The firmware's buffers. All in one static (`.bss`), none on the stack.
+struct Buffers {
+    /// The signed request head. An `Invoke` head with a short name, a qualifier and
+    /// `LogType` is about 600 bytes.
+    head: [u8; 1024],
+    /// What one UART read fills.
+    rx: [u8; 256],
+    /// The decoded `X-Amz-Log-Result`: the largest Lambda returns.
+    log: [u8; MAX_LOG_RESULT_BYTES],
+    /// The function's response payload.
+    payload: [u8; 512],
+}
+
+static BUFFERS: TakeOnce<Buffers> = TakeOnce::new(Buffers {
+    head: [0; 1024],
+    rx: [0; 256],
+    log: [0; MAX_LOG_RESULT_BYTES],
+    payload: [0; 512],
+});
+
+#[entry]
+fn main() -> ! {
+    let ok = run();
+    print(if ok {
+        b"result=ok\n"
+    } else {
+        b"result=FAILED\n"
+    });
+    host::exit(ok)
+}
+
+/// Why an invoke produced no outcome.
+enum InvokeError<E> {
+    /// The request could not be built or signed (caller input).
+    Request(RequestError),
+    /// The stream failed.
+    Io(E),
+    /// The response was malformed, cut short, or its payload did not fit.
+    Response(ReadError<BufferTooSmall>),
+    /// Bytes arrived after the end of the response (nothing was pipelined, so the peer is wrong).
+    TrailingBytes,
+}
+
+impl<E> From<RequestError> for InvokeError<E> {
+    fn from(e: RequestError) -> Self {
+        Self::Request(e)
+    }
+}
+
+impl<E> From<ReadError<BufferTooSmall>> for InvokeError<E> {
+    fn from(e: ReadError<BufferTooSmall>) -> Self {
+        Self::Response(e)
+    }
+}
+
+/// One `Invoke` over a connected byte stream: sign and write the head, send the payload, feed
+/// what arrives to the response reader until the response is complete. The payload of a 2xx is
+/// collected into `payload_buf`, the decoded log into `log_buf`.
+///
+/// A stand-in for the core's blocking driver: its body becomes that one call.
+#[allow(clippy::too_many_arguments)]
+fn invoke_once<S: Read + Write>(
+    stream: &mut S,
+    signer: &mut Signer<'_>,
+    endpoint: &Endpoint<'_>,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    now: Timestamp,
+    head_buf: &mut [u8],
+    rx_buf: &mut [u8],
+    log_buf: &mut [u8],
+    payload_buf: &mut [u8],
+    outcome: &mut Option<InvokeOutcome>,
+) -> Result<(), InvokeError<S::Error>> {
+    send_request(stream, signer, endpoint, request, payload, now, head_buf)?;
+    read_response(stream, rx_buf, log_buf, payload_buf, outcome)
+}
+
+/// Signs and writes the head, then the payload. Not inlined, so that its stack frame (signing)
+/// and `read_response`'s (the response reader) are not merged into one.
+#[inline(never)]
+fn send_request<S: Read + Write>(
+    stream: &mut S,
+    signer: &mut Signer<'_>,
+    endpoint: &Endpoint<'_>,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    now: Timestamp,
+    head_buf: &mut [u8],
+) -> Result<(), InvokeError<S::Error>> {
+    let hash = PayloadHash::of(payload);
+    let credentials = *signer.credentials();
+    let head = InvokeHead::new(request, endpoint, &credentials, now, &hash)?;
+    let head_len = head.write(signer, head_buf)?;
+    let head_bytes = head_buf.get(..head_len).unwrap_or_default();
+    stream.write_all(head_bytes).map_err(InvokeError::Io)?;
+    stream.write_all(payload).map_err(InvokeError::Io)?;
+    stream.flush().map_err(InvokeError::Io)
+}
+
+/// Feeds what arrives to the response reader until the response is complete. The outcome is
+/// stored through `outcome` rather than returned, so it is not copied through this frame.
+#[inline(never)]
+fn read_response<S: Read + Write>(
+    stream: &mut S,
+    rx_buf: &mut [u8],
+    log_buf: &mut [u8],
+    payload_buf: &mut [u8],
+    outcome: &mut Option<InvokeOutcome>,
+) -> Result<(), InvokeError<S::Error>> {
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(log_buf);
+    let mut sink = BodyBuffer::new(payload_buf);
+    loop {
+        let n = stream.read(rx_buf).map_err(InvokeError::Io)?;
+        if n == 0 {
+            *outcome = Some(reader.handle_eof(&mut sink)?);
+            return Ok(());
+        }
+        let received = rx_buf.get(..n).unwrap_or_default();
+        let progress = reader.handle_input(received, &mut sink)?;
+        if progress.outcome.is_some() {
+            if progress.consumed != received.len() {
+                return Err(InvokeError::TrailingBytes);
+            }
+            *outcome = progress.outcome;
+            return Ok(());
+        }
+    }
+}
+
+fn run() -> bool {
+    let (Some(mut uart), Some(bufs)) = (Uart0::take(), BUFFERS.take()) else {
+        print(b"UART0 or buffers already taken\n");
+        return false;
+    };
+    let credentials = match Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None) {
+        Ok(c) => c,
+        Err(e) => return fail(b"credentials: ", e.as_str().as_bytes()),
+    };
+    let endpoint = match Endpoint::from_url(ENDPOINT_URL, REGION) {
+        Ok(e) => e,
+        Err(e) => return fail(b"endpoint: ", e.as_str().as_bytes()),
+    };
+    let (echo, missing) = match requests() {
+        Ok(r) => r,
+        Err(e) => return fail(b"request: ", e.as_str().as_bytes()),
+    };
+    let mut signer = Signer::new(credentials);
+
+    print(b"signing at unix time ");
+    print_u32(START.as_unix_secs() as u32);
+    print(b" for ");
+    print(ENDPOINT_URL.as_bytes());
+    print(b"\n");
+
+    // Sizes of the library's state, for the README's RAM table.
+    print_kv(
+        b"size_of_reader",
+        size_of::<InvokeResponseReader<'static>>() as u32,
+    );
+    print_kv(b"size_of_outcome", size_of::<InvokeOutcome>() as u32);
+    print_kv(b"size_of_signer", size_of::<Signer<'static>>() as u32);
+
+    // Each invoke runs on a freshly painted stack; the peak is measured before the checks run.
+    // Where the result goes: the caller's (this frame's, above the painted stack).
+    let mut outcome = None;
+    let painted = paint_stack!();
+    let echoed = invoke_once(
+        &mut uart,
+        &mut signer,
+        &endpoint,
+        &echo,
+        PAYLOAD,
+        START,
+        &mut bufs.head,
+        &mut bufs.rx,
+        &mut bufs.log,
+        &mut bufs.payload,
+        &mut outcome,
+    );
+    let echo_stack = painted.peak_bytes();
+    let echo_ok = match (echoed, &outcome) {
+        (Ok(()), Some(outcome)) => check_echo(outcome, &bufs.payload, &bufs.log),
+        (Ok(()), None) => false,
+        (Err(e), _) => report_error(b"echo", &e),
+    };
+    print_kv(b"echo_stack_peak_bytes", echo_stack);
+
+    // The second invoke goes over the same connection, so only if the first left it usable.
+    let mut missing_stack = 0;
+    let missing_ok = echo_ok && {
+        let painted = paint_stack!();
+        let result = invoke_once(
+            &mut uart,
+            &mut signer,
+            &endpoint,
+            &missing,
+            b"{}",
+            START,
+            &mut bufs.head,
+            &mut bufs.rx,
+            &mut bufs.log,
+            &mut bufs.payload,
+            &mut outcome,
+        );
+        missing_stack = painted.peak_bytes();
+        print_kv(b"missing_stack_peak_bytes", missing_stack);
+        match (result, &outcome) {
+            (Ok(()), Some(outcome)) => check_missing(outcome),
+            (Ok(()), None) => false,
+            (Err(e), _) => report_error(b"missing", &e),
+        }
+    };
+
+    print_kv(b"stack_peak_bytes", echo_stack.max(missing_stack));
+    echo_ok && missing_ok
+}
+
+/// `echo:live` with `LogType=Tail`, and a function that does not exist.
+fn requests() -> Result<(InvokeRequest<'static>, InvokeRequest<'static>), RequestError> {
+    let echo = InvokeRequest::new(FunctionName::new(ECHO_FUNCTION)?)
+        .with_qualifier(Qualifier::new(ECHO_QUALIFIER)?)
+        .with_log_type(LogType::Tail);
+    let missing = InvokeRequest::new(FunctionName::new(MISSING_FUNCTION)?);
+    Ok((echo, missing))
+}
+
+fn check_echo(outcome: &InvokeOutcome, payload_buf: &[u8], log_buf: &[u8]) -> bool {
+    let success = match outcome {
+        InvokeOutcome::Success(s) => s,
+        InvokeOutcome::ServiceError(e) => {
+            print(b"echo: service error status=");
+            print_u32(e.status.into());
+            print(b" code=");
+            print(e.code.as_deref().unwrap_or("-").as_bytes());
+            print(b" message=");
+            print(e.message().as_bytes());
+            print(b"\n");
+            return false;
+        }
+    };
+    let mut ok = true;
+    print(b"echo: status=");
+    print_u32(success.status.into());
+    ok &= success.status == 200;
+
+    let payload = usize::try_from(success.payload_len)
+        .ok()
+        .and_then(|n| payload_buf.get(..n))
+        .unwrap_or_default();
+    print(b" payload=");
+    print(payload);
+    let same = payload == PAYLOAD;
+    print(if same { b" (unchanged)" } else { b" (CHANGED)" });
+    ok &= same;
+
+    if let Some(fe) = &success.function_error {
+        print(b" function_error=");
+        print(fe.as_str().as_bytes());
+        ok = false;
+    }
+    print(b" executed_version=");
+    print(
+        success
+            .executed_version
+            .as_deref()
+            .unwrap_or("-")
+            .as_bytes(),
+    );
+    print(b" reusable=");
+    print(if success.meta.reusable { b"yes" } else { b"NO" });
+    ok &= success.meta.reusable;
+    print(b"\n");
+
+    match success.log_result {
+        Some(LogResult::Decoded { len }) => {
+            let log = log_buf.get(..len).unwrap_or_default();
+            print(b"echo: log (");
+            print_u32(len as u32);
+            print(b" bytes):\n");
+            print(log);
+            // `echo: 52 bytes`: the function's own line.
+            let mut line = [0u8; 32];
+            let mut digits = [0u8; 10];
+            let line = join(
+                &mut line,
+                &[
+                    ECHO_LOG_PREFIX,
+                    host::decimal(PAYLOAD.len() as u32, &mut digits),
+                    b" bytes",
+                ],
+            );
+            let complete = !log.is_empty()
+                && contains(log, line)
+                && LOG_MUST_CONTAIN.iter().all(|needle| contains(log, needle));
+            print(if complete {
+                b"echo: log ok\n".as_slice()
+            } else {
+                b"echo: log INCOMPLETE\n".as_slice()
+            });
+            ok &= complete;
+        }
+        Some(LogResult::BufferTooSmall { required }) => {
+            print_kv(b"echo: log buffer too small, required", required as u32);
+            ok = false;
+        }
+        None => {
+            print(b"echo: no X-Amz-Log-Result\n");
+            ok = false;
+        }
+    }
+    ok
+}
+
+fn check_missing(outcome: &InvokeOutcome) -> bool {
+    match outcome {
+        InvokeOutcome::ServiceError(e) => {
+            print(b"missing: status=");
+            print_u32(e.status.into());
+            print(b" kind=");
+            print(e.kind.code().unwrap_or("Unknown").as_bytes());
+            print(b" message=");
+            print(e.message().as_bytes());
+            print(b"\n");
+            e.kind == ServiceErrorKind::ResourceNotFoundException && e.status == 404
+        }
+        InvokeOutcome::Success(s) => {
+            print(b"missing: unexpected success, status=");
+            print_u32(s.status.into());
+            print(b"\n");
+            false
+        }
+    }
+}
+
+fn report_error<E>(what: &[u8], e: &InvokeError<E>) -> bool {
+    print(what);
+    print(b": ");
+    print(match e {
+        InvokeError::Request(e) => e.as_str().as_bytes(),
+        InvokeError::Io(_) => b"UART error",
+        InvokeError::Response(ReadError::Http(_)) => b"malformed or cut-short HTTP response",
+        InvokeError::Response(ReadError::Header { .. }) => b"unacceptable Lambda header value",
+        InvokeError::Response(ReadError::Sink(_)) => b"payload larger than the payload buffer",
+        InvokeError::Response(_) => b"response error",
+        InvokeError::TrailingBytes => b"bytes after the end of the response",
+    });
+    print(b"\n");
+    false
+}
+
+/// Whether `needle` occurs in `haystack` (a naive search: logs are at most 4 KiB).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let mut start: usize = 0;
+    while let Some(window) = haystack.get(start..start.wrapping_add(needle.len())) {
+        if window == needle {
+            return true;
+        }
+        start += 1;
+    }
+    false
+}
+
+/// `parts` concatenated into `buf` (cut at its end).
+fn join<'b>(buf: &'b mut [u8], parts: &[&[u8]]) -> &'b [u8] {
+    let mut len = 0;
+    for &byte in parts.iter().flat_map(|p| p.iter()) {
+        let Some(slot) = buf.get_mut(len) else { break };
+        *slot = byte;
+        len += 1;
+    }
+    buf.get(..len).unwrap_or_default()
+}
+
+fn fail(what: &[u8], why: &[u8]) -> bool {
+    print(what);
+    print(why);
+    print(b"\n");
+    false
+}
+
+/// Decimal digits to a number, at compile time (a non-digit fails the build).
+const fn parse_decimal(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    let mut n: u64 = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let d = bytes[i];
+        assert!(
+            d.is_ascii_digit(),
+            "PICOLAMBDA_FW_START_UNIX must be decimal"
+        );
+        n = n * 10 + (d - b'0') as u64;
+        i += 1;
+    }
+    n
+}

@@ -1,0 +1,47 @@
+//! Inputs the optimiser cannot see through, for the size probes (`src/bin/probe_*.rs`).
+//!
+//! Every probe takes its inputs from [`input`] (`core::hint::black_box`, which LLVM must treat as
+//! an unknown value) and hands its results to [`consume`], so the work it measures cannot be
+//! constant-folded or dropped. Each ends with [`host::exit`](crate::host::exit), like the empty
+//! baseline, so differences between probes are the library code alone.
+
+use core::hint::black_box;
+
+/// `value`, opaque to the optimiser.
+#[inline(always)]
+pub fn input<T>(value: T) -> T {
+    black_box(value)
+}
+
+/// Makes `value` observable: the optimiser must compute all of it.
+#[inline(always)]
+pub fn consume<T>(value: &T) {
+    black_box(value);
+}
+
+/// Ends a probe: status 0 when `ok`.
+pub fn finish(ok: bool) -> ! {
+    crate::host::exit(black_box(ok))
+}
+
+/// A recorded `Invoke` response: `200` with a payload and a `LogType=Tail` log.
+pub const RESPONSE_OK: &[u8] = b"HTTP/1.1 200 OK\r\n\
+Date: Fri, 27 Nov 2026 00:26:12 GMT\r\n\
+Content-Type: application/json\r\n\
+Content-Length: 11\r\n\
+Connection: keep-alive\r\n\
+x-amzn-RequestId: c407954b-ff3b-40d3-ab5b-64c300b8b393\r\n\
+X-Amz-Log-Result: U1RBUlQgUmVxdWVzdElkOiBjNDA3OTU0YiBWZXJzaW9uOiAxCmVjaG86IDExIGJ5dGVzCkVORCBSZXF1ZXN0SWQ6IGM0MDc5NTRiCg==\r\n\
+X-Amz-Executed-Version: 1\r\n\
+\r\n\
+{\"hi\":true}";
+
+/// A recorded service error: `404 ResourceNotFoundException`.
+pub const RESPONSE_NOT_FOUND: &[u8] = b"HTTP/1.1 404 Not Found\r\n\
+Date: Fri, 27 Nov 2026 00:26:12 GMT\r\n\
+Content-Type: application/json\r\n\
+Content-Length: 105\r\n\
+x-amzn-RequestId: 5f0a6a4e-8a55-4a31-9d1c-2f1f3a5b6c7d\r\n\
+x-amzn-ErrorType: ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.awsgirapi/\r\n\
+\r\n\
+{\"Type\":\"User\",\"message\":\"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope\"}";
