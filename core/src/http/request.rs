@@ -50,6 +50,9 @@ pub const USER_AGENT: &str = concat!("picolambda/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone, Copy)]
 enum Value<'v> {
     Text(&'v [u8]),
+    /// Text this crate formats itself, with no space, tab or control byte (the date, enum
+    /// names): SigV4's trimming leaves it as it is.
+    Plain(&'v [u8]),
     Emit(&'v dyn Emit),
 }
 
@@ -215,7 +218,7 @@ impl<'r> InvokeHead<'r> {
                     .as_ref()
                     .map(|c| Value::Emit(c as &dyn Emit)),
             ),
-            (date_n, Some(Value::Text(self.amz_date.as_bytes()))),
+            (date_n, Some(Value::Plain(self.amz_date.as_bytes()))),
             (
                 durable_n,
                 request
@@ -226,11 +229,13 @@ impl<'r> InvokeHead<'r> {
                 invocation_n,
                 request
                     .invocation_type
-                    .map(|t| Value::Text(t.as_str().as_bytes())),
+                    .map(|t| Value::Plain(t.as_str().as_bytes())),
             ),
             (
                 log_n,
-                request.log_type.map(|t| Value::Text(t.as_str().as_bytes())),
+                request
+                    .log_type
+                    .map(|t| Value::Plain(t.as_str().as_bytes())),
             ),
             (
                 token_n,
@@ -255,7 +260,7 @@ impl<'r> InvokeHead<'r> {
         let mut n = 0;
         for (name, value) in &slots {
             let value: &dyn Emit = match value {
-                Some(Value::Text(text)) => text,
+                Some(Value::Text(text) | Value::Plain(text)) => text,
                 Some(Value::Emit(e)) => *e,
                 None => continue,
             };
@@ -316,10 +321,10 @@ impl<'r> InvokeHead<'r> {
             let Some(value) = value else { continue };
             sink.put(name.as_bytes());
             sink.put(b":");
-            let mut canonical = TrimCollapse::new(&mut *sink);
             match value {
-                Value::Text(text) => canonical.put(text),
-                Value::Emit(e) => e.emit(&mut canonical),
+                Value::Plain(text) => sink.put(text),
+                Value::Text(text) => TrimCollapse::new(&mut *sink).put(text),
+                Value::Emit(e) => e.emit(&mut TrimCollapse::new(&mut *sink)),
             }
             sink.put(b"\n");
         }
@@ -460,7 +465,7 @@ impl<'r> InvokeHead<'r> {
         }
         sink.put(b" HTTP/1.1\r\nHost: ");
         match host.value() {
-            Value::Text(text) => sink.put(text),
+            Value::Text(text) | Value::Plain(text) => sink.put(text),
             Value::Emit(e) => e.emit(sink),
         }
         sink.put(b"\r\nX-Amz-Date: ");
