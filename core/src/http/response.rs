@@ -813,8 +813,9 @@ impl Out {
 
 /// Incremental parser for one HTTP/1.x response; see the [module docs](self) for the call order.
 ///
-/// Holds about 200 bytes of state and no buffer: what it must remember of a line that is split
-/// across inputs is a field name (up to [`MAX_NAME_LEN`] bytes) and a few counters.
+/// Holds about 300 bytes of state (on a 64-bit host; less on a 32-bit MCU) and no buffer: what it
+/// must remember of a line that is split across inputs is a field name (up to [`MAX_NAME_LEN`]
+/// bytes) and a few counters.
 #[derive(Clone, Debug)]
 pub struct ResponseParser<'h> {
     interest: &'h [&'h str],
@@ -839,7 +840,7 @@ impl<'h> ResponseParser<'h> {
     /// case) with the [default limits](Limits::DEFAULT).
     ///
     /// Names of the framing fields (`content-length`, `transfer-encoding`, `connection`) are never
-    /// reported: their meaning is in [`Head`].
+    /// reported: their meaning is in [`Head`]. Only the first 256 names of the list are matched.
     pub fn new(interest: &'h [&'h str]) -> Self {
         Self::with_limits(interest, Limits::DEFAULT)
     }

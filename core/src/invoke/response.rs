@@ -8,10 +8,11 @@
 //! `X-Amz-Log-Result` is decoded on the fly into a caller buffer (4 KiB holds the largest log
 //! Lambda returns), and an error body is kept in a fixed buffer ([`DEFAULT_ERROR_BODY_CAPACITY`]).
 //!
-//! | state | size |
+//! | state | size (64-bit host) |
 //! |---|---|
-//! | `InvokeResponseReader` (default `E`) | about 1.6 KiB + the caller's log buffer |
-//! | `InvokeOutcome` | about 800 bytes |
+//! | `InvokeResponseReader` (default `E`) | about 1.8 KiB, plus the caller's log buffer |
+//! | `InvokeOutcome` | about 820 bytes |
+//! | log buffer | [`MAX_LOG_RESULT_BYTES`] (4 KiB) for any log; empty when no log was asked for |
 //!
 //! ```
 //! use core::convert::Infallible;

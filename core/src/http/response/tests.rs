@@ -861,3 +861,59 @@ fn errors_display_static_text() {
         "body does not fit in the buffer"
     );
 }
+
+// --- word-at-a-time helpers against their byte-at-a-time definitions ----------------------------
+
+#[test]
+fn find_special_matches_the_naive_scan() {
+    let naive = |s: &[u8], limit: u8| {
+        s.iter()
+            .position(|&b| b < limit || b == 0x7f)
+            .unwrap_or(s.len())
+    };
+    for len in 0..40 {
+        for at in 0..=len {
+            for stop in 0..=255u8 {
+                let mut v = std::vec![b'a'; len];
+                if let Some(slot) = v.get_mut(at) {
+                    *slot = stop;
+                }
+                // Bytes above 0x80 next to the stop must not hide it (borrow propagation).
+                if at + 1 < len {
+                    v[at + 1] = 0xff;
+                }
+                for limit in [0x20, 0x21] {
+                    assert_eq!(find_special(&v, limit), naive(&v, limit), "{v:?} {limit}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn same_name_is_eq_ignore_ascii_case() {
+    for a in 0..=255u8 {
+        for b in 0..=255u8 {
+            let x = [b'x', a, b'-', b'y', b'z', b'0', b'1', b'2', b'3', a];
+            let y = [b'X', b, b'-', b'Y', b'z', b'0', b'1', b'2', b'3', b];
+            assert_eq!(same_name(&x, &y), x.eq_ignore_ascii_case(&y), "{a} {b}");
+            assert_eq!(same_name(&[a], &[b]), a.eq_ignore_ascii_case(&b), "{a} {b}");
+        }
+    }
+}
+
+#[test]
+fn tchar_run_matches_the_naive_scan() {
+    for len in 0..24 {
+        for at in 0..=len {
+            for stop in 0..=255u8 {
+                let mut v = std::vec![b'k'; len];
+                if let Some(slot) = v.get_mut(at) {
+                    *slot = stop;
+                }
+                let naive = v.iter().position(|&b| !is_tchar(b)).unwrap_or(v.len());
+                assert_eq!(tchar_run(&v), naive, "{v:?}");
+            }
+        }
+    }
+}

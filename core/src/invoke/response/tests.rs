@@ -488,3 +488,16 @@ fn header_names_match_the_interest_order() {
         assert_eq!(h.bit(), 1 << i);
     }
 }
+
+/// The sizes the module docs state (64-bit host).
+#[test]
+fn documented_sizes() {
+    use core::mem::size_of;
+    let parser = size_of::<crate::http::response::ResponseParser<'static>>();
+    let reader = size_of::<InvokeResponseReader<'static>>();
+    let outcome = size_of::<InvokeOutcome>();
+    std::println!("parser {parser} reader {reader} outcome {outcome}");
+    assert!(parser <= 320, "{parser}");
+    assert!(reader <= 2048, "{reader}");
+    assert!(outcome <= 1024, "{outcome}");
+}

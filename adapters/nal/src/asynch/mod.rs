@@ -1,0 +1,252 @@
+//! The async adapter: the same invoke over `embedded-io-async` streams, for embassy-net and
+//! other executors.
+//!
+//! [`invoke`] is the core's blocking `driver::invoke` loop written once more for `.await`, and
+//! nothing else: [`Client::write_head`] signs each attempt, [`InvokeResponseReader`] parses
+//! what comes back, and [`Invocation::finish`] makes every retry decision. It parses, signs
+//! and decides nothing itself. Payloads are in memory (`&[u8]`): a seekable source read twice
+//! would need an async `Seek`, which no embedded stack offers.
+
+mod nal;
+
+use core::convert::Infallible;
+
+use embedded_io::{Error as _, ErrorKind, ErrorType};
+use embedded_io_async::{Read, Write};
+use picolambda::driver::{AttemptResult, Buffers, Client, Invocation, InvokeError};
+use picolambda::endpoint::Endpoint;
+use picolambda::invoke::response::{InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError};
+use picolambda::invoke::InvokeRequest;
+use picolambda::retry::{Decision, GiveUpReason};
+use picolambda::sigv4::PayloadHash;
+use picolambda::time::Timestamp;
+
+pub use self::nal::{AsyncNalConnector, AsyncNalError, AsyncNalStream};
+
+/// Opens connections to an endpoint, asynchronously: the async twin of the core's
+/// [`Connector`](picolambda::driver::Connector).
+// `async fn` in a public trait: callers cannot require the futures to be `Send`, which
+// embedded executors (single-threaded, like embassy's) do not need; embedded-nal-async's
+// traits are written the same way.
+#[allow(async_fn_in_trait)]
+pub trait AsyncConnector {
+    /// The transport's error (connect and I/O).
+    type Error: embedded_io::Error;
+    /// A connected byte stream.
+    type Stream: Read + Write + ErrorType<Error = Self::Error>;
+
+    /// A stream connected to `endpoint`: the kept-alive one if it is still open, else a new one.
+    async fn connect(&mut self, endpoint: &Endpoint<'_>) -> Result<&mut Self::Stream, Self::Error>;
+
+    /// Drops the current connection: the peer closed it, or it is in an unknown state.
+    async fn disconnect(&mut self);
+
+    /// The open stream, if there is one, without connecting (what a layer over this connector,
+    /// such as TLS, reads and writes).
+    fn open_stream(&mut self) -> Option<&mut Self::Stream>;
+}
+
+/// The outside world the loop needs: a clock, an async sleep and random numbers (the async
+/// twin of the core's [`Environment`](picolambda::driver::Environment)).
+#[allow(async_fn_in_trait)] // see `AsyncConnector`
+pub trait AsyncEnvironment {
+    /// The local clock (may be wrong, even 1970: the server's `Date` corrects it).
+    fn now(&mut self) -> Timestamp;
+    /// Waits `ms` milliseconds before a retry (`embassy_time::Timer::after_millis`).
+    async fn sleep_ms(&mut self, ms: u32);
+    /// A random number for retry jitter.
+    fn random_u32(&mut self) -> u32;
+}
+
+/// The result of [`invoke`]: the outcome, or why there is none.
+pub type AsyncInvokeResult<C, S> = Result<
+    InvokeOutcome,
+    InvokeError<<C as AsyncConnector>::Error, Infallible, <S as PayloadSink>::Error>,
+>;
+
+/// What one attempt ended with, before the retry decision (as in the core's driver).
+#[allow(clippy::large_enum_variant)] // no heap to box into; the outcome is returned by value
+enum Attempt<E, S> {
+    Outcome(InvokeOutcome),
+    Failed(Failure<E>),
+    Fatal(InvokeError<E, Infallible, S>),
+}
+
+enum Failure<E> {
+    Transport(Step, E),
+    Malformed(ReadError<Infallible>),
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Connect,
+    Send,
+    Receive,
+}
+
+/// Sends `request` with `payload`, retrying as the client's policy allows, and returns the
+/// outcome: a success (the payload went to `sink`, the log into `buffers.log`) or a typed
+/// service error. The same contract as the core's `driver::invoke`.
+pub async fn invoke<C, N, S>(
+    client: &mut Client<'_>,
+    connector: &mut C,
+    env: &mut N,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    buffers: &mut Buffers<'_>,
+    sink: &mut S,
+) -> AsyncInvokeResult<C, S>
+where
+    C: AsyncConnector,
+    N: AsyncEnvironment,
+    S: PayloadSink,
+{
+    if buffers.rx.is_empty() {
+        return Err(InvokeError::EmptyReceiveBuffer);
+    }
+    let mut invocation = client.begin(request, PayloadHash::of(payload));
+    loop {
+        let attempted = attempt(client, &invocation, connector, env, payload, buffers, sink).await;
+        let failure = match attempted {
+            Attempt::Outcome(outcome) => {
+                let (now, random) = (env.now(), env.random_u32());
+                match invocation.finish(client, AttemptResult::Response(&outcome), now, random) {
+                    Decision::Retry { delay_ms, .. } => {
+                        env.sleep_ms(delay_ms).await;
+                        continue;
+                    }
+                    Decision::Done | Decision::GiveUp(_) => return Ok(outcome),
+                }
+            }
+            Attempt::Failed(failure) => failure,
+            Attempt::Fatal(e) => {
+                connector.disconnect().await;
+                return Err(e);
+            }
+        };
+        connector.disconnect().await;
+        let result = match &failure {
+            Failure::Transport(step, error) => {
+                let timed_out = error.kind() == ErrorKind::TimedOut;
+                match step {
+                    Step::Connect => AttemptResult::ConnectFailed { timed_out },
+                    Step::Send => AttemptResult::SendFailed { timed_out },
+                    Step::Receive => AttemptResult::ResponseLost { timed_out },
+                }
+            }
+            Failure::Malformed(_) => AttemptResult::ResponseLost { timed_out: false },
+        };
+        let (now, random) = (env.now(), env.random_u32());
+        let reason = match invocation.finish(client, result, now, random) {
+            Decision::Retry { delay_ms, .. } => {
+                env.sleep_ms(delay_ms).await;
+                continue;
+            }
+            Decision::GiveUp(reason) => reason,
+            Decision::Done => GiveUpReason::NotRetryable,
+        };
+        return Err(match failure {
+            Failure::Transport(_, error) => InvokeError::Transport { error, reason },
+            Failure::Malformed(error) => InvokeError::Response { error, reason },
+        });
+    }
+}
+
+async fn attempt<C, N, S>(
+    client: &mut Client<'_>,
+    invocation: &Invocation<'_>,
+    connector: &mut C,
+    env: &mut N,
+    payload: &[u8],
+    buffers: &mut Buffers<'_>,
+    sink: &mut S,
+) -> Attempt<C::Error, S::Error>
+where
+    C: AsyncConnector,
+    N: AsyncEnvironment,
+    S: PayloadSink,
+{
+    let head_len = match client.write_head(invocation, env.now(), buffers.head) {
+        Ok(n) => n,
+        Err(e) => return Attempt::Fatal(InvokeError::Request(e)),
+    };
+    let endpoint = *client.endpoint();
+    let stream = match connector.connect(&endpoint).await {
+        Ok(s) => s,
+        Err(e) => return Attempt::Failed(Failure::Transport(Step::Connect, e)),
+    };
+    let head = buffers.head.get(..head_len).unwrap_or_default();
+    let sent = match stream.write_all(head).await {
+        Ok(()) => stream.write_all(payload).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        return Attempt::Failed(Failure::Transport(Step::Send, e));
+    }
+    if let Err(e) = stream.flush().await {
+        return Attempt::Failed(Failure::Transport(Step::Send, e));
+    }
+    // The sink's error is kept aside so the reader's error type carries no sink error: the
+    // reader then reports exactly what the core's driver reports, with no conversion.
+    let mut kept = KeepError { sink, error: None };
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(buffers.log);
+    loop {
+        let n = match stream.read(buffers.rx).await {
+            Ok(n) => n,
+            Err(e) => return Attempt::Failed(Failure::Transport(Step::Receive, e)),
+        };
+        if n == 0 {
+            let eof = reader.handle_eof(&mut kept);
+            return match (kept.error.take(), eof) {
+                (Some(e), _) => Attempt::Fatal(InvokeError::Sink(e)),
+                (None, Ok(outcome)) => {
+                    connector.disconnect().await;
+                    Attempt::Outcome(outcome)
+                }
+                (None, Err(e)) => Attempt::Failed(Failure::Malformed(e)),
+            };
+        }
+        let input = buffers.rx.get(..n).unwrap_or_default();
+        let progress = reader.handle_input(input, &mut kept);
+        match (kept.error.take(), progress) {
+            (Some(e), _) => return Attempt::Fatal(InvokeError::Sink(e)),
+            (None, Ok(progress)) => {
+                if let Some(outcome) = progress.outcome {
+                    // Bytes after the response mean the peer is confused: do not reuse.
+                    if !outcome.meta().reusable || progress.consumed < n {
+                        connector.disconnect().await;
+                    }
+                    return Attempt::Outcome(outcome);
+                }
+            }
+            (None, Err(e)) => return Attempt::Failed(Failure::Malformed(e)),
+        }
+    }
+}
+
+/// A sink that passes chunks on until the caller's sink fails, then keeps the error and drops
+/// the rest of this read's chunks (the attempt ends right after).
+struct KeepError<'s, S: PayloadSink> {
+    sink: &'s mut S,
+    error: Option<S::Error>,
+}
+
+impl<S: PayloadSink> PayloadSink for KeepError<'_, S> {
+    type Error = Infallible;
+
+    fn begin(&mut self, length: Option<u64>) -> Result<(), Infallible> {
+        if let Err(e) = self.sink.begin(length) {
+            self.error = Some(e);
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> Result<(), Infallible> {
+        if self.error.is_none() {
+            if let Err(e) = self.sink.write(chunk) {
+                self.error = Some(e);
+            }
+        }
+        Ok(())
+    }
+}
