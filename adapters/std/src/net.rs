@@ -135,12 +135,18 @@ impl embedded_io::Read for StdStream {
         match r {
             // A TLS peer that closes without close_notify: for HTTP framing this is an EOF.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-            // std reports a read timeout as WouldBlock on Unix; the driver wants TimedOut.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                Err(io::Error::new(io::ErrorKind::TimedOut, e))
-            }
-            other => other,
+            other => other.map_err(timeout_kind),
         }
+    }
+}
+
+/// std reports a socket timeout as `WouldBlock` on Unix; the driver wants `TimedOut` (it
+/// decides retry costs and "may have run" from it). One mapping for reads, writes and handshakes.
+fn timeout_kind(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, e)
+    } else {
+        e
     }
 }
 
@@ -150,6 +156,7 @@ impl embedded_io::Write for StdStream {
             StdStream::Plain(s) => s.write(buf),
             StdStream::Tls(s) => s.write(buf),
         }
+        .map_err(timeout_kind)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -218,9 +225,20 @@ impl StdConnector {
                     .map_err(io::Error::other)?;
                 let mut stream = rustls::StreamOwned::new(conn, tcp);
                 // Handshake now, so certificate errors surface as connect failures (nothing sent).
+                // The handshake is part of connecting: bound it by the connect timeout, not by
+                // the read timeout that must cover a 15-minute invoke.
+                stream
+                    .sock
+                    .set_read_timeout(Some(self.config.connect_timeout))?;
                 while stream.conn.is_handshaking() {
-                    stream.conn.complete_io(&mut stream.sock)?;
+                    stream
+                        .conn
+                        .complete_io(&mut stream.sock)
+                        .map_err(timeout_kind)?;
                 }
+                stream
+                    .sock
+                    .set_read_timeout(Some(self.config.read_timeout))?;
                 Ok(StdStream::Tls(Box::new(stream)))
             }
         }
