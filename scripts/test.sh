@@ -42,11 +42,35 @@ bare_metal() {
             echo "a dependency of picolambda enables std on $t" >&2
             return 1
         fi
+        # The embedded-nal adapter: with embedded-tls (its default) and without, with and
+        # without defmt.
+        cargo build -p picolambda-nal --target "$t" || return 1
+        cargo build -p picolambda-nal --target "$t" --features defmt || return 1
+        cargo build -p picolambda-nal --target "$t" --no-default-features || return 1
+        cargo build -p picolambda-nal --target "$t" --no-default-features --features defmt || return 1
+        if cargo tree -p picolambda-nal --target "$t" -e normal,features,no-proc-macro --features defmt | grep -F 'feature "std"'; then
+            echo "a dependency of picolambda-nal enables std on $t" >&2
+            return 1
+        fi
+        # Firmware links one SHA-256: embedded-tls and the core must share one sha2 version.
+        local sha2_versions
+        sha2_versions=$(cargo tree -p picolambda-nal --target "$t" -e normal --prefix none |
+            awk '$1 == "sha2" { print $2 }' | sort -u)
+        if [ "$(echo "$sha2_versions" | grep -c .)" != 1 ]; then
+            echo "picolambda-nal on $t links sha2 versions: ${sha2_versions:-none}" >&2
+            return 1
+        fi
     done
 }
 
 botocore_selfcheck() {
     .venv/bin/python tests/botocore_vectors_selfcheck.py
+}
+
+moto_interop() {
+    # Starts moto_server on loopback with signature checking on, runs the CLI and LambdaClient
+    # against it, and stops it again; a moto that fails to start fails this step.
+    bash scripts/moto-interop.sh
 }
 
 fuzz() {
@@ -65,9 +89,10 @@ step "python venv (botocore, moto)" bash scripts/python-env.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test" cargo test --workspace
-step "bare-metal builds (thumbv6m, thumbv7em, riscv32imc; with and without defmt)" bare_metal
+step "bare-metal builds of picolambda and picolambda-nal (thumbv6m, thumbv7em, riscv32imc; with and without defmt)" bare_metal
 step "botocore self-check of the verifier" botocore_selfcheck
 step "botocore differential test" botocore_diff
+step "moto server interop (RequestResponse, Event, DryRun, names, Tail, assume_role)" moto_interop
 step "fuzzing (${FUZZ_SECONDS:-60} s per target)" fuzz
 
 echo

@@ -7,7 +7,7 @@
 //!   users must do (`Status::Partial` keeps no state).
 //!
 //! Targets (issue 3): `whole` within 1.5x of httparse; `pieces-16` within 2x of picolambda's own
-//! `whole`. Run: `cargo bench -p picolambda --bench parse -- --warm-up-time 1 --measurement-time 2`.
+//! `whole`. Run: `cargo bench -p picolambda-benches --bench parse -- --warm-up-time 1 --measurement-time 2`.
 // `criterion_group!` generates an undocumented `pub fn benches`.
 #![allow(missing_docs)]
 
@@ -20,7 +20,7 @@ use picolambda::invoke::response::{Discard, InvokeResponseReader, LambdaHeader};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/responses")
+        .join("../core/tests/data/responses")
         .join(name);
     std::fs::read(path).expect("fixture")
 }
