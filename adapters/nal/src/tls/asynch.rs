@@ -7,7 +7,7 @@ use embedded_io_async::{Read, Write};
 use embedded_tls::{CryptoProvider, TlsCipherSuite, TlsConfig, TlsConnection, TlsContext};
 use picolambda::endpoint::Endpoint;
 
-use super::{is_end_of_input, server_name, Below, Checked, Refused, TlsError};
+use super::{is_end_of_input, refusal, server_name, Below, Checked, Session, TlsError};
 use crate::asynch::AsyncConnector;
 use crate::host::MAX_HOST;
 
@@ -78,21 +78,8 @@ impl<C: AsyncConnector, CS: TlsCipherSuite + 'static> Write for AsyncTlsStream<'
     }
 }
 
-enum State<'b, C, CS>
-where
-    C: AsyncConnector,
-    CS: TlsCipherSuite + 'static,
-{
-    Idle {
-        inner: &'b mut C,
-        read_buf: &'b mut [u8],
-        write_buf: &'b mut [u8],
-    },
-    Open(AsyncTlsStream<'b, C, CS>),
-    /// The session is over (or never opened: the handshake's failure is kept and repeated,
-    /// so the driver's last error says why).
-    Ended(Option<Refused>),
-}
+/// This connector's session: `C` below, an [`AsyncTlsStream`] when open.
+type State<'b, C, CS> = Session<'b, C, AsyncTlsStream<'b, C, CS>>;
 
 /// An [`AsyncConnector`] that runs one `embedded-tls` session over the connector `C` below it:
 /// the async twin of [`TlsConnector`](super::TlsConnector), with the same verification and the
@@ -114,13 +101,8 @@ where
 
 impl<C: AsyncConnector, P: CryptoProvider> fmt::Debug for AsyncTlsConnector<'_, C, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Idle { .. } => "idle",
-            State::Open(_) => "open",
-            State::Ended(_) => "ended",
-        };
         f.debug_struct("AsyncTlsConnector")
-            .field("state", &state)
+            .field("state", &self.state.label())
             .finish_non_exhaustive()
     }
 }
@@ -140,26 +122,22 @@ where
     ) -> Self {
         Self {
             provider,
-            state: State::Idle {
-                inner,
-                read_buf,
-                write_buf,
-            },
+            state: Session::new(inner, read_buf, write_buf),
         }
     }
 
     /// Whether the session is over: make a new connector for the next one.
     pub fn is_ended(&self) -> bool {
-        matches!(self.state, State::Ended(_))
+        self.state.is_ended()
     }
 
     /// Whether the session is open (kept alive for the next invoke).
     pub fn is_open(&self) -> bool {
-        matches!(self.state, State::Open(_))
+        self.state.is_open()
     }
 
     async fn handshake(&mut self, endpoint: &Endpoint<'_>) -> Result<(), TlsError<C::Error>> {
-        let State::Idle { inner, .. } = &mut self.state else {
+        let Some(inner) = self.state.idle_inner() else {
             return Err(TlsError::SessionEnded);
         };
         let mut host_buf = [0u8; MAX_HOST];
@@ -167,34 +145,21 @@ where
         // A session starts on a fresh TCP connection, never on one left from before.
         inner.disconnect().await;
         inner.connect(endpoint).await.map_err(TlsError::Transport)?;
-        let State::Idle {
-            inner,
-            read_buf,
-            write_buf,
-        } = core::mem::replace(&mut self.state, State::Ended(None))
-        else {
+        let Some((inner, read_buf, write_buf)) = self.state.start() else {
             return Err(TlsError::SessionEnded);
         };
         let mut conn = TlsConnection::new(Lower { inner }, read_buf, write_buf);
         let config = TlsConfig::new().with_server_name(host);
         let mut checked = Checked::new(&mut *self.provider);
         let opened = conn.open(TlsContext::new(&config, &mut checked)).await;
-        let verified = checked.verified();
-        match opened {
-            Ok(()) if verified => {
-                self.state = State::Open(AsyncTlsStream { conn });
-                Ok(())
-            }
-            result => {
+        let outcome = match refusal(opened, checked.verified()) {
+            None => Ok(AsyncTlsStream { conn }),
+            Some(refused) => {
                 end_session(conn).await;
-                let refused = match result {
-                    Err(e) => Refused::Tls(e),
-                    Ok(()) => Refused::NotVerified,
-                };
-                self.state = State::Ended(Some(refused));
-                Err(refused.into())
+                Err(refused)
             }
-        }
+        };
+        self.state.settle(outcome)
     }
 }
 
@@ -217,35 +182,23 @@ where
     type Stream = AsyncTlsStream<'b, C, P::CipherSuite>;
 
     async fn connect(&mut self, endpoint: &Endpoint<'_>) -> Result<&mut Self::Stream, Self::Error> {
-        if let State::Idle { .. } = self.state {
+        if self.state.is_idle() {
             self.handshake(endpoint).await?;
         }
-        match &mut self.state {
-            State::Open(stream) => Ok(stream),
-            State::Ended(Some(refused)) => Err((*refused).into()),
-            _ => Err(TlsError::SessionEnded),
-        }
+        self.state.stream()
     }
 
     async fn disconnect(&mut self) {
-        match &mut self.state {
-            // Nothing of the session exists yet (a failed TCP connect): the buffers stay
-            // unused, so the next connect can still open the session.
-            State::Idle { inner, .. } => inner.disconnect().await,
-            State::Ended(_) => {}
-            State::Open(_) => {
-                if let State::Open(stream) = core::mem::replace(&mut self.state, State::Ended(None))
-                {
-                    end_session(stream.conn).await;
-                }
-            }
+        // With no session yet (a failed TCP connect) the buffers stay unused, so the next
+        // connect can still open the session.
+        if let Some(inner) = self.state.idle_inner() {
+            inner.disconnect().await;
+        } else if let Some(stream) = self.state.take_open() {
+            end_session(stream.conn).await;
         }
     }
 
     fn open_stream(&mut self) -> Option<&mut Self::Stream> {
-        match &mut self.state {
-            State::Open(stream) => Some(stream),
-            _ => None,
-        }
+        self.state.open_stream()
     }
 }

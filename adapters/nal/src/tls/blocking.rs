@@ -8,7 +8,7 @@ use embedded_tls::{CryptoProvider, TlsCipherSuite};
 use picolambda::driver::Connector;
 use picolambda::endpoint::Endpoint;
 
-use super::{is_end_of_input, server_name, Below, Checked, Refused, TlsError};
+use super::{is_end_of_input, refusal, server_name, Below, Checked, Session, TlsError};
 use crate::blocking::HoldsStream;
 use crate::host::MAX_HOST;
 
@@ -83,23 +83,8 @@ impl<C: HoldsStream, CS: TlsCipherSuite + 'static> Write for TlsStream<'_, C, CS
     }
 }
 
-enum State<'b, C, CS>
-where
-    C: HoldsStream,
-    CS: TlsCipherSuite + 'static,
-{
-    /// No session yet: the buffers wait for the handshake.
-    Idle {
-        inner: &'b mut C,
-        read_buf: &'b mut [u8],
-        write_buf: &'b mut [u8],
-    },
-    Open(TlsStream<'b, C, CS>),
-    /// The session is over; so is the TCP connection under it.
-    /// The session is over (or never opened: the handshake's failure is kept and repeated,
-    /// so the driver's last error says why).
-    Ended(Option<Refused>),
-}
+/// This connector's session: `C` below, a [`TlsStream`] when open.
+type State<'b, C, CS> = Session<'b, C, TlsStream<'b, C, CS>>;
 
 /// A [`Connector`] that runs one `embedded-tls` session (TLS 1.3, server verified) over the
 /// stream of the connector `C` below it. See the [module docs](super) for what is verified and
@@ -134,13 +119,8 @@ where
     P: CryptoProvider,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Idle { .. } => "idle",
-            State::Open(_) => "open",
-            State::Ended(_) => "ended",
-        };
         f.debug_struct("TlsConnector")
-            .field("state", &state)
+            .field("state", &self.state.label())
             .finish_non_exhaustive()
     }
 }
@@ -160,26 +140,22 @@ where
     ) -> Self {
         Self {
             provider,
-            state: State::Idle {
-                inner,
-                read_buf,
-                write_buf,
-            },
+            state: Session::new(inner, read_buf, write_buf),
         }
     }
 
     /// Whether the session is over: make a new connector for the next one.
     pub fn is_ended(&self) -> bool {
-        matches!(self.state, State::Ended(_))
+        self.state.is_ended()
     }
 
     /// Whether the session is open (kept alive for the next invoke).
     pub fn is_open(&self) -> bool {
-        matches!(self.state, State::Open(_))
+        self.state.is_open()
     }
 
     fn handshake(&mut self, endpoint: &Endpoint<'_>) -> Result<(), TlsError<C::Error>> {
-        let State::Idle { inner, .. } = &mut self.state else {
+        let Some(inner) = self.state.idle_inner() else {
             return Err(TlsError::SessionEnded);
         };
         let mut host_buf = [0u8; MAX_HOST];
@@ -187,35 +163,21 @@ where
         // A session starts on a fresh TCP connection, never on one left from before.
         inner.disconnect();
         inner.connect(endpoint).map_err(TlsError::Transport)?;
-        // From here on the buffers belong to this session, whatever the handshake does.
-        let State::Idle {
-            inner,
-            read_buf,
-            write_buf,
-        } = core::mem::replace(&mut self.state, State::Ended(None))
-        else {
+        let Some((inner, read_buf, write_buf)) = self.state.start() else {
             return Err(TlsError::SessionEnded);
         };
         let mut conn = TlsConnection::new(Lower { inner }, read_buf, write_buf);
         let config = TlsConfig::new().with_server_name(host);
         let mut checked = Checked::new(&mut *self.provider);
         let opened = conn.open(TlsContext::new(&config, &mut checked));
-        let verified = checked.verified();
-        match opened {
-            Ok(()) if verified => {
-                self.state = State::Open(TlsStream { conn });
-                Ok(())
-            }
-            result => {
+        let outcome = match refusal(opened, checked.verified()) {
+            None => Ok(TlsStream { conn }),
+            Some(refused) => {
                 end_session(conn);
-                let refused = match result {
-                    Err(e) => Refused::Tls(e),
-                    Ok(()) => Refused::NotVerified,
-                };
-                self.state = State::Ended(Some(refused));
-                Err(refused.into())
+                Err(refused)
             }
-        }
+        };
+        self.state.settle(outcome)
     }
 }
 
@@ -239,28 +201,19 @@ where
     type Stream = TlsStream<'b, C, P::CipherSuite>;
 
     fn connect(&mut self, endpoint: &Endpoint<'_>) -> Result<&mut Self::Stream, Self::Error> {
-        if let State::Idle { .. } = self.state {
+        if self.state.is_idle() {
             self.handshake(endpoint)?;
         }
-        match &mut self.state {
-            State::Open(stream) => Ok(stream),
-            State::Ended(Some(refused)) => Err((*refused).into()),
-            _ => Err(TlsError::SessionEnded),
-        }
+        self.state.stream()
     }
 
     fn disconnect(&mut self) {
-        match &mut self.state {
-            // Nothing of the session exists yet (a failed TCP connect): the buffers stay
-            // unused, so the next connect can still open the session.
-            State::Idle { inner, .. } => inner.disconnect(),
-            State::Ended(_) => {}
-            State::Open(_) => {
-                if let State::Open(stream) = core::mem::replace(&mut self.state, State::Ended(None))
-                {
-                    end_session(stream.conn);
-                }
-            }
+        // With no session yet (a failed TCP connect) the buffers stay unused, so the next
+        // connect can still open the session.
+        if let Some(inner) = self.state.idle_inner() {
+            inner.disconnect();
+        } else if let Some(stream) = self.state.take_open() {
+            end_session(stream.conn);
         }
     }
 }
@@ -273,7 +226,7 @@ where
     fn drop(&mut self) {
         // The connector below outlives this one: leave it without the dead session's TCP
         // connection, which a later session must not inherit.
-        if !matches!(self.state, State::Idle { .. }) {
+        if !self.state.is_idle() {
             self.disconnect();
         }
     }

@@ -308,6 +308,128 @@ impl<E> From<Refused> for TlsError<E> {
     }
 }
 
+/// The life of one TLS session, the same for the blocking and the async connector: `I` is the
+/// connector below, `S` the open stream.
+enum Session<'b, I, S> {
+    /// No session yet: the buffers wait for the handshake.
+    Idle {
+        inner: &'b mut I,
+        read_buf: &'b mut [u8],
+        write_buf: &'b mut [u8],
+    },
+    Open(S),
+    /// The session is over, and so is the TCP connection under it (or it never opened: the
+    /// handshake's failure is kept and repeated, so the driver's last error says why).
+    Ended(Option<Refused>),
+}
+
+impl<'b, I, S> Session<'b, I, S> {
+    fn new(inner: &'b mut I, read_buf: &'b mut [u8], write_buf: &'b mut [u8]) -> Self {
+        Session::Idle {
+            inner,
+            read_buf,
+            write_buf,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Session::Idle { .. } => "idle",
+            Session::Open(_) => "open",
+            Session::Ended(_) => "ended",
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        matches!(self, Session::Idle { .. })
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(self, Session::Open(_))
+    }
+
+    fn is_ended(&self) -> bool {
+        matches!(self, Session::Ended(_))
+    }
+
+    /// The connector below, while no session has started.
+    fn idle_inner(&mut self) -> Option<&mut I> {
+        match self {
+            Session::Idle { inner, .. } => Some(inner),
+            _ => None,
+        }
+    }
+
+    /// Hands the connector below and the record buffers to a handshake. From here on they belong
+    /// to this session, whatever the handshake does: the session reads as ended until
+    /// [`settle`](Self::settle) records how the handshake went.
+    fn start(&mut self) -> Option<(&'b mut I, &'b mut [u8], &'b mut [u8])> {
+        match core::mem::replace(self, Session::Ended(None)) {
+            Session::Idle {
+                inner,
+                read_buf,
+                write_buf,
+            } => Some((inner, read_buf, write_buf)),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// Records a handshake's outcome: the open stream, or why it was refused (the caller has
+    /// already closed the refused connection).
+    fn settle<E>(&mut self, outcome: Result<S, Refused>) -> Result<(), TlsError<E>> {
+        match outcome {
+            Ok(stream) => {
+                *self = Session::Open(stream);
+                Ok(())
+            }
+            Err(refused) => {
+                *self = Session::Ended(Some(refused));
+                Err(refused.into())
+            }
+        }
+    }
+
+    /// The open stream, or why there is none.
+    fn stream<E>(&mut self) -> Result<&mut S, TlsError<E>> {
+        match self {
+            Session::Open(stream) => Ok(stream),
+            Session::Ended(Some(refused)) => Err((*refused).into()),
+            _ => Err(TlsError::SessionEnded),
+        }
+    }
+
+    fn open_stream(&mut self) -> Option<&mut S> {
+        match self {
+            Session::Open(stream) => Some(stream),
+            _ => None,
+        }
+    }
+
+    /// Ends an open session: returns its stream to close; the session reads as ended.
+    fn take_open(&mut self) -> Option<S> {
+        if !self.is_open() {
+            return None;
+        }
+        match core::mem::replace(self, Session::Ended(None)) {
+            Session::Open(stream) => Some(stream),
+            _ => None,
+        }
+    }
+}
+
+/// Why a finished handshake left no session: it failed, or it succeeded without the verifier
+/// having checked the server (never accepted).
+fn refusal(opened: Result<(), EmbeddedTlsError>, verified: bool) -> Option<Refused> {
+    match opened {
+        Ok(()) if verified => None,
+        Ok(()) => Some(Refused::NotVerified),
+        Err(e) => Some(Refused::Tls(e)),
+    }
+}
+
 /// The endpoint's host name for SNI and verification; IP literals are refused.
 fn server_name<'h, E>(
     endpoint: &picolambda::endpoint::Endpoint<'_>,
