@@ -58,6 +58,8 @@ import sys
 import tempfile
 import time
 
+from peers import ChildServer
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 
@@ -71,10 +73,6 @@ FUNCTION = "echo"
 PAYLOAD = b'{"hello":"world","n":42}'
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env():
@@ -88,62 +86,31 @@ def clean_env():
     return env
 
 
-class Serve:
-    """`picolambda serve` as a child process; `stop()` is idempotent."""
+class Serve(ChildServer):
+    """`picolambda serve` as a child process, optionally pinned to `cpus`."""
+
+    name = "picolambda serve"
 
     def __init__(self, binary, logpath, cpus=None):
+        super().__init__(logpath)
         self.binary = binary
-        self.logpath = logpath
         self.cpus = cpus
-        self.proc = None
-        self.port = None
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
+    def command(self, port):
+        return [self.binary, "serve", "--port", str(port), "--region", REGION]
+
+    def env(self):
+        return clean_env()
+
+    def preexec_fn(self):
+        # Pinned before exec, so every thread it starts inherits the CPU set.
+        return pin_to(self.cpus)
+
+    def ready(self):
+        return self.listening()
 
     def start(self, timeout=20.0):
-        last = "never started"
-        for _attempt in range(3):
-            self.port = free_port()
-            # serve logs one line per invoke to stderr: to a file, not a pipe nobody drains.
-            log = open(self.logpath, "ab")
-            self.proc = subprocess.Popen(
-                [self.binary, "serve", "--port", str(self.port), "--region", REGION],
-                env=clean_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                # Pinned before exec, so every thread it starts inherits the CPU set.
-                preexec_fn=pin_to(self.cpus),
-            )
-            log.close()
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    last = f"exited with status {self.proc.returncode}"
-                    break
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                    return
-                except OSError:
-                    time.sleep(0.05)
-            else:
-                last = f"did not listen on port {self.port} within {timeout:.0f} s"
-            self.stop()
-        raise RuntimeError(f"picolambda serve {last}; see {self.logpath}")
-
-    def stop(self):
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
+        super().start(timeout)
 
 
 def pin_to(cpus):

@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+
+from peers import ChildServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -55,63 +56,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # moto server process
 
 
-class Moto:
-    """A moto_server child process on a free loopback port; `stop()` is idempotent."""
+class Moto(ChildServer):
+    """A moto_server child process on a free loopback port."""
+
+    name = "moto_server"
+    poll_interval = 0.2
 
     def __init__(self, exe, logpath):
+        super().__init__(logpath)
         self.exe = exe
-        self.logpath = logpath
-        self.proc = None
-        self.port = None
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
+    def command(self, port):
+        return [self.exe, "-H", "127.0.0.1", "-p", str(port)]
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen(self.url + "/moto-api/reset-auth", timeout=2):
+                pass
+        except urllib.error.HTTPError:
+            return True  # it answers (400 to a GET on reset-auth): it is up
+        except (urllib.error.URLError, OSError):
+            return False
+        return True
 
     def start(self, timeout=90.0):
-        last = "moto_server never started"
-        # A port found free can be taken before moto binds it; try a few.
-        for _attempt in range(3):
-            self.port = free_port()
-            log = open(self.logpath, "ab")
-            self.proc = subprocess.Popen(
-                [self.exe, "-H", "127.0.0.1", "-p", str(self.port)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Its own process group, so a Ctrl-C at the terminal reaches us first and we stop it.
-                start_new_session=True,
-            )
-            log.close()
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    last = f"moto_server exited with status {self.proc.returncode}"
-                    break
-                try:
-                    with urllib.request.urlopen(self.url + "/moto-api/reset-auth", timeout=2):
-                        pass
-                except urllib.error.HTTPError:
-                    return  # it answers (400 to a GET on reset-auth): it is up
-                except (urllib.error.URLError, OSError):
-                    time.sleep(0.2)
-                    continue
-                return
-            else:
-                last = f"moto_server did not answer on port {self.port} within {timeout:.0f} s"
-            self.stop()
-        raise RuntimeError(f"{last}; see {self.logpath}")
-
-    def stop(self):
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
+        super().start(timeout)
 
     def post(self, path, body, content_type):
         req = urllib.request.Request(
@@ -124,10 +93,6 @@ class Moto:
             return r.status, r.read()
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_moto_server(explicit):
