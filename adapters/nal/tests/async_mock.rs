@@ -19,7 +19,7 @@ use embedded_nal_async::{Dns, TcpConnect};
 use futures_executor::block_on;
 use picolambda::driver::{Buffers, InvokeError};
 use picolambda::endpoint::Endpoint;
-use picolambda::invoke::response::{InvokeOutcome, LogResult};
+use picolambda::invoke::response::InvokeOutcome;
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType};
 use picolambda_nal::asynch::{invoke, AsyncConnector, AsyncNalConnector, AsyncNalError};
 
@@ -166,33 +166,16 @@ fn request() -> InvokeRequest<'static> {
     InvokeRequest::new(FunctionName::new("echo").unwrap()).with_log_type(LogType::Tail)
 }
 
-/// One async invoke: the outcome, the payload and the decoded log.
+/// One async invoke through a 64-byte receive buffer.
 fn run<C: AsyncConnector>(connector: &mut C, env: &mut TestEnv, payload: &[u8]) -> Ran<C::Error> {
-    let endpoint = Endpoint::from_url("http://lambda.test:8080", "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 64], [0u8; 4096]);
-    let mut body = Vec::new();
-    let result = block_on(invoke(
-        &mut client,
+    run_async(
         connector,
         env,
+        "http://lambda.test:8080",
         &request(),
         payload,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    ));
-    let log_bytes = match &result {
-        Ok(InvokeOutcome::Success(ok)) => match ok.log_result {
-            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    (result, body, log_bytes)
+        64,
+    )
 }
 
 fn assert_yielded_at_every_step(yields: &Yields) {

@@ -11,9 +11,9 @@ use std::rc::Rc;
 use common::*;
 use embedded_io::ErrorKind;
 use embedded_nal::{nb, AddrType, Dns, TcpClientStack, TcpError, TcpErrorKind};
-use picolambda::driver::{invoke, Buffers, InvokeError};
+use picolambda::driver::InvokeError;
 use picolambda::endpoint::Endpoint;
-use picolambda::invoke::response::{InvokeOutcome, LogResult};
+use picolambda::invoke::response::InvokeOutcome;
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType};
 use picolambda::retry::GiveUpReason;
 use picolambda_nal::{Error, GiveUp, NalConnector, Op};
@@ -202,38 +202,13 @@ fn request() -> InvokeRequest<'static> {
     InvokeRequest::new(FunctionName::new("echo").unwrap()).with_log_type(LogType::Tail)
 }
 
-/// Runs one invoke; returns the outcome and the payload received.
+/// Runs one invoke through a 64-byte receive buffer.
 fn run<C: picolambda::driver::Connector>(
     connector: &mut C,
     env: &mut TestEnv,
     payload: &[u8],
 ) -> Ran<C::Error> {
-    let endpoint = Endpoint::from_url(URL, "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 64], [0u8; 4096]);
-    let mut body = Vec::new();
-    let mut source: &[u8] = payload;
-    let result = invoke(
-        &mut client,
-        connector,
-        env,
-        &request(),
-        &mut source,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    );
-    let log_bytes = match &result {
-        Ok(InvokeOutcome::Success(ok)) => match ok.log_result {
-            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    (result, body, log_bytes)
+    run_blocking(connector, env, URL, &request(), payload, 64)
 }
 
 /// Every `WouldBlock` the stack returned reached the hook, except the one keep-alive probe

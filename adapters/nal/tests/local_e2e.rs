@@ -3,16 +3,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::*;
-use futures_executor::block_on;
-use picolambda::driver::{invoke, Buffers};
-use picolambda::endpoint::Endpoint;
-use picolambda::invoke::response::{InvokeOutcome, LogResult, ServiceErrorKind};
+use picolambda::invoke::response::{InvokeOutcome, ServiceErrorKind};
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
 use picolambda_nal::asynch::{self, AsyncNalConnector};
-use picolambda_nal::{GiveUp, NalConnector, Op};
+use picolambda_nal::NalConnector;
 use picolambda_std::local::{Function, LocalLambda, LocalLambdaHandle};
 
 fn server() -> LocalLambdaHandle {
@@ -30,35 +25,10 @@ fn server() -> LocalLambdaHandle {
         .unwrap()
 }
 
-/// A host poll hook: sleep a little per `WouldBlock`, give up after 10 s of one operation.
-fn host_hook() -> impl FnMut(Op, u32) -> Result<(), GiveUp> {
-    let mut deadline = Instant::now();
-    move |_op, waits| {
-        if waits == 0 {
-            deadline = Instant::now() + Duration::from_secs(10);
-        }
-        if Instant::now() > deadline {
-            return Err(GiveUp);
-        }
-        std::thread::sleep(Duration::from_micros(200));
-        Ok(())
-    }
-}
-
 struct Result1 {
     outcome: InvokeOutcome,
     payload: Vec<u8>,
     log: Vec<u8>,
-}
-
-fn decoded_log(outcome: &InvokeOutcome, log: &[u8]) -> Vec<u8> {
-    match outcome {
-        InvokeOutcome::Success(ok) => match ok.log_result {
-            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
 }
 
 fn blocking_invoke<C: picolambda::driver::Connector>(
@@ -70,29 +40,17 @@ fn blocking_invoke<C: picolambda::driver::Connector>(
 where
     C::Error: std::fmt::Debug,
 {
-    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 512], [0u8; 4096]);
-    let mut body = Vec::new();
-    let mut source: &[u8] = payload;
-    let outcome = invoke(
-        &mut client,
+    let (outcome, payload, log) = run_blocking(
         connector,
         &mut TestEnv::default(),
+        url,
         request,
-        &mut source,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    )
-    .unwrap();
-    let log = decoded_log(&outcome, &log);
+        payload,
+        512,
+    );
     Result1 {
-        outcome,
-        payload: body,
+        outcome: outcome.unwrap(),
+        payload,
         log,
     }
 }
@@ -106,28 +64,17 @@ fn async_invoke<C: asynch::AsyncConnector>(
 where
     C::Error: std::fmt::Debug,
 {
-    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 512], [0u8; 4096]);
-    let mut body = Vec::new();
-    let outcome = block_on(asynch::invoke(
-        &mut client,
+    let (outcome, payload, log) = run_async(
         connector,
         &mut TestEnv::default(),
+        url,
         request,
         payload,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    ))
-    .unwrap();
-    let log = decoded_log(&outcome, &log);
+        512,
+    );
     Result1 {
-        outcome,
-        payload: body,
+        outcome: outcome.unwrap(),
+        payload,
         log,
     }
 }

@@ -14,15 +14,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures_executor::block_on;
-use picolambda::driver::{invoke, Buffers, Connector, InvokeError};
+use picolambda::driver::{Connector, InvokeError};
 use picolambda::endpoint::Endpoint;
-use picolambda::invoke::response::{InvokeOutcome, LogResult};
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType};
-use picolambda_nal::asynch::{self, AsyncConnector, AsyncNalConnector};
+use picolambda_nal::asynch::{AsyncConnector, AsyncNalConnector};
 use picolambda_nal::tls::{
     AsyncTlsConnector, CaProvider, EmbeddedTlsError, TlsConnector, TlsError,
 };
-use picolambda_nal::{GiveUp, NalConnector, Op};
+use picolambda_nal::NalConnector;
 use picolambda_std::local::{LocalLambda, LocalLambdaHandle};
 use rand_core::OsRng;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
@@ -252,20 +251,6 @@ fn backend_addr(server: &LocalLambdaHandle) -> SocketAddr {
         .unwrap()
 }
 
-fn host_hook() -> impl FnMut(Op, u32) -> Result<(), GiveUp> {
-    let mut deadline = Instant::now();
-    move |_op, waits| {
-        if waits == 0 {
-            deadline = Instant::now() + Duration::from_secs(10);
-        }
-        if Instant::now() > deadline {
-            return Err(GiveUp);
-        }
-        std::thread::sleep(Duration::from_micros(200));
-        Ok(())
-    }
-}
-
 fn request() -> InvokeRequest<'static> {
     InvokeRequest::new(FunctionName::new("echo").unwrap()).with_log_type(LogType::Tail)
 }
@@ -276,61 +261,26 @@ fn url(proxy: &TlsProxy) -> String {
 
 /// One blocking invoke over `connector`.
 fn run<C: Connector>(connector: &mut C, url: &str, payload: &[u8]) -> Ran<C::Error> {
-    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 512], [0u8; 4096]);
-    let mut body = Vec::new();
-    let mut source: &[u8] = payload;
-    let result = invoke(
-        &mut client,
+    run_blocking(
         connector,
         &mut TestEnv::default(),
+        url,
         &request(),
-        &mut source,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    );
-    let log = match &result {
-        Ok(InvokeOutcome::Success(ok)) => match ok.log_result {
-            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    (result, body, log)
+        payload,
+        512,
+    )
 }
 
 /// One async invoke over `connector`.
 fn run_async<C: AsyncConnector>(connector: &mut C, url: &str, payload: &[u8]) -> Ran<C::Error> {
-    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
-    let mut client = client(endpoint);
-    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 512], [0u8; 4096]);
-    let mut body = Vec::new();
-    let result = block_on(asynch::invoke(
-        &mut client,
+    common::run_async(
         connector,
         &mut TestEnv::default(),
+        url,
         &request(),
         payload,
-        &mut Buffers {
-            head: &mut head,
-            rx: &mut rx,
-            log: &mut log,
-        },
-        &mut collect(&mut body),
-    ));
-    let log = match &result {
-        Ok(InvokeOutcome::Success(ok)) => match ok.log_result {
-            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    (result, body, log)
+        512,
+    )
 }
 
 fn resolves_localhost_to_ipv4() -> bool {

@@ -4,12 +4,17 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
 
-use picolambda::driver::{Client, Environment};
+use picolambda::driver::{Buffers, Client, Connector, Environment, InvokeError};
 use picolambda::endpoint::Endpoint;
+use picolambda::invoke::response::{InvokeOutcome, LogResult};
+use picolambda::invoke::InvokeRequest;
 use picolambda::sigv4::Credentials;
 use picolambda::time::Timestamp;
-use picolambda_nal::asynch::AsyncEnvironment;
+use picolambda_nal::asynch::{AsyncConnector, AsyncEnvironment};
+use picolambda_nal::{GiveUp, Op};
 
 /// The decoded `X-Amz-Log-Result` of [`ok_with_log`].
 pub const LOG: &[u8] = b"START RequestId: 1\nhello log\nEND RequestId: 1\n";
@@ -231,6 +236,104 @@ pub fn collect(
 ) -> impl FnMut(&[u8]) -> Result<(), std::convert::Infallible> + '_ {
     move |chunk| {
         out.extend_from_slice(chunk);
+        Ok(())
+    }
+}
+
+/// The decoded `X-Amz-Log-Result` of a successful outcome (empty otherwise).
+pub fn decoded_log(outcome: &InvokeOutcome, log: &[u8]) -> Vec<u8> {
+    match outcome {
+        InvokeOutcome::Success(ok) => match ok.log_result {
+            Some(LogResult::Decoded { len }) => log[..len].to_vec(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn ran<E>(
+    result: Result<InvokeOutcome, InvokeError<E, Infallible, Infallible>>,
+    body: Vec<u8>,
+    log: &[u8],
+) -> Ran<E> {
+    let log = result
+        .as_ref()
+        .map(|outcome| decoded_log(outcome, log))
+        .unwrap_or_default();
+    (result, body, log)
+}
+
+/// One invoke of `request` at `url` through the core's blocking driver over `connector`, with a
+/// receive buffer of `rx_len` bytes (small ones make many reads).
+pub fn run_blocking<C: Connector>(
+    connector: &mut C,
+    env: &mut TestEnv,
+    url: &str,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    rx_len: usize,
+) -> Ran<C::Error> {
+    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
+    let mut client = client(endpoint);
+    let (mut head, mut rx, mut log) = ([0u8; 2048], vec![0u8; rx_len], [0u8; 4096]);
+    let mut body = Vec::new();
+    let mut source: &[u8] = payload;
+    let result = picolambda::driver::invoke(
+        &mut client,
+        connector,
+        env,
+        request,
+        &mut source,
+        &mut Buffers {
+            head: &mut head,
+            rx: &mut rx,
+            log: &mut log,
+        },
+        &mut collect(&mut body),
+    );
+    ran(result, body, &log)
+}
+
+/// [`run_blocking`] through the async driver.
+pub fn run_async<C: AsyncConnector>(
+    connector: &mut C,
+    env: &mut TestEnv,
+    url: &str,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    rx_len: usize,
+) -> Ran<C::Error> {
+    let endpoint = Endpoint::from_url(url, "us-east-1").unwrap();
+    let mut client = client(endpoint);
+    let (mut head, mut rx, mut log) = ([0u8; 2048], vec![0u8; rx_len], [0u8; 4096]);
+    let mut body = Vec::new();
+    let result = futures_executor::block_on(picolambda_nal::asynch::invoke(
+        &mut client,
+        connector,
+        env,
+        request,
+        payload,
+        &mut Buffers {
+            head: &mut head,
+            rx: &mut rx,
+            log: &mut log,
+        },
+        &mut collect(&mut body),
+    ));
+    ran(result, body, &log)
+}
+
+/// A host poll hook: sleep a little per `WouldBlock`, give up after 10 s of one operation.
+pub fn host_hook() -> impl FnMut(Op, u32) -> Result<(), GiveUp> {
+    let mut deadline = Instant::now();
+    move |_op, waits| {
+        if waits == 0 {
+            deadline = Instant::now() + Duration::from_secs(10);
+        }
+        if Instant::now() > deadline {
+            return Err(GiveUp);
+        }
+        std::thread::sleep(Duration::from_micros(200));
         Ok(())
     }
 }
