@@ -87,6 +87,13 @@ fn ok_call(
     call(server, request, payload, Signing::default_now())
 }
 
+/// The answer is the service error `error_type` with `status`.
+#[track_caller]
+fn assert_error(r: &Resp, status: u16, error_type: &str) {
+    assert_eq!(r.status, status, "{r:?}");
+    assert_eq!(r.error_type.as_deref(), Some(error_type), "{r:?}");
+}
+
 #[test]
 fn signed_invoke_echoes_the_payload() {
     let server = start();
@@ -187,11 +194,7 @@ fn every_function_name_form_and_qualifier_resolves() {
 
     // A qualifier in the name and a different one in the query.
     let r = ok_call(&server, &request("echo:live").with_qualifier(q("1")), b"");
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.error_type.as_deref(),
-        Some("InvalidParameterValueException")
-    );
+    assert_error(&r, 400, "InvalidParameterValueException");
     assert_eq!(
         r.message(),
         "The derived qualifier from the function name does not match the specified qualifier."
@@ -391,8 +394,7 @@ fn wrong_secret_is_403_invalid_signature() {
         ..Signing::default_now()
     };
     let r = call(&server, &request("echo"), b"{}", s);
-    assert_eq!(r.status, 403);
-    assert_eq!(r.error_type.as_deref(), Some("InvalidSignatureException"));
+    assert_error(&r, 403, "InvalidSignatureException");
     let m = r.message();
     assert!(
         m.starts_with(
@@ -435,8 +437,7 @@ fn unknown_key_and_missing_auth_are_rejected() {
         ..Signing::default_now()
     };
     let r = call(&server, &request("echo"), b"{}", s);
-    assert_eq!(r.status, 403);
-    assert_eq!(r.error_type.as_deref(), Some("UnrecognizedClientException"));
+    assert_error(&r, 403, "UnrecognizedClientException");
     assert_eq!(
         r.message(),
         "The security token included in the request is invalid."
@@ -446,11 +447,7 @@ fn unknown_key_and_missing_auth_are_rejected() {
     let r = c.roundtrip(
         b"POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
     );
-    assert_eq!(r.status, 403);
-    assert_eq!(
-        r.error_type.as_deref(),
-        Some("MissingAuthenticationTokenException")
-    );
+    assert_error(&r, 403, "MissingAuthenticationTokenException");
 }
 
 #[test]
@@ -478,8 +475,7 @@ fn session_tokens_must_match_the_key() {
         },
     ] {
         let r = call(&server, &request("echo"), b"{}", bad);
-        assert_eq!(r.status, 403);
-        assert_eq!(r.error_type.as_deref(), Some("UnrecognizedClientException"));
+        assert_error(&r, 403, "UnrecognizedClientException");
         assert_eq!(
             r.message(),
             "The security token included in the request is invalid."
@@ -497,8 +493,7 @@ fn skewed_server_clock_rejects_with_signature_expired() {
     let server = builder().clock_offset(900).start().unwrap();
     let client_now = now();
     let r = call(&server, &request("echo"), b"{}", Signing::default_now());
-    assert_eq!(r.status, 403);
-    assert_eq!(r.error_type.as_deref(), Some("InvalidSignatureException"));
+    assert_error(&r, 403, "InvalidSignatureException");
     let server_time = Timestamp::parse_http_date(r.date.as_deref().unwrap().as_bytes()).unwrap();
     assert!(
         server_time
@@ -664,8 +659,7 @@ fn oversized_payloads_are_413() {
     let mut req = signed_raw_head(&host, Raw::new("POST", path, &body), Signing::default_now());
     req.extend_from_slice(&body);
     let r = c.roundtrip(&req);
-    assert_eq!(r.status, 413);
-    assert_eq!(r.error_type.as_deref(), Some("RequestTooLargeException"));
+    assert_error(&r, 413, "RequestTooLargeException");
     assert_eq!(
         r.message(),
         "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
@@ -759,11 +753,7 @@ fn client_context_reaches_the_function() {
         &request("ctx").with_client_context(ClientContext::base64("bm90IGpzb24=").unwrap()),
         b"{}",
     );
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.error_type.as_deref(),
-        Some("InvalidRequestContentException")
-    );
+    assert_error(&r, 400, "InvalidRequestContentException");
 }
 
 #[test]
@@ -927,8 +917,7 @@ fn invalid_parameters_are_validation_errors() {
             },
             Signing::default_now(),
         ));
-        assert_eq!(r.status, 400);
-        assert_eq!(r.error_type.as_deref(), Some("ValidationException"));
+        assert_error(&r, 400, "ValidationException");
         assert!(r.message().contains(field), "{}", r.message());
     }
     // A function name outside the model's pattern.
@@ -938,8 +927,7 @@ fn invalid_parameters_are_validation_errors() {
         Raw::new("POST", "/2015-03-31/functions/a%20b/invocations", b""),
         Signing::default_now(),
     ));
-    assert_eq!(r.status, 400);
-    assert_eq!(r.error_type.as_deref(), Some("ValidationException"));
+    assert_error(&r, 400, "ValidationException");
 }
 
 #[test]
