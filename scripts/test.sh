@@ -37,6 +37,7 @@ bare_metal() {
     for t in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf; do
         cargo build -p picolambda --target "$t" || return 1
         cargo build -p picolambda --target "$t" --features defmt || return 1
+        cargo build -p picolambda --target "$t" --features driver,small-sha256 || return 1
         # The core's dependency tree must not enable any `std` feature on a bare-metal target.
         if cargo tree -p picolambda --target "$t" -e normal,features,no-proc-macro --features defmt | grep -F 'feature "std"'; then
             echo "a dependency of picolambda enables std on $t" >&2
@@ -73,6 +74,18 @@ moto_interop() {
     bash scripts/moto-interop.sh
 }
 
+firmware_qemu() {
+    # Builds the Cortex-M4 firmware with the link-time no-panic check, runs it in QEMU against
+    # `picolambda serve` (installs qemu-system-arm with apt when missing) and fails unless it
+    # ends invoke=ok.
+    bash examples/cortex-m-qemu/run.sh
+}
+
+firmware_footprint() {
+    # Flash of the size probes (reported in the README); fails if any probe keeps a panic path.
+    bash examples/cortex-m-qemu/footprint.sh
+}
+
 fuzz() {
     # cargo-fuzz needs nightly (installed on these machines); it is installed by fuzz.sh.
     FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
@@ -93,6 +106,8 @@ step "bare-metal builds of picolambda and picolambda-nal (thumbv6m, thumbv7em, r
 step "botocore self-check of the verifier" botocore_selfcheck
 step "botocore differential test" botocore_diff
 step "moto server interop (RequestResponse, Event, DryRun, names, Tail, assume_role)" moto_interop
+step "Cortex-M4 firmware under QEMU (examples/cortex-m-qemu/run.sh)" firmware_qemu
+step "firmware footprint and panic-free probes (examples/cortex-m-qemu/footprint.sh)" firmware_footprint
 step "fuzzing (${FUZZ_SECONDS:-60} s per target)" fuzz
 
 echo

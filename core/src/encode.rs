@@ -4,8 +4,6 @@
 //! purposes: counting the exact size of a head before anything is written, writing it into the
 //! caller's buffer, and feeding the canonical request straight into SHA-256 without a buffer.
 
-use base64ct::{Base64, Encoding};
-
 /// Something that accepts bytes: a length counter, a hash, or a slice writer.
 pub trait Sink {
     /// Accepts `bytes`, in order.
@@ -33,19 +31,37 @@ impl Emit for &[u8] {
     }
 }
 
+/// Copies `min(dst.len(), src.len())` bytes from the front of `src` to the front of `dst` and
+/// returns that count.
+///
+/// Used instead of `copy_from_slice` wherever the two lengths are equal by construction but the
+/// optimiser cannot prove it: `copy_from_slice` keeps a length-mismatch panic path in the binary,
+/// a zipped loop (which LLVM turns into a `memcpy` of the shorter length) has none.
+#[inline]
+pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    dst.len().min(src.len())
+}
+
 /// `dst.copy_from_slice(src)` (same lengths) for the short pieces requests are made of: up to 16
 /// bytes as two overlapping fixed-size copies, which compile to a few moves instead of a call to
-/// `memcpy`. Longer pieces are copied as usual.
+/// `memcpy`. Longer pieces are copied with [`copy_prefix`]. No panic path whatever the lengths:
+/// with unequal lengths the shorter prefix is copied.
 #[inline(always)]
 pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    /// `N` bytes at `at`: fixed-size array copies, so there is no length check to fail.
     fn fixed<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
-        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N)) {
-            d.copy_from_slice(s);
+        let d = dst.get_mut(at..).and_then(|d| d.first_chunk_mut::<N>());
+        let s = src.get(at..).and_then(|s| s.first_chunk::<N>());
+        if let (Some(d), Some(s)) = (d, s) {
+            *d = *s;
         }
     }
     let n = src.len();
     if n != dst.len() || n > 16 {
-        dst.copy_from_slice(src);
+        copy_prefix(dst, src);
     } else if n >= 8 {
         fixed::<8>(dst, src, 0);
         fixed::<8>(dst, src, n - 8);
@@ -60,6 +76,45 @@ pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
             }
         }
     }
+}
+
+/// The pieces of `s` between occurrences of the ASCII byte `sep`, like `s.split(sep as char)`.
+///
+/// `str::split` goes through `core::str::pattern`, whose searchers keep bounds-check panic paths
+/// (and a few hundred bytes of code) in firmware; this only uses `position` and `str::get`.
+pub(crate) fn split_byte(s: &str, sep: u8) -> SplitByte<'_> {
+    SplitByte { rest: Some(s), sep }
+}
+
+/// Iterator of [`split_byte`].
+pub(crate) struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                // An ASCII byte is a character boundary on both sides, so neither `get` fails.
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// `s` split before byte `i`; `(s, "")` if `i` is not a character boundary inside `s`. For
+/// indices found by a byte search, where it always is: `str::split_at` would keep a panic path.
+pub(crate) fn split_str_at(s: &str, i: usize) -> (&str, &str) {
+    s.split_at_checked(i).unwrap_or((s, ""))
 }
 
 /// Counts bytes: the sizing pass of a writer.
@@ -131,7 +186,7 @@ pub(crate) const fn hex_digit(n: u8, upper: bool) -> u8 {
 pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&[hex_digit(b >> 4, false), hex_digit(b, false)]);
+        copy_prefix(pair, &[hex_digit(b >> 4, false), hex_digit(b, false)]);
     }
     out
 }
@@ -201,17 +256,33 @@ impl<S: Sink + ?Sized> Sink for PercentEncoding<'_, S> {
     }
 }
 
+/// `n / 10` and `n % 10` without a 64-bit division (which on 32-bit targets is a call into a
+/// large runtime routine): long division by 10 over 16-bit limbs, each step a `u32` division by a
+/// constant, which compiles to a multiplication.
+fn div10(n: u64) -> (u64, u8) {
+    let mut q = 0u64;
+    let mut r = 0u32;
+    for shift in [48u32, 32, 16, 0] {
+        // `r < 10`, so `cur < 10 × 2^16` fits `u32`.
+        let cur = (r << 16) | ((n >> shift) as u32 & 0xffff);
+        q |= u64::from(cur / 10) << shift;
+        r = cur % 10;
+    }
+    // `r < 10`, so the cast is exact.
+    (q, r as u8)
+}
+
 /// Decimal digits of `n`; returns the buffer and the index where the digits start.
 pub(crate) fn decimal(mut n: u64) -> ([u8; 20], usize) {
     let mut buf = [b'0'; 20];
     let mut start = buf.len();
     loop {
         start -= 1;
+        let (q, digit) = div10(n);
         if let Some(d) = buf.get_mut(start) {
-            // `n % 10` is below 10, so the cast cannot truncate.
-            *d = b'0' + (n % 10) as u8;
+            *d = b'0' + digit;
         }
-        n /= 10;
+        n = q;
         if n == 0 || start == 0 {
             break;
         }
@@ -225,20 +296,73 @@ pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u64, sink: &mut S) {
     sink.put(buf.get(start..).unwrap_or_default());
 }
 
+/// The base64 character for the low six bits of `n` (standard alphabet), by arithmetic: no table
+/// to index, so no bounds check.
+const fn base64_char(n: u8) -> u8 {
+    let n = n & 63;
+    match n {
+        0..=25 => b'A' + n,
+        26..=51 => b'a' + (n - 26),
+        52..=61 => b'0' + (n - 52),
+        62 => b'+',
+        _ => b'/',
+    }
+}
+
+/// The six bits a standard-alphabet base64 character stands for; `None` for any other byte
+/// (`=` included).
+pub(crate) const fn base64_value(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
 /// Standard padded base64 of `bytes`, streamed: 48 input bytes at a time through a stack buffer.
+///
+/// Hand-written rather than `base64ct`: the encoder there indexes sub-slices it is handed and
+/// keeps bounds-check panic paths in the binary; this one works on fixed-size arrays.
 pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
     let mut out = [0u8; 64];
     for chunk in bytes.chunks(48) {
         // 48 bytes encode to exactly 64 characters; a shorter last chunk to fewer.
-        if let Ok(text) = Base64::encode(chunk, &mut out) {
-            sink.put(text.as_bytes());
+        let mut len = 0;
+        // Not a `zip` with `out.chunks_exact_mut(4)`: its size hint divides by a run-time chunk
+        // size, which keeps a division-by-zero panic path.
+        for triple in chunk.chunks(3) {
+            let mut t = [0u8; 3];
+            let n = copy_prefix(&mut t, triple);
+            let [a, b, c] = t;
+            let mut q = [
+                base64_char(a >> 2),
+                base64_char((a << 4) | (b >> 4)),
+                base64_char((b << 2) | (c >> 6)),
+                base64_char(c),
+            ];
+            // One byte gives two characters and `==`, two give three and `=`.
+            for (i, slot) in q.iter_mut().enumerate() {
+                if i > n {
+                    *slot = b'=';
+                }
+            }
+            if let Some(quad) = out.get_mut(len..).and_then(|o| o.first_chunk_mut::<4>()) {
+                *quad = q;
+            }
+            len += 4;
         }
+        sink.put(out.get(..len).unwrap_or_default());
     }
 }
 
 /// Length of standard padded base64 for `n` input bytes.
 pub(crate) const fn base64_len(n: usize) -> usize {
-    n.div_ceil(3).saturating_mul(4)
+    // `n / 3` rounded up, without `div_ceil` (whose generic form keeps a division-by-zero path).
+    let groups = n / 3 + if n % 3 == 0 { 0 } else { 1 };
+    groups.saturating_mul(4)
 }
 
 #[cfg(test)]
@@ -301,6 +425,7 @@ mod tests {
             let mut out = Vec::new();
             put_base64(&data, &mut out);
             assert_eq!(out.len(), base64_len(len));
+            use base64ct::{Base64, Encoding};
             let mut back = [0u8; 200];
             assert_eq!(Base64::decode(&out, &mut back).unwrap(), &data[..]);
         }
@@ -314,6 +439,40 @@ mod tests {
             copy_short(&mut dst, &src[..n]);
             assert_eq!(dst, src[..n]);
         }
+    }
+
+    #[test]
+    fn split_byte_matches_str_split() {
+        for s in [
+            "",
+            ":",
+            "a",
+            "a:b",
+            ":a:",
+            "::",
+            "é:ü:",
+            "arn:aws:lambda:us-east-1:1:function:f",
+        ] {
+            let ours: Vec<&str> = split_byte(s, b':').collect();
+            let std: Vec<&str> = s.split(':').collect();
+            assert_eq!(ours, std, "{s}");
+        }
+        assert_eq!(split_str_at("ab", 1), ("a", "b"));
+        assert_eq!(split_str_at("é", 1), ("é", ""));
+        assert_eq!(split_str_at("ab", 3), ("ab", ""));
+    }
+
+    #[test]
+    fn copies_of_unequal_lengths_copy_the_shorter_prefix() {
+        let mut dst = [0u8; 4];
+        assert_eq!(copy_prefix(&mut dst, b"abcdef"), 4);
+        assert_eq!(&dst, b"abcd");
+        let mut dst = [0u8; 4];
+        assert_eq!(copy_prefix(&mut dst, b"xy"), 2);
+        assert_eq!(&dst, b"xy\0\0");
+        let mut dst = [0u8; 3];
+        copy_short(&mut dst, b"12345");
+        assert_eq!(&dst, b"123");
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Partition {
     /// The partition a region belongs to; regions matching no pattern fall back to `aws`, as in
     /// botocore.
     pub fn of_region(region: &str) -> Self {
-        let mut parts = region.split('-');
+        let mut parts = crate::encode::split_byte(region, b'-');
         let (a, b, c, d, e) = (
             parts.next(),
             parts.next(),
@@ -199,22 +199,34 @@ pub fn validate_region(region: &str) -> Result<(), EndpointError> {
 
 fn valid_host(host: &str) -> bool {
     let b = host.as_bytes();
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+    if let Some(inner) = b.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
         // An IPv6 literal: hex digits, colons, dots (embedded IPv4); no zone ids.
         return !inner.is_empty()
             && inner
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
     }
-    !b.is_empty()
-        && b.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        })
+    if b.is_empty() || b.len() > 253 {
+        return false;
+    }
+    // Dot-separated labels of 1 to 63 letters, digits, `-` and `_`, checked in one pass.
+    let mut label = 0usize;
+    for &c in b {
+        if c == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    label != 0
 }
 
 impl<'a> Endpoint<'a> {
@@ -244,7 +256,15 @@ impl<'a> Endpoint<'a> {
     /// rejected. Requests are signed for `region`.
     pub fn from_url(url: &'a str, region: &'a str) -> Result<Self, EndpointError> {
         validate_region(region)?;
-        let (scheme_text, rest) = url.split_once("://").ok_or(EndpointError::InvalidUrl)?;
+        // Byte searches and `str::get` rather than `split_once`/`find`/`split_at`: the `str`
+        // pattern machinery keeps panic paths and code that firmware does not need.
+        let sep = url
+            .as_bytes()
+            .windows(3)
+            .position(|w| w == b"://")
+            .ok_or(EndpointError::InvalidUrl)?;
+        let scheme_text = url.get(..sep).ok_or(EndpointError::InvalidUrl)?;
+        let rest = url.get(sep + 3..).ok_or(EndpointError::InvalidUrl)?;
         let scheme = if scheme_text.eq_ignore_ascii_case("https") {
             Scheme::Https
         } else if scheme_text.eq_ignore_ascii_case("http") {
@@ -252,8 +272,8 @@ impl<'a> Endpoint<'a> {
         } else {
             return Err(EndpointError::UnsupportedScheme);
         };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => rest.split_at(i),
+        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
+            Some(i) => crate::encode::split_str_at(rest, i),
             None => (rest, ""),
         };
         let path_prefix = path.strip_suffix('/').unwrap_or(path);
@@ -264,10 +284,13 @@ impl<'a> Endpoint<'a> {
         {
             return Err(EndpointError::InvalidUrl);
         }
-        // Split host and port; an IPv6 literal carries its own colons inside brackets.
-        let (host, port) = match authority.rfind(':') {
-            Some(i) if !authority.get(i..).is_some_and(|t| t.contains(']')) => {
-                let (h, p) = authority.split_at(i);
+        // Split host and port; an IPv6 literal carries its own colons inside brackets, so the
+        // last `:` separates a port only if no `]` follows it. (Two byte searches: `contains` on
+        // a slice brings in a `memchr`.)
+        let close = authority.bytes().rposition(|b| b == b']');
+        let (host, port) = match authority.bytes().rposition(|b| b == b':') {
+            Some(i) if close.is_none_or(|c| c < i) => {
+                let (h, p) = crate::encode::split_str_at(authority, i);
                 (h, Some(p.get(1..).unwrap_or_default()))
             }
             _ => (authority, None),

@@ -201,9 +201,15 @@ fn put_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
 }
 
 /// Days since the epoch to a civil date (Hinnant, `civil_from_days`), for non-negative days.
+///
+/// `secs` is at most [`MAX_SECS`] (about 2^38), so the calendar math is done in `u32`: a `u64`
+/// division would pull the 64-bit division routine (about 900 bytes) into firmware.
 fn civil(secs: u64) -> Civil {
-    let days = secs / SECS_PER_DAY;
-    let rem = secs % SECS_PER_DAY;
+    // 86,400 = 128 × 675: the shift brings `secs` under 2^32 (MAX_SECS >> 7 < 1.98e9), and
+    // `(secs >> 7) / 675` is `secs / 86,400` (floor of a floor is the floor of the whole).
+    let days = u32::try_from(secs.min(MAX_SECS) >> 7).unwrap_or(u32::MAX) / 675;
+    // Below 86,400 for every `secs` up to MAX_SECS, so the conversion is exact.
+    let rem = u32::try_from(secs.wrapping_sub(u64::from(days) * SECS_PER_DAY)).unwrap_or(0);
     // Shift the epoch to 0000-03-01 so leap days fall at the end of each 400-year era.
     let z = days + 719_468;
     let era = z / 146_097;
@@ -213,15 +219,14 @@ fn civil(secs: u64) -> Civil {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    // Every value below is bounded by the calendar (year by MAX_SECS), so the casts are exact.
+    let year = yoe + era * 400 + u32::from(month <= 2);
     Civil {
-        year: year as u32,
-        month: month as u32,
-        day: day as u32,
-        hour: (rem / 3600) as u32,
-        minute: (rem % 3600 / 60) as u32,
-        second: (rem % 60) as u32,
+        year,
+        month,
+        day,
+        hour: rem / 3600,
+        minute: rem % 3600 / 60,
+        second: rem % 60,
     }
 }
 
@@ -244,19 +249,21 @@ fn from_civil(c: Civil) -> Result<Timestamp, TimeError> {
     {
         return Err(TimeError::Malformed);
     }
-    let y = u64::from(c.year) - u64::from(c.month <= 2);
+    // Four-digit years only (the parsers read four digits): everything below fits `u32`, so no
+    // 64-bit division is needed; only the final product is widened.
+    if c.year > 9999 {
+        return Err(TimeError::Malformed);
+    }
+    let y = c.year - u32::from(c.month <= 2);
     let era = y / 400;
     let yoe = y - era * 400;
-    let m = u64::from(c.month);
+    let m = c.month;
     let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + u64::from(c.day) - 1;
+    let doy = (153 * mp + 2) / 5 + c.day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Ok(Timestamp(
-        days * SECS_PER_DAY
-            + u64::from(c.hour) * 3600
-            + u64::from(c.minute) * 60
-            + u64::from(c.second),
+        u64::from(days) * SECS_PER_DAY + u64::from(c.hour * 3600 + c.minute * 60 + c.second),
     ))
 }
 
@@ -293,6 +300,40 @@ mod tests {
             let t = Timestamp::from_unix_secs(secs);
             let text = t.to_amz_date().unwrap();
             assert_eq!(Timestamp::parse_amz_date(text.as_bytes()), Ok(t));
+        }
+    }
+
+    #[test]
+    fn u32_calendar_matches_the_u64_one_over_the_whole_range() {
+        // The former 64-bit formulation, as the reference.
+        fn civil64(secs: u64) -> (u64, u64, u64, u64) {
+            let days = secs / SECS_PER_DAY;
+            let z = days + 719_468;
+            let era = z / 146_097;
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = doy - (153 * mp + 2) / 5 + 1;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 };
+            (
+                yoe + era * 400 + u64::from(month <= 2),
+                month,
+                day,
+                secs % SECS_PER_DAY,
+            )
+        }
+        let mut secs = 0u64;
+        while secs <= MAX_SECS {
+            let c = civil(secs);
+            let rem = u64::from(c.hour * 3600 + c.minute * 60 + c.second);
+            let got = (u64::from(c.year), u64::from(c.month), u64::from(c.day), rem);
+            assert_eq!(got, civil64(secs), "{secs}");
+            assert_eq!(from_civil(c), Ok(Timestamp(secs)));
+            secs += 7_777_777; // about 90 days, prime-ish: every month and time of day come up
+        }
+        for secs in [MAX_SECS - 1, MAX_SECS, 86_399, 86_400] {
+            assert_eq!(from_civil(civil(secs)), Ok(Timestamp(secs)));
         }
     }
 

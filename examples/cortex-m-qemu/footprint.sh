@@ -21,6 +21,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 TARGET=thumbv7em-none-eabihf
 OUT=target/$TARGET/release
+# The probes are this folder's own workspace: always built in its target/ (OUT above).
+unset CARGO_TARGET_DIR
 PROBES=(probe_baseline probe_sign probe_head probe_parse probe_invoke)
 TARGET_INVOKE_BYTES=$((14 * 1024))
 
@@ -72,3 +74,7 @@ echo "sign_bytes=$sign"
 echo "head_bytes=$head"
 echo "parse_bytes=$parse"
 echo "invoke_path_bytes=$invoke"
+# The sizes are reported, not enforced; a panic path left in any probe fails the script.
+for p in "${PROBES[@]}"; do
+    [ "${panic_free[$p]}" = yes ] || exit 1
+done

@@ -18,6 +18,10 @@ HERE=$(pwd)
 ROOT=$(cd ../.. && pwd)
 TARGET=thumbv7em-none-eabihf
 ELF=$HERE/target/$TARGET/release/firmware
+# The host CLI builds where the caller's cargo puts it; the firmware always in its own target/
+# (it is its own workspace, and ELF above is looked for there).
+HOST_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+unset CARGO_TARGET_DIR
 LOGS=$HERE/target/run
 mkdir -p "$LOGS"
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-60}
@@ -66,7 +70,7 @@ command -v python3 >/dev/null || { say "python3 is needed for tools/elf-size.py"
 
 # --- endpoint --------------------------------------------------------------------------------
 say "building the host CLI (picolambda serve)"
-(cd "$ROOT" && cargo build -q -p picolambda-cli) || { say "host CLI build failed"; status=1; report; }
+(cd "$ROOT" && CARGO_TARGET_DIR=$HOST_TARGET_DIR cargo build -q -p picolambda-cli) || { say "host CLI build failed"; status=1; report; }
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # One fixed test key pair for both sides (not a real key); no session token, no profile.
@@ -111,7 +115,7 @@ fi
 flash=$(python3 tools/elf-size.py --flash "$ELF") || flash=unknown
 
 # --- run ---------------------------------------------------------------------------------------
-"$ROOT/target/debug/picolambda" serve --port "$PORT" >"$LOGS/serve.log" 2>&1 &
+"$HOST_TARGET_DIR/debug/picolambda" serve --port "$PORT" >"$LOGS/serve.log" 2>&1 &
 SERVE_PID=$!
 ready=no
 for _ in $(seq 1 100); do

@@ -411,9 +411,9 @@ impl<'r> InvokeHead<'r> {
 
     /// Writes the string to sign (for debugging signatures).
     pub fn write_string_to_sign(&self, sink: &mut dyn Sink) {
-        let mut h = <sha2::Sha256 as sha2::Digest>::new();
+        let mut h = crate::sigv4::Sha256Stream::new();
         self.write_canonical_request(&mut h);
-        let hash: [u8; 32] = sha2::Digest::finalize(h).into();
+        let hash = h.finish();
         self.scope().write_string_to_sign(&hash, sink);
     }
 

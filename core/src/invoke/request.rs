@@ -168,7 +168,7 @@ fn is_partition(s: &str) -> bool {
 fn is_arn_region(s: &str) -> bool {
     let s = s.strip_prefix("eusc-").unwrap_or(s);
     let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
-    let mut t = s.split('-');
+    let mut t = crate::encode::split_byte(s, b'-');
     let (a, b, c, d, e) = (t.next(), t.next(), t.next(), t.next(), t.next());
     let two = a.is_some_and(|a| a.len() == 2 && lower(a));
     let digit =
@@ -250,7 +250,7 @@ impl<'a> FunctionName<'a> {
         }
         let mut segs = [""; 8];
         let mut n = 0;
-        for seg in name.split(':') {
+        for seg in crate::encode::split_byte(name, b':') {
             match segs.get_mut(n) {
                 Some(slot) => *slot = seg,
                 None => return Err(RequestError::InvalidFunctionName),

@@ -47,7 +47,6 @@ mod error;
 use core::convert::Infallible;
 use core::fmt;
 
-use base64ct::{Base64, Encoding};
 use heapless::{String, Vec};
 
 pub use self::error::{
@@ -320,7 +319,10 @@ impl ResponseMeta {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        s.parse().ok()
+        // By hand rather than `str::parse`: no `from_ascii_radix` in firmware.
+        s.bytes().try_fold(0u32, |n, d| {
+            n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
     }
 }
 
@@ -395,50 +397,70 @@ struct LogDecoder {
 
 impl LogDecoder {
     fn feed(&mut self, mut fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+        use crate::encode::copy_prefix;
         if self.carry_len > 0 {
-            let have = usize::from(self.carry_len);
-            let take = (4 - have).min(fragment.len());
-            let (head, rest) = fragment.split_at_checked(take).unwrap_or_default();
-            if let Some(dst) = self.carry.get_mut(have..have + take) {
-                dst.copy_from_slice(head);
-            }
+            // Complete the quad a previous fragment started.
+            let free = self
+                .carry
+                .get_mut(usize::from(self.carry_len)..)
+                .unwrap_or_default();
+            let take = copy_prefix(free, fragment);
+            // `take` is at most 3 (the free room in a 4-byte array), so the cast is exact.
             self.carry_len += take as u8;
-            fragment = rest;
+            fragment = fragment.get(take..).unwrap_or_default();
             if self.carry_len < 4 {
                 return Ok(());
             }
             let quad = self.carry;
             self.carry_len = 0;
-            self.decode(&quad, out)?;
+            self.decode(quad, out)?;
         }
-        let whole = fragment.len() / 4 * 4;
-        let (quads, tail) = fragment.split_at_checked(whole).unwrap_or_default();
-        // 64 characters decode to 48 bytes: a small stack buffer that lets the decoded length be
-        // counted even once the caller's buffer is full.
-        for block in quads.chunks(64) {
-            self.decode(block, out)?;
+        let mut quads = fragment.chunks_exact(4);
+        for quad in &mut quads {
+            if let Some(quad) = quad.first_chunk::<4>() {
+                self.decode(*quad, out)?;
+            }
         }
-        if let Some(dst) = self.carry.get_mut(..tail.len()) {
-            dst.copy_from_slice(tail);
-        }
-        self.carry_len = tail.len() as u8;
+        // At most 3 bytes are left over, so the cast is exact.
+        self.carry_len = copy_prefix(&mut self.carry, quads.remainder()) as u8;
         Ok(())
     }
 
-    fn decode(&mut self, chars: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+    /// Decodes one quad of standard padded base64 (strict, as RFC 4648 §3.5 allows: no data
+    /// after padding, no non-zero bits in the last character before it).
+    ///
+    /// Hand-written rather than `base64ct`, whose decoder indexes sub-slices it is handed and
+    /// keeps bounds-check panic paths in firmware; a log is not secret, so constant time is not
+    /// needed here.
+    fn decode(&mut self, quad: [u8; 4], out: &mut [u8]) -> Result<(), HeaderProblem> {
         if self.padded {
             // Data after '=' padding.
             return Err(HeaderProblem::InvalidBase64);
         }
-        let mut tmp = [0u8; 48];
-        let bytes = Base64::decode(chars, &mut tmp).map_err(|_| HeaderProblem::InvalidBase64)?;
-        self.padded = chars.last() == Some(&b'=');
-        self.required += bytes.len();
+        let value = |c: u8| crate::encode::base64_value(c).ok_or(HeaderProblem::InvalidBase64);
+        let [c0, c1, c2, c3] = quad;
+        let (a, b) = (value(c0)?, value(c1)?);
+        let (bytes, n) = match (c2, c3) {
+            (b'=', b'=') if b & 0x0f == 0 => ([(a << 2) | (b >> 4), 0, 0], 1),
+            (_, b'=') => {
+                let c = value(c2)?;
+                if c & 0x03 != 0 {
+                    return Err(HeaderProblem::InvalidBase64);
+                }
+                ([(a << 2) | (b >> 4), (b << 4) | (c >> 2), 0], 2)
+            }
+            _ => {
+                let (c, d) = (value(c2)?, value(c3)?);
+                ([(a << 2) | (b >> 4), (b << 4) | (c >> 2), (c << 6) | d], 3)
+            }
+        };
+        self.padded = c3 == b'=';
+        self.required += n;
         if !self.overflow {
-            match out.get_mut(self.written..self.written + bytes.len()) {
+            match out.get_mut(self.written..).and_then(|o| o.get_mut(..n)) {
                 Some(dst) => {
-                    dst.copy_from_slice(bytes);
-                    self.written += bytes.len();
+                    crate::encode::copy_prefix(dst, &bytes);
+                    self.written += n;
                 }
                 None => self.overflow = true,
             }
@@ -520,6 +542,29 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             error_body_truncated: false,
             payload_len: 0,
         }
+    }
+
+    /// Forget the response read so far, to read the next one on the same connection (after an
+    /// outcome with `meta.reusable`), keeping the log buffer and limits.
+    ///
+    /// Resets in place: a reader kept in a `static` (it is about 1.7 KiB) is reused without a
+    /// new one being built on the stack.
+    pub fn reset(&mut self) {
+        self.parser.reset();
+        self.log = LogDecoder::default();
+        self.log_result = None;
+        self.seen = 0;
+        self.function_error.clear();
+        self.executed_version.clear();
+        self.request_id.clear();
+        self.date.clear();
+        self.retry_after.clear();
+        self.error_type.clear();
+        self.error_type_cut = false;
+        self.head = None;
+        self.error_body.clear();
+        self.error_body_truncated = false;
+        self.payload_len = 0;
     }
 
     /// Feed the next piece of the response. Payload bytes of a 2xx response go to `sink` as they

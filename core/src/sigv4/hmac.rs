@@ -1,4 +1,5 @@
-//! HMAC-SHA256 (RFC 2104) over `sha2`'s compression function, with the pad states precomputed.
+//! HMAC-SHA256 (RFC 2104) over a SHA-256 compression function (`sha2`'s on hosts, a small rolled
+//! one on bare-metal targets: see [`compress`]), with the pad states precomputed.
 //!
 //! Why not the `hmac` crate: a SigV4 signing key is used for one HMAC per request, and that HMAC's
 //! first block on each side is always `key ⊕ ipad` / `key ⊕ opad`. Keeping the two SHA-256 chaining
@@ -6,7 +7,6 @@
 //! request's signature costs, and keeping them as plain arrays lets us zeroize them on drop, which
 //! `hmac` 0.12 / `sha2` 0.10 (the versions embedded-tls links) cannot do for their internal states.
 
-use sha2::digest::generic_array::GenericArray;
 use zeroize::Zeroize;
 
 const BLOCK: usize = 64;
@@ -26,9 +26,94 @@ const H0: [u32; 8] = [
     0x5be0_cd19,
 ];
 
+/// One SHA-256 compression (FIPS 180-4 §6.2.2).
+///
+/// With the `small-sha256` feature: [`compress_small`], a rolled loop of about 400 bytes with its
+/// 16-word schedule, where `sha2`'s unrolled software compression is about 1.7 KB on a
+/// Cortex-M4. Without it `sha2` is used (and shared with `embedded-tls`), which also picks SHA
+/// extensions at run time where the CPU has them.
+#[cfg(feature = "small-sha256")]
 fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    let block = GenericArray::from_slice(block);
+    compress_small(state, block);
+}
+
+/// One SHA-256 compression: `sha2`'s, with its run-time CPU feature detection.
+#[cfg(not(feature = "small-sha256"))]
+fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
+    let block = sha2::digest::generic_array::GenericArray::from_slice(block);
     sha2::compress256(state, core::slice::from_ref(block));
+}
+
+/// SHA-256's round constants (FIPS 180-4 §4.2.2).
+#[cfg(any(test, feature = "small-sha256"))]
+#[rustfmt::skip]
+const K: [u32; 64] = [
+    0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
+    0xab1c_5ed5, 0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe,
+    0x9bdc_06a7, 0xc19b_f174, 0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f,
+    0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da, 0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7,
+    0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967, 0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc,
+    0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85, 0xa2bf_e8a1, 0xa81a_664b,
+    0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070, 0x19a4_c116,
+    0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+    0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7,
+    0xc671_78f2,
+];
+
+/// SHA-256 compression as one rolled loop over the 64 rounds, the message schedule kept as a
+/// 16-word ring: small rather than fast (firmware signs a request, not megabytes). Every index is
+/// masked to the ring and read with `get`, so there is no panic path.
+#[cfg(any(test, feature = "small-sha256"))]
+fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
+    let mut w = [0u32; 16];
+    for (i, word) in w.iter_mut().enumerate() {
+        if let Some(bytes) = block.get(4 * i..).and_then(|b| b.first_chunk::<4>()) {
+            *word = u32::from_be_bytes(*bytes);
+        }
+    }
+    let mut v = *state;
+    for (i, &k) in K.iter().enumerate() {
+        // Word `i - n` of the schedule is at `(i - n) & 15` = `(i + 16 - n) & 15` in the ring.
+        let at = |w: &[u32; 16], back: usize| w.get((i + 16 - back) & 15).copied().unwrap_or(0);
+        if i >= 16 {
+            let (w15, w2) = (at(&w, 15), at(&w, 2));
+            let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+            let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+            let next = at(&w, 16)
+                .wrapping_add(s0)
+                .wrapping_add(at(&w, 7))
+                .wrapping_add(s1);
+            if let Some(slot) = w.get_mut(i & 15) {
+                *slot = next;
+            }
+        }
+        let [a, b, c, d, e, f, g, h] = v;
+        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+        let ch = (e & f) ^ (!e & g);
+        let t1 = h
+            .wrapping_add(s1)
+            .wrapping_add(ch)
+            .wrapping_add(k)
+            .wrapping_add(at(&w, 16));
+        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+        let maj = (a & b) ^ (a & c) ^ (b & c);
+        v = [
+            t1.wrapping_add(s0.wrapping_add(maj)),
+            a,
+            b,
+            c,
+            d.wrapping_add(t1),
+            e,
+            f,
+            g,
+        ];
+    }
+    for (s, x) in state.iter_mut().zip(v) {
+        *s = s.wrapping_add(x);
+    }
+    // The schedule and working variables of a key block are key material.
+    w.zeroize();
+    v.zeroize();
 }
 
 /// A SHA-256 computation that can start from any chaining value (a precomputed pad state).
@@ -36,6 +121,7 @@ fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 /// It does not zeroize itself: it hashes public data (the canonical request) as a [`Sink`], with
 /// an inlined `put` that copies small pieces into its block. [`SecretSha256`] wraps it for data
 /// derived from keys.
+#[derive(Clone)]
 pub(crate) struct Sha256Stream {
     state: [u32; 8],
     block: [u8; BLOCK],
@@ -77,14 +163,21 @@ impl Sha256Stream {
     fn update_slow(&mut self, mut data: &[u8]) {
         self.total = self.total.wrapping_add(data.len() as u64);
         while !data.is_empty() {
-            let take = (BLOCK - self.fill).min(data.len());
-            let (head, rest) = data.split_at(take);
-            if let Some(dst) = self.block.get_mut(self.fill..self.fill + take) {
-                dst.copy_from_slice(head);
+            // Whole blocks of the input are compressed where they are, not copied first (large
+            // payloads go through here).
+            if self.fill == 0 {
+                if let Some(block) = data.first_chunk::<BLOCK>() {
+                    compress(&mut self.state, block);
+                    data = data.get(BLOCK..).unwrap_or_default();
+                    continue;
+                }
             }
+            // `copy_prefix` copies what fits in the block's free tail: no length check to fail.
+            let free = self.block.get_mut(self.fill..).unwrap_or_default();
+            let take = crate::encode::copy_prefix(free, data);
             self.fill += take;
-            data = rest;
-            if self.fill == BLOCK {
+            data = data.get(take..).unwrap_or_default();
+            if self.fill >= BLOCK {
                 compress(&mut self.state, &self.block);
                 self.fill = 0;
             }
@@ -110,8 +203,8 @@ impl Sha256Stream {
         if let Some(zeros) = self.block.get_mut(self.fill..BLOCK - 8) {
             zeros.fill(0);
         }
-        if let Some(len) = self.block.get_mut(BLOCK - 8..) {
-            len.copy_from_slice(&bit_len.to_be_bytes());
+        if let Some(len) = self.block.last_chunk_mut::<8>() {
+            *len = bit_len.to_be_bytes();
         }
         compress(&mut self.state, &self.block);
         state_bytes(&self.state)
@@ -128,7 +221,7 @@ impl crate::encode::Sink for Sha256Stream {
 fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (dst, word) in out.chunks_exact_mut(4).zip(state) {
-        dst.copy_from_slice(&word.to_be_bytes());
+        crate::encode::copy_prefix(dst, &word.to_be_bytes());
     }
     out
 }
@@ -154,17 +247,27 @@ pub(crate) struct HmacKey {
 
 impl HmacKey {
     pub(crate) fn new(key: &[u8]) -> Self {
+        Self::from_parts(&[key])
+    }
+
+    /// The key that is the concatenation of `parts` (SigV4's `"AWS4" + secret`), without a
+    /// buffer holding a copy of it: a short key goes straight into the pad block, a long one
+    /// (over a block) is hashed first, as RFC 2104 requires.
+    pub(crate) fn from_parts(parts: &[&[u8]]) -> Self {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut padded = [0u8; BLOCK];
-        if key.len() > BLOCK {
-            let mut long = SecretSha256(Sha256Stream::new());
-            long.0.update(key);
-            let mut digest = long.0.finish();
-            if let Some(dst) = padded.get_mut(..32) {
-                dst.copy_from_slice(&digest);
+        if len > BLOCK {
+            let mut digest = hash_long_key(parts);
+            if let Some(dst) = padded.first_chunk_mut::<32>() {
+                *dst = digest;
             }
             digest.zeroize();
-        } else if let Some(dst) = padded.get_mut(..key.len()) {
-            dst.copy_from_slice(key);
+        } else {
+            let mut pos = 0;
+            for part in parts {
+                let free = padded.get_mut(pos..).unwrap_or_default();
+                pos += crate::encode::copy_prefix(free, part);
+            }
         }
         for b in &mut padded {
             *b ^= 0x36;
@@ -189,7 +292,10 @@ impl HmacKey {
     /// streamed. The outer hash is always one block.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mut inner_digest = if len + 9 <= MAC_BLOCKS * BLOCK {
+        // Bare-metal targets always stream: the buffer is 256 bytes of stack on the deepest
+        // path of a request (key derivation), for a speed-up that does not matter there.
+        let buffered = cfg!(not(target_os = "none")) && len + 9 <= MAC_BLOCKS * BLOCK;
+        let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
             let mut inner = SecretSha256(Sha256Stream::resume(self.inner, BLOCK as u64));
@@ -201,15 +307,15 @@ impl HmacKey {
         // Outer: `key ^ opad` (precomputed) then one block: the inner digest, 0x80, zeros and
         // the bit length of 64 + 32 bytes.
         let mut block = [0u8; BLOCK];
-        if let Some(dst) = block.get_mut(..32) {
-            dst.copy_from_slice(&inner_digest);
+        if let Some(dst) = block.first_chunk_mut::<32>() {
+            *dst = inner_digest;
         }
         inner_digest.zeroize();
         if let Some(b) = block.get_mut(32) {
             *b = 0x80;
         }
-        if let Some(dst) = block.get_mut(BLOCK - 8..) {
-            dst.copy_from_slice(&(((BLOCK + 32) * 8) as u64).to_be_bytes());
+        if let Some(dst) = block.last_chunk_mut::<8>() {
+            *dst = (((BLOCK + 32) * 8) as u64).to_be_bytes();
         }
         let mut outer = self.outer;
         compress(&mut outer, &block);
@@ -234,11 +340,11 @@ impl HmacKey {
         if let Some(b) = buf.get_mut(pos) {
             *b = 0x80;
         }
-        let blocks = (len + 9).div_ceil(BLOCK);
-        let end = blocks * BLOCK;
+        // Whole blocks holding the message, 0x80 and the 8-byte length (`len + 9` rounded up).
+        let end = (len + 9 + (BLOCK - 1)) & !(BLOCK - 1);
         let bit_len = ((BLOCK + len) as u64).wrapping_mul(8);
-        if let Some(dst) = buf.get_mut(end - 8..end) {
-            dst.copy_from_slice(&bit_len.to_be_bytes());
+        if let Some(dst) = buf.get_mut(..end).and_then(|b| b.last_chunk_mut::<8>()) {
+            *dst = bit_len.to_be_bytes();
         }
         let mut state = self.inner;
         for block in buf.get(..end).unwrap_or_default().chunks_exact(BLOCK) {
@@ -252,6 +358,17 @@ impl HmacKey {
         state.zeroize();
         digest
     }
+}
+
+/// SHA-256 of a key longer than a block. Not inlined: its hash state then takes stack only for
+/// such keys, not on the usual path (a secret key of 40 characters).
+#[inline(never)]
+fn hash_long_key(parts: &[&[u8]]) -> [u8; 32] {
+    let mut long = SecretSha256(Sha256Stream::new());
+    for part in parts {
+        long.0.update(part);
+    }
+    long.0.finish()
 }
 
 impl Drop for HmacKey {
@@ -331,6 +448,24 @@ mod tests {
             let m = &msg[..len];
             let (a, b) = m.split_at(len / 2);
             assert_eq!(mac.mac(&[a, b]), reference(key, m), "length {len}");
+        }
+    }
+
+    #[test]
+    fn small_compression_matches_sha2() {
+        let mut block = [0u8; BLOCK];
+        let mut state = H0;
+        let mut reference = H0;
+        for round in 0..64u32 {
+            for (i, b) in block.iter_mut().enumerate() {
+                *b = (i as u32)
+                    .wrapping_mul(97)
+                    .wrapping_add(round.wrapping_mul(31)) as u8;
+            }
+            compress_small(&mut state, &block);
+            let ga = sha2::digest::generic_array::GenericArray::from_slice(&block);
+            sha2::compress256(&mut reference, core::slice::from_ref(ga));
+            assert_eq!(state, reference, "round {round}");
         }
     }
 

@@ -24,8 +24,6 @@ pub(crate) use hmac::Sha256Stream;
 
 use core::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::encode::{hex32, hex_digit, percent_encode, Emit, PercentEncoding, Sink};
 use crate::time::AmzDate;
 use hmac::HmacKey;
@@ -164,6 +162,9 @@ pub struct SigningKey {
 
 impl SigningKey {
     /// Derives the key for `date` (`YYYYMMDD`), `region` and `service` from a secret key.
+    // Not inlined: it runs once per day and scope, and its locals (pad blocks, intermediate
+    // keys) would otherwise add to the frame of every function that signs.
+    #[inline(never)]
     pub fn derive(
         secret_access_key: &str,
         date: [u8; 8],
@@ -177,36 +178,20 @@ impl SigningKey {
         {
             return Err(SigningError::InvalidScope);
         }
+        // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
+        // (a key over 64 bytes is hashed first, as RFC 2104 requires). One 32-byte buffer holds
+        // each intermediate key in turn: this runs on small stacks.
+        let mut k = HmacKey::from_parts(&[b"AWS4", secret_access_key.as_bytes()]).mac(&[&date]);
+        for part in [region.as_bytes(), service.as_bytes(), b"aws4_request"] {
+            k = HmacKey::new(&k).mac(&[part]);
+        }
+        let mac = HmacKey::new(&k);
+        zeroize::Zeroize::zeroize(&mut k);
+        // Copied only now, so these do not share the frame with the HMAC temporaries above.
         let region_s =
             heapless::String::try_from(region).map_err(|_| SigningError::InvalidScope)?;
         let service_s =
             heapless::String::try_from(service).map_err(|_| SigningError::InvalidScope)?;
-        // "AWS4" + secret, streamed into the first HMAC's key without a copy of the secret
-        // (a key over 64 bytes is hashed first, as RFC 2104 requires).
-        let mut first_key = [0u8; 4 + 128];
-        let k_date = if let Some(buf) = first_key.get_mut(..4 + secret_access_key.len()) {
-            let (prefix, secret) = buf.split_at_mut(4);
-            prefix.copy_from_slice(b"AWS4");
-            secret.copy_from_slice(secret_access_key.as_bytes());
-            HmacKey::new(buf).mac(&[&date])
-        } else {
-            let mut h = Sha256::new();
-            h.update(b"AWS4");
-            h.update(secret_access_key.as_bytes());
-            let mut digest: [u8; 32] = h.finalize().into();
-            let k = HmacKey::new(&digest).mac(&[&date]);
-            zeroize::Zeroize::zeroize(&mut digest);
-            k
-        };
-        zeroize::Zeroize::zeroize(&mut first_key);
-        let mut k_date = k_date;
-        let mut k_region = HmacKey::new(&k_date).mac(&[region.as_bytes()]);
-        let mut k_service = HmacKey::new(&k_region).mac(&[service.as_bytes()]);
-        let mut k_signing = HmacKey::new(&k_service).mac(&[b"aws4_request"]);
-        let mac = HmacKey::new(&k_signing);
-        for k in [&mut k_date, &mut k_region, &mut k_service, &mut k_signing] {
-            zeroize::Zeroize::zeroize(k);
-        }
         Ok(Self {
             mac,
             date,
@@ -266,17 +251,19 @@ impl<'a> Signer<'a> {
         region: &str,
         service: &str,
     ) -> Result<&SigningKey, SigningError> {
-        let fresh = match &self.key {
-            Some(k) if k.is_for(date, region, service) => None,
-            _ => Some(SigningKey::derive(
+        // Replaced only once the new key is derived: on an error the cached key stays. (Assigned
+        // directly rather than through a temporary `Option`: one less copy of a key in the frame.)
+        if !self
+            .key
+            .as_ref()
+            .is_some_and(|k| k.is_for(date, region, service))
+        {
+            self.key = Some(SigningKey::derive(
                 self.credentials.secret_access_key,
                 *date,
                 region,
                 service,
-            )?),
-        };
-        if let Some(k) = fresh {
-            self.key = Some(k);
+            )?);
         }
         self.key.as_ref().ok_or(SigningError::EmptySecretKey)
     }
@@ -446,16 +433,29 @@ impl PayloadHash {
 
 /// Hashes a payload given in pieces, for payloads that are never held in RAM whole: read the
 /// source once to hash it, then again (after seeking back) to send it.
-#[derive(Clone, Default)]
+///
+/// Hashes with the SHA-256 the signer uses (the crate's own padding and buffering over a
+/// compression function), not `sha2::Sha256`: one SHA-256 in firmware, and no panic path from
+/// the `digest` crate's block buffer.
+#[derive(Clone)]
 pub struct PayloadHasher {
-    sha: Sha256,
+    sha: Sha256Stream,
     len: u64,
+}
+
+impl Default for PayloadHasher {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl PayloadHasher {
     /// An empty hasher.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            sha: Sha256Stream::new(),
+            len: 0,
+        }
     }
 
     /// Adds the next piece of the payload.
@@ -465,9 +465,9 @@ impl PayloadHasher {
     }
 
     /// The hash and length of everything added.
-    pub fn finish(self) -> PayloadHash {
+    pub fn finish(mut self) -> PayloadHash {
         PayloadHash {
-            sha256: self.sha.finalize().into(),
+            sha256: self.sha.finish(),
             len: self.len,
         }
     }

@@ -136,7 +136,7 @@ fn long_secrets_are_hashed_first() {
     let secret: std::string::String = "k".repeat(200);
     let key = SigningKey::derive(&secret, *b"20150830", "us-east-1", "service").unwrap();
     let independent = {
-        use sha2::Sha256;
+        use sha2::{Digest, Sha256};
         fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
             let mut k = [0u8; 64];
             if key.len() > 64 {

@@ -12,9 +12,10 @@
 //! then prints `stack_peak_bytes=N` (the deepest the stack went during both invokes, measured by
 //! painting) and exits through semihosting with status 0 only if every check held.
 //!
-//! Everything the firmware itself owns (head, receive, log and payload buffers) is in a static, so
-//! the stack figure is the library's: signing, the head writer, the response reader and this
-//! file's small invoke loop.
+//! Everything the firmware itself owns (head, receive, log and payload buffers, and the
+//! `InvokeResponseReader`, about 1.7 KiB of caller-owned parser state that is reset in place
+//! between invokes) is in a static, so the stack figure is the library's: signing, the head
+//! writer, the response reader's processing and this file's small invoke loop.
 //!
 //! Build-time settings (environment variables read by `build.rs` / `option_env!`):
 //!
@@ -99,6 +100,10 @@ static BUFFERS: TakeOnce<Buffers> = TakeOnce::new(Buffers {
     payload: [0; 512],
 });
 
+/// The response reader: caller-owned state (about 1.7 KiB), kept in `.bss` like the buffers and
+/// reset in place for each response, so it is not on the stack.
+static READER: TakeOnce<Option<InvokeResponseReader<'static>>> = TakeOnce::new(None);
+
 #[entry]
 fn main() -> ! {
     let ok = run();
@@ -136,7 +141,7 @@ impl<E> From<ReadError<BufferTooSmall>> for InvokeError<E> {
 
 /// One `Invoke` over a connected byte stream: sign and write the head, send the payload, feed
 /// what arrives to the response reader until the response is complete. The payload of a 2xx is
-/// collected into `payload_buf`, the decoded log into `log_buf`.
+/// collected into `payload_buf`, the decoded log into the reader's log buffer.
 ///
 /// A stand-in for the core's blocking driver: its body becomes that one call.
 #[allow(clippy::too_many_arguments)]
@@ -149,12 +154,12 @@ fn invoke_once<S: Read + Write>(
     now: Timestamp,
     head_buf: &mut [u8],
     rx_buf: &mut [u8],
-    log_buf: &mut [u8],
+    reader: &mut InvokeResponseReader<'_>,
     payload_buf: &mut [u8],
     outcome: &mut Option<InvokeOutcome>,
 ) -> Result<(), InvokeError<S::Error>> {
     send_request(stream, signer, endpoint, request, payload, now, head_buf)?;
-    read_response(stream, rx_buf, log_buf, payload_buf, outcome)
+    read_response(stream, rx_buf, reader, payload_buf, outcome)
 }
 
 /// Signs and writes the head, then the payload. Not inlined, so that its stack frame (signing)
@@ -185,11 +190,11 @@ fn send_request<S: Read + Write>(
 fn read_response<S: Read + Write>(
     stream: &mut S,
     rx_buf: &mut [u8],
-    log_buf: &mut [u8],
+    reader: &mut InvokeResponseReader<'_>,
     payload_buf: &mut [u8],
     outcome: &mut Option<InvokeOutcome>,
 ) -> Result<(), InvokeError<S::Error>> {
-    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(log_buf);
+    reader.reset();
     let mut sink = BodyBuffer::new(payload_buf);
     loop {
         let n = stream.read(rx_buf).map_err(InvokeError::Io)?;
@@ -210,10 +215,20 @@ fn read_response<S: Read + Write>(
 }
 
 fn run() -> bool {
-    let (Some(mut uart), Some(bufs)) = (Uart0::take(), BUFFERS.take()) else {
+    let (Some(mut uart), Some(bufs), Some(reader_slot)) =
+        (Uart0::take(), BUFFERS.take(), READER.take())
+    else {
         print(b"UART0 or buffers already taken\n");
         return false;
     };
+    let Buffers {
+        head: head_buf,
+        rx: rx_buf,
+        log: log_buf,
+        payload: payload_buf,
+    } = bufs;
+    // Built once, before the stack is painted; `read_response` resets it for each response.
+    let reader = reader_slot.insert(InvokeResponseReader::new(log_buf));
     let credentials = match Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None) {
         Ok(c) => c,
         Err(e) => return fail(b"credentials: ", e.as_str().as_bytes()),
@@ -253,15 +268,15 @@ fn run() -> bool {
         &echo,
         PAYLOAD,
         START,
-        &mut bufs.head,
-        &mut bufs.rx,
-        &mut bufs.log,
-        &mut bufs.payload,
+        head_buf,
+        rx_buf,
+        reader,
+        payload_buf,
         &mut outcome,
     );
     let echo_stack = painted.peak_bytes();
     let echo_ok = match (echoed, &outcome) {
-        (Ok(()), Some(outcome)) => check_echo(outcome, &bufs.payload, &bufs.log),
+        (Ok(()), Some(outcome)) => check_echo(outcome, payload_buf, reader.log_result()),
         (Ok(()), None) => false,
         (Err(e), _) => report_error(b"echo", &e),
     };
@@ -278,10 +293,10 @@ fn run() -> bool {
             &missing,
             b"{}",
             START,
-            &mut bufs.head,
-            &mut bufs.rx,
-            &mut bufs.log,
-            &mut bufs.payload,
+            head_buf,
+            rx_buf,
+            reader,
+            payload_buf,
             &mut outcome,
         );
         missing_stack = painted.peak_bytes();
@@ -306,7 +321,8 @@ fn requests() -> Result<(InvokeRequest<'static>, InvokeRequest<'static>), Reques
     Ok((echo, missing))
 }
 
-fn check_echo(outcome: &InvokeOutcome, payload_buf: &[u8], log_buf: &[u8]) -> bool {
+/// `log` is the decoded `X-Amz-Log-Result` ([`InvokeResponseReader::log_result`]).
+fn check_echo(outcome: &InvokeOutcome, payload_buf: &[u8], log: Option<&[u8]>) -> bool {
     let success = match outcome {
         InvokeOutcome::Success(s) => s,
         InvokeOutcome::ServiceError(e) => {
@@ -355,7 +371,7 @@ fn check_echo(outcome: &InvokeOutcome, payload_buf: &[u8], log_buf: &[u8]) -> bo
 
     match success.log_result {
         Some(LogResult::Decoded { len }) => {
-            let log = log_buf.get(..len).unwrap_or_default();
+            let log = log.unwrap_or_default();
             print(b"echo: log (");
             print_u32(len as u32);
             print(b" bytes):\n");

@@ -11,8 +11,6 @@
 use core::fmt;
 
 use heapless::String;
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
 
 use super::ResponseMeta;
 
@@ -63,36 +61,36 @@ macro_rules! service_error_kinds {
             pub const MODELED: &'static [(ServiceErrorKind, u16)] =
                 &[$( (ServiceErrorKind::$name, $status), )*];
 
+            /// Every kind but [`ServiceErrorKind::Unknown`] with its wire code, in declaration
+            /// order: `code` and `from_code` are a lookup in this one table rather than two
+            /// `match`es over strings (which compile to about 1 KiB of compares).
+            const CODES: &'static [(ServiceErrorKind, &'static str)] = &[
+                $( (ServiceErrorKind::$name, stringify!($name)), )*
+                (ServiceErrorKind::InvalidSignatureException, "InvalidSignatureException"),
+                (ServiceErrorKind::UnrecognizedClientException, "UnrecognizedClientException"),
+                (ServiceErrorKind::AccessDeniedException, "AccessDeniedException"),
+                (ServiceErrorKind::ExpiredTokenException, "ExpiredTokenException"),
+                (ServiceErrorKind::SignatureDoesNotMatch, "SignatureDoesNotMatch"),
+                (ServiceErrorKind::InvalidClientTokenId, "InvalidClientTokenId"),
+            ];
+
             /// The error code as it appears on the wire; `None` for [`ServiceErrorKind::Unknown`].
             pub fn code(self) -> Option<&'static str> {
-                Some(match self {
-                    $( ServiceErrorKind::$name => stringify!($name), )*
-                    ServiceErrorKind::InvalidSignatureException => "InvalidSignatureException",
-                    ServiceErrorKind::UnrecognizedClientException => "UnrecognizedClientException",
-                    ServiceErrorKind::AccessDeniedException => "AccessDeniedException",
-                    ServiceErrorKind::ExpiredTokenException => "ExpiredTokenException",
-                    ServiceErrorKind::SignatureDoesNotMatch => "SignatureDoesNotMatch",
-                    ServiceErrorKind::InvalidClientTokenId => "InvalidClientTokenId",
-                    ServiceErrorKind::Unknown => return None,
-                })
+                Self::CODES.iter().find(|(k, _)| *k == self).map(|(_, code)| *code)
             }
 
             /// The kind for an error code (already stripped of `namespace#` and `:…`).
             pub fn from_code(code: &str) -> ServiceErrorKind {
-                match code {
-                    $( stringify!($name) => ServiceErrorKind::$name, )*
-                    "InvalidSignatureException" => ServiceErrorKind::InvalidSignatureException,
-                    "UnrecognizedClientException" => ServiceErrorKind::UnrecognizedClientException,
-                    "AccessDeniedException" | "AccessDenied" => {
-                        ServiceErrorKind::AccessDeniedException
-                    }
-                    "ExpiredTokenException" | "ExpiredToken" => {
-                        ServiceErrorKind::ExpiredTokenException
-                    }
-                    "SignatureDoesNotMatch" => ServiceErrorKind::SignatureDoesNotMatch,
-                    "InvalidClientTokenId" => ServiceErrorKind::InvalidClientTokenId,
-                    _ => ServiceErrorKind::Unknown,
-                }
+                // The query-protocol spellings moto sends.
+                let code = match code {
+                    "AccessDenied" => "AccessDeniedException",
+                    "ExpiredToken" => "ExpiredTokenException",
+                    other => other,
+                };
+                Self::CODES
+                    .iter()
+                    .find(|(_, c)| *c == code)
+                    .map_or(ServiceErrorKind::Unknown, |(kind, _)| *kind)
             }
         }
     };
@@ -283,24 +281,24 @@ impl ServiceError {
         let mut from_body = None;
         match body.first() {
             Some(b'{') => {
-                if let Ok((parsed, _)) = serde_json_core::from_slice::<JsonError<'_>>(body) {
+                if let Some(parsed) = JsonError::scan(body) {
                     from_body = parsed
                         .type_
                         .or(parsed.code)
                         .or(parsed.code_upper)
-                        .map(|r| strip_code(r.0));
+                        .map(strip_code);
                     if let Some(raw) = parsed.message.or(parsed.message_upper) {
-                        let (msg, cut) = unescape_json(raw.0);
+                        let (msg, cut) = unescape_json(raw);
                         error.message = Some(msg);
                         error.message_truncated = cut;
                     }
-                    error.reason = parsed.reason.map(|r| ThrottleReason::from_name(r.0));
+                    error.reason = parsed.reason.map(ThrottleReason::from_name);
                 }
             }
             Some(b'<') => {
                 from_body = xml_element(body, b"Code")
                     .and_then(|c| core::str::from_utf8(c).ok())
-                    .map(|c| strip_code(c.trim()));
+                    .map(|c| strip_code(c.trim_ascii()));
                 if let Some(raw) = xml_element(body, b"Message") {
                     let (msg, cut) = unescape_xml(raw);
                     error.message = Some(msg);
@@ -340,54 +338,191 @@ impl fmt::Display for ServiceError {
 
 impl core::error::Error for ServiceError {}
 
-/// `Type#Code:detail` → `Code`.
+/// `Type#Code:detail` → `Code`: the part before the first `:`, then after the first `#` in it,
+/// without ASCII whitespace around it. Byte searches, not `str::split`: see
+/// [`crate::encode::split_byte`].
 pub(super) fn strip_code(raw: &str) -> &str {
-    let raw = raw.split(':').next().unwrap_or_default();
-    raw.split_once('#').map_or(raw, |(_, code)| code).trim()
+    let raw = crate::encode::split_byte(raw, b':')
+        .next()
+        .unwrap_or_default();
+    let code = match raw.bytes().position(|b| b == b'#') {
+        Some(i) => raw.get(i + 1..).unwrap_or_default(),
+        None => raw,
+    };
+    code.trim_ascii()
 }
 
 fn trim_ascii_start(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    s.get(start..).unwrap_or_default()
+    s.trim_ascii_start()
 }
 
-/// The fields of an AWS JSON error body that matter here; the rest are skipped.
-#[derive(Deserialize)]
+/// The string members of an AWS JSON error body that matter here, still escaped (borrowed from
+/// the body, unescaped later straight into the bounded message, so no scratch buffer as large as
+/// the body is needed).
+///
+/// Found by a small bounded scanner rather than `serde-json-core`: its string parser indexes
+/// backwards without a bounds proof (`parse_str`) and its value skipper slices, so it keeps panic
+/// paths in firmware whatever the input, and it costs about 2 KiB of code for six fields. The
+/// scanner is a loop over the body with no recursion (nesting is a depth counter), it accepts
+/// exactly one top-level object, and, like the `serde` derive it replaces, it is all or nothing: a
+/// syntax error, a duplicate member of interest or a non-string value for one (other than
+/// `null`) gives no fields at all.
+#[derive(Default)]
 struct JsonError<'a> {
-    #[serde(rename = "__type", default, borrow)]
-    type_: Option<Raw<'a>>,
-    #[serde(default, borrow)]
-    code: Option<Raw<'a>>,
-    #[serde(rename = "Code", default, borrow)]
-    code_upper: Option<Raw<'a>>,
-    #[serde(default, borrow)]
-    message: Option<Raw<'a>>,
-    #[serde(rename = "Message", default, borrow)]
-    message_upper: Option<Raw<'a>>,
-    #[serde(rename = "Reason", default, borrow)]
-    reason: Option<Raw<'a>>,
+    type_: Option<&'a str>,
+    code: Option<&'a str>,
+    code_upper: Option<&'a str>,
+    message: Option<&'a str>,
+    message_upper: Option<&'a str>,
+    reason: Option<&'a str>,
 }
 
-/// A JSON string still escaped, borrowed from the body: unescaped later straight into the bounded
-/// message, so no scratch buffer as large as the body is needed.
-struct Raw<'a>(&'a str);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RawVisitor;
-        impl<'de> Visitor<'de> for RawVisitor {
-            type Value = Raw<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+impl<'a> JsonError<'a> {
+    /// Scans `body`, which starts with `{` (after whitespace). Anything after the object is
+    /// ignored.
+    fn scan(body: &'a [u8]) -> Option<Self> {
+        let mut fields = JsonError::default();
+        let mut json = JsonCursor { rest: body };
+        json.expect(b'{')?;
+        if json.eat(b'}') {
+            return Some(fields);
+        }
+        loop {
+            let key = json.string()?;
+            json.expect(b':')?;
+            let slot = match key {
+                b"__type" => Some(&mut fields.type_),
+                b"code" => Some(&mut fields.code),
+                b"Code" => Some(&mut fields.code_upper),
+                b"message" => Some(&mut fields.message),
+                b"Message" => Some(&mut fields.message_upper),
+                b"Reason" => Some(&mut fields.reason),
+                _ => None,
+            };
+            match slot {
+                Some(slot) => {
+                    let value = json.string_or_null()?;
+                    if slot.is_some() {
+                        // A duplicate member: which one is meant is ambiguous.
+                        return None;
+                    }
+                    *slot = match value {
+                        Some(raw) => Some(core::str::from_utf8(raw).ok()?),
+                        None => None,
+                    };
+                }
+                None => json.skip_value()?,
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Raw<'de>, E> {
-                Ok(Raw(v))
+            if json.eat(b',') {
+                continue;
+            }
+            json.expect(b'}')?;
+            return Some(fields);
+        }
+    }
+}
+
+/// The unread part of a JSON text. Every step consumes at least one byte or fails, so scanning is
+/// linear in the input; nothing indexes, so nothing can panic.
+struct JsonCursor<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> JsonCursor<'a> {
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.rest = self.rest.trim_ascii_start();
+        self.rest.first().copied()
+    }
+
+    /// Consumes `byte` (after whitespace) if it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.rest = self.rest.get(1..).unwrap_or_default();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+
+    /// A string (after whitespace): its raw content between the quotes, escapes not decoded. Only
+    /// the structure is checked here (a backslash takes the next byte with it; no raw control
+    /// characters); escapes are checked when decoded.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let body = self.rest;
+        let mut escaped = false;
+        for (i, &b) in body.iter().enumerate() {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                self.rest = body.get(i + 1..).unwrap_or_default();
+                return body.get(..i);
+            } else if b < 0x20 {
+                return None;
             }
         }
-        deserializer.deserialize_str(RawVisitor)
+        // Unterminated (a body cut short by the reader's buffer, say).
+        None
+    }
+
+    /// A string, or `null` as `None`; anything else fails.
+    fn string_or_null(&mut self) -> Option<Option<&'a [u8]>> {
+        if self.peek() == Some(b'"') {
+            return self.string().map(Some);
+        }
+        self.rest.strip_prefix(b"null").map(|after| {
+            self.rest = after;
+            None
+        })
+    }
+
+    /// Skips one value of any kind. Objects and arrays are skipped with a depth counter rather
+    /// than recursion, so hostile nesting costs no stack; their inner structure is only checked
+    /// for strings and balance.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.rest = self.rest.get(1..).unwrap_or_default();
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.rest = self.rest.get(1..).unwrap_or_default();
+                }
+                b',' | b':' if depth > 0 => {
+                    self.rest = self.rest.get(1..).unwrap_or_default();
+                }
+                _ => {
+                    // A number, `true`, `false` or `null`: a run of the bytes they are made of.
+                    let len = self
+                        .rest
+                        .iter()
+                        .position(|b| {
+                            !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                        })
+                        .unwrap_or(self.rest.len());
+                    if len == 0 {
+                        return None;
+                    }
+                    self.rest = self.rest.get(len..).unwrap_or_default();
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
     }
 }
 
@@ -405,19 +540,72 @@ fn push_bounded<const N: usize>(out: &mut String<N>, s: &str) -> bool {
     true
 }
 
-fn unescape_json(raw: &str) -> (String<MESSAGE_CAPACITY>, bool) {
-    use serde_json_core::str::{EscapedStr, EscapedStringFragment};
-    let mut out = String::new();
-    for fragment in EscapedStr(raw).fragments() {
-        let cut = match fragment {
-            Ok(EscapedStringFragment::NotEscaped(s)) => push_bounded(&mut out, s),
-            Ok(EscapedStringFragment::Escaped(c)) => out.push(c).is_err(),
-            // A bad escape: keep what came before it.
-            Err(_) => break,
+/// The value of up to four hex digits.
+fn hex_value(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
         };
-        if cut {
+        Some((n << 4) | u32::from(v))
+    })
+}
+
+/// `\uXXXX` at the start of `s` (four hex digits, exactly).
+fn json_u_escape(s: &[u8]) -> Option<u32> {
+    match s {
+        [b'\\', b'u', digits @ ..] => hex_value(digits.first_chunk::<4>()?),
+        _ => None,
+    }
+}
+
+/// Decodes the escapes of a raw JSON string (RFC 8259 §7) into a bounded message; also returns
+/// whether it was cut. A bad escape (unknown letter, bad hex, lone surrogate) ends the message
+/// there: what came before is kept.
+fn unescape_json(raw: &str) -> (String<MESSAGE_CAPACITY>, bool) {
+    let mut out = String::new();
+    let mut rest = raw;
+    loop {
+        let i = rest.bytes().position(|b| b == b'\\').unwrap_or(rest.len());
+        let (run, escape) = crate::encode::split_str_at(rest, i);
+        if push_bounded(&mut out, run) {
             return (out, true);
         }
+        let e = escape.as_bytes();
+        let (c, used) = match e.get(1) {
+            None => break,
+            Some(b'"') => ('"', 2),
+            Some(b'\\') => ('\\', 2),
+            Some(b'/') => ('/', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => {
+                let Some(unit) = json_u_escape(e) else { break };
+                let (code, used) = match unit {
+                    // A high surrogate: the low one must follow as another `\u` escape.
+                    0xd800..=0xdbff => match json_u_escape(e.get(6..).unwrap_or_default()) {
+                        Some(low @ 0xdc00..=0xdfff) => {
+                            (0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00), 12)
+                        }
+                        _ => break,
+                    },
+                    _ => (unit, 6),
+                };
+                // `None` for a lone low surrogate.
+                let Some(c) = char::from_u32(code) else { break };
+                (c, used)
+            }
+            Some(_) => break,
+        };
+        if out.push(c).is_err() {
+            return (out, true);
+        }
+        rest = escape.get(used..).unwrap_or_default();
     }
     (out, false)
 }
@@ -446,12 +634,15 @@ fn unescape_xml(raw: &[u8]) -> (String<MESSAGE_CAPACITY>, bool) {
     let mut out = String::new();
     let text = core::str::from_utf8(raw).unwrap_or_default();
     let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        let (before, after) = rest.split_at_checked(amp).unwrap_or_default();
+    while let Some(amp) = rest.bytes().position(|b| b == b'&') {
+        let (before, after) = crate::encode::split_str_at(rest, amp);
         if push_bounded(&mut out, before) {
             return (out, true);
         }
-        let entity = after.find(';').and_then(|semi| after.get(1..semi));
+        let entity = after
+            .bytes()
+            .position(|b| b == b';')
+            .and_then(|semi| after.get(1..semi));
         let decoded = entity.and_then(|e| match e {
             "lt" => Some('<'),
             "gt" => Some('>'),
@@ -459,10 +650,16 @@ fn unescape_xml(raw: &[u8]) -> (String<MESSAGE_CAPACITY>, bool) {
             "quot" => Some('"'),
             "apos" => Some('\''),
             _ => {
-                let num = e.strip_prefix('#')?;
-                let code = match num.strip_prefix('x') {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => num.parse().ok()?,
+                let num = e.as_bytes().strip_prefix(b"#")?;
+                // Up to 8 digits: no overflow, and no `from_str_radix` in firmware.
+                let code = match num.strip_prefix(b"x") {
+                    Some(hex) if (1..=8).contains(&hex.len()) => hex_value(hex)?,
+                    None if (1..=8).contains(&num.len()) => {
+                        num.iter().try_fold(0u32, |n, &d| {
+                            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+                        })?
+                    }
+                    _ => return None,
                 };
                 char::from_u32(code)
             }

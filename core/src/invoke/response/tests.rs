@@ -311,6 +311,7 @@ fn log_result_decoding() {
 fn log_decoder_any_split() {
     let text: Vec<u8> = (0..200u8).collect();
     let mut b64 = vec![0u8; 400];
+    use base64ct::{Base64, Encoding};
     let enc = Base64::encode(&text, &mut b64).unwrap().as_bytes().to_vec();
     for n in 1..=9 {
         let mut out = [0u8; 256];
@@ -500,4 +501,189 @@ fn documented_sizes() {
     assert!(parser <= 320, "{parser}");
     assert!(reader <= 2048, "{reader}");
     assert!(outcome <= 1024, "{outcome}");
+}
+
+// --- the hand-written JSON error-body scanner ---------------------------------------------------
+
+#[test]
+fn json_scanner_reads_members_around_nested_values() {
+    let e = from_body(
+        400,
+        None,
+        r#"{ "a" : [ {"x":"}]\"{["}, [[]], -1.5e+3, true, null ], "b":{"c":{"d":[{}]}},
+            "__type" : "ns#KMSNotFoundException" , "Message":"m:\u0041\ud83d\ude00\/\b\f\r\t" }"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::KMSNotFoundException);
+    assert_eq!(e.message(), "m:A\u{1f600}/\u{8}\u{c}\r\t");
+    // `null` is an absent member; `code` then comes from `Code`.
+    let e = from_body(
+        400,
+        None,
+        r#"{"code":null,"Code":"ServiceException","message":null}"#,
+    );
+    assert_eq!(e.kind, ServiceErrorKind::ServiceException);
+    assert_eq!(e.message, None);
+    // Anything after the object is ignored; an empty object gives nothing.
+    let e = from_body(400, None, r#"{"code":"ServiceException"} trailing"#);
+    assert_eq!(e.kind, ServiceErrorKind::ServiceException);
+    let e = from_body(400, None, "{ }");
+    assert_eq!(
+        (e.kind, e.code, e.message),
+        (ServiceErrorKind::Unknown, None, None)
+    );
+}
+
+#[test]
+fn json_scanner_is_all_or_nothing() {
+    for body in [
+        r#"{"code":"ServiceException","message":"x""#,
+        r#"{"code":"ServiceException","message":"x",}"#,
+        r#"{"code":"ServiceException" "message":"x"}"#,
+        r#"{"code":"ServiceException","code":"ServiceException"}"#,
+        r#"{"code":"ServiceException","n":}"#,
+        r#"{"code":"ServiceException","n":[1,2}"#,
+        r#"{"code":"ServiceException","n":[1,2]]}"#,
+        r#"{"code":"ServiceException","message":5}"#,
+        r#"{"code":"ServiceException","message":nul}"#,
+        "{\"code\":\"Service\nException\"}",
+        "{\"code\":\"\u{1}\"}",
+        r#"{code:"ServiceException"}"#,
+        "{",
+        "{\"",
+        "{\"code\"",
+        "{\"code\":",
+    ] {
+        let e = from_body(500, None, body);
+        assert_eq!(
+            (e.kind, e.code, e.message),
+            (ServiceErrorKind::Unknown, None, None),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn json_escapes_that_are_bad_end_the_message() {
+    for (body, want) in [
+        (r#"{"message":"ab\q"}"#, "ab"),
+        (r#"{"message":"ab\u12"}"#, "ab"),
+        (r#"{"message":"ab\u12G4"}"#, "ab"),
+        (r#"{"message":"ab\ud83dcd"}"#, "ab"),
+        (r#"{"message":"ab\ud83d\u0041"}"#, "ab"),
+        (r#"{"message":"ab\ude00"}"#, "ab"),
+        (r#"{"message":"ab\\"}"#, "ab\\"),
+        (r#"{"message":"\"\""}"#, "\"\""),
+    ] {
+        let e = from_body(400, None, body);
+        assert_eq!(e.message(), want, "{body}");
+        assert!(!e.message_truncated);
+    }
+}
+
+#[test]
+fn json_scanner_survives_hostile_bodies() {
+    // Deep nesting costs no stack (a counter, not recursion).
+    let deep = format!(
+        "{{\"n\":{}{},\"code\":\"ServiceException\"}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert_eq!(
+        from_body(500, None, &deep).kind,
+        ServiceErrorKind::ServiceException
+    );
+    let unbalanced = format!("{{\"n\":{}", "[{".repeat(50_000));
+    assert_eq!(
+        from_body(500, None, &unbalanced).kind,
+        ServiceErrorKind::Unknown
+    );
+    // Every prefix of a valid body, and every byte value at every position: no panic, and a
+    // prefix never yields a field the whole body does not have.
+    let body = br#"{"__type":"a#ServiceException","x":[1,{"y":"\"z"}],"message":"m\u00e9\n","Reason":"CallerRateLimitExceeded"}"#;
+    let whole = ServiceError::from_parts(500, None, body);
+    assert_eq!(whole.kind, ServiceErrorKind::ServiceException);
+    assert_eq!(whole.message(), "m\u{e9}\n");
+    assert_eq!(whole.reason, Some(ThrottleReason::CallerRateLimitExceeded));
+    for n in 0..body.len() {
+        let e = ServiceError::from_parts(500, None, &body[..n]);
+        assert_eq!(
+            (e.kind, e.message),
+            (ServiceErrorKind::Unknown, None),
+            "prefix {n}"
+        );
+    }
+    for i in 0..body.len() {
+        for b in 0..=255u8 {
+            let mut mutated = body.to_vec();
+            mutated[i] = b;
+            let e = ServiceError::from_parts(500, None, &mutated);
+            assert!(e.message().len() <= MESSAGE_CAPACITY);
+        }
+    }
+}
+
+#[test]
+fn reader_reset_reads_the_next_response() {
+    let ok = b"HTTP/1.1 200 OK\r\nX-Amz-Log-Result: aGVsbG8=\r\nX-Amz-Executed-Version: 3\r\nContent-Length: 2\r\n\r\n{}";
+    let err = b"HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: ResourceNotFoundException\r\nContent-Length: 15\r\n\r\n{\"message\":\"m\"}";
+    let mut log = [0u8; 16];
+    let mut reader = InvokeResponseReader::new(&mut log);
+    let mut payload = [0u8; 8];
+    for round in 0..3 {
+        let mut sink = BodyBuffer::new(&mut payload);
+        let p = reader.handle_input(ok, &mut sink).unwrap();
+        assert_eq!(p.consumed, ok.len());
+        let s = success(p.outcome.unwrap());
+        assert_eq!(s.executed_version.as_deref(), Some("3"), "round {round}");
+        assert_eq!(s.log_result, Some(LogResult::Decoded { len: 5 }));
+        assert_eq!(reader.log_result(), Some(&b"hello"[..]));
+        reader.reset();
+        let p = reader.handle_input(err, &mut sink).unwrap();
+        let Some(InvokeOutcome::ServiceError(e)) = p.outcome else {
+            panic!("round {round}")
+        };
+        assert_eq!(e.kind, ServiceErrorKind::ResourceNotFoundException);
+        assert_eq!(e.message(), "m");
+        assert_eq!(reader.log_result(), None, "reset forgets the log");
+        reader.reset();
+    }
+}
+
+#[test]
+fn log_decoder_is_strict_like_base64ct() {
+    use base64ct::{Base64, Encoding};
+    // Every quad over a small alphabet that covers padding, bad bytes and trailing bits, fed
+    // whole and byte by byte: accepted exactly when base64ct accepts it, with the same bytes.
+    let alphabet = [b'A', b'B', b'Q', b'/', b'=', b'-', b'g', b'w'];
+    for a in alphabet {
+        for b in alphabet {
+            for c in alphabet {
+                for d in alphabet {
+                    let quad = [a, b, c, d];
+                    let mut want = [0u8; 3];
+                    let want = Base64::decode(quad, &mut want).ok().map(|w| w.to_vec());
+                    for split in [4, 1] {
+                        let mut out = [0u8; 3];
+                        let mut dec = LogDecoder::default();
+                        let got = quad
+                            .chunks(split)
+                            .try_for_each(|p| dec.feed(p, &mut out))
+                            .and_then(|()| dec.finish());
+                        let got = got.ok().map(|r| match r {
+                            LogResult::Decoded { len } => out[..len].to_vec(),
+                            LogResult::BufferTooSmall { .. } => unreachable!(),
+                        });
+                        assert_eq!(got, want, "{:?}", std::str::from_utf8(&quad));
+                    }
+                }
+            }
+        }
+    }
+    // Nothing may follow padding, and a partial quad at the end is an error.
+    let mut out = [0u8; 16];
+    let mut dec = LogDecoder::default();
+    assert!(dec.feed(b"QQ==QUJD", &mut out).is_err());
+    let mut dec = LogDecoder::default();
+    dec.feed(b"QUJDR", &mut out).unwrap();
+    assert_eq!(dec.finish(), Err(HeaderProblem::InvalidBase64));
 }
