@@ -885,7 +885,34 @@ impl<'h> ResponseParser<'h> {
     ///
     /// Call after [`Event::End`] with `reusable: true`.
     pub fn reset(&mut self) {
-        *self = Self::with_limits(self.interest, self.limits);
+        // Field by field, what `with_limits` sets (the interest list and limits are kept; the
+        // tests check the two agree): not `*self = Self::with_limits(..)`, which builds a whole
+        // parser on the stack to copy it. (Written out rather than shared through constants,
+        // which `with_limits` then copies from flash: larger on a microcontroller.)
+        let Self {
+            interest: _,
+            interest_lengths: _,
+            limits: _,
+            state,
+            head,
+            line,
+            started,
+            head_out,
+            out,
+            body_received,
+        } = self;
+        *state = State::AwaitingHead(HeadPos::Version(0));
+        *head = HeadAcc::EMPTY;
+        *line = LineAcc::EMPTY;
+        *started = false;
+        *head_out = Head {
+            version: Version::Http11,
+            status: 0,
+            framing: BodyFraming::Empty,
+            reusable: false,
+        };
+        *out = Out::EMPTY;
+        *body_received = 0;
     }
 
     /// Whether [`Event::End`] has been returned.

@@ -569,11 +569,29 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
 
     /// Feed the next piece of the response. Payload bytes of a 2xx response go to `sink` as they
     /// arrive; the outcome is returned with the call that completes the response.
+    ///
+    /// Returns the outcome (about 780 bytes) by value: on a small stack, prefer
+    /// [`handle_input_into`](Self::handle_input_into), which builds it where the caller keeps it.
     pub fn handle_input<S: PayloadSink + ?Sized>(
         &mut self,
         input: &[u8],
         sink: &mut S,
     ) -> Result<ReadProgress, ReadError<S::Error>> {
+        let mut outcome = None;
+        let consumed = self.handle_input_into(input, sink, &mut outcome)?;
+        Ok(ReadProgress { consumed, outcome })
+    }
+
+    /// [`handle_input`](Self::handle_input) that writes the outcome into `outcome` (only when the
+    /// response completes; left as it is otherwise) instead of returning it, and returns the
+    /// number of bytes of `input` used. The outcome is built in place: no copy of it is on the
+    /// stack, which matters on a microcontroller.
+    pub fn handle_input_into<S: PayloadSink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        sink: &mut S,
+        outcome: &mut Option<InvokeOutcome>,
+    ) -> Result<usize, ReadError<S::Error>> {
         let mut rest = input;
         let mut consumed = 0;
         loop {
@@ -581,16 +599,11 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             consumed += progress.consumed;
             rest = rest.get(progress.consumed..).unwrap_or_default();
             let Some(event) = progress.event else {
-                return Ok(ReadProgress {
-                    consumed,
-                    outcome: None,
-                });
+                return Ok(consumed);
             };
-            if let Some(outcome) = self.on_event(event, sink)? {
-                return Ok(ReadProgress {
-                    consumed,
-                    outcome: Some(outcome),
-                });
+            if let Some(reusable) = self.on_event(event, sink)? {
+                self.outcome_into(reusable, outcome);
+                return Ok(consumed);
             }
         }
     }
@@ -601,16 +614,32 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         &mut self,
         sink: &mut S,
     ) -> Result<InvokeOutcome, ReadError<S::Error>> {
+        let mut outcome = None;
+        self.handle_eof_into(sink, &mut outcome)?;
+        outcome.ok_or(ReadError::Http(ResponseError::Misuse(
+            crate::http::response::ApiMisuse::AfterEnd,
+        )))
+    }
+
+    /// [`handle_eof`](Self::handle_eof) that writes the outcome into `outcome` instead of
+    /// returning it (see [`handle_input_into`](Self::handle_input_into)).
+    pub fn handle_eof_into<S: PayloadSink + ?Sized>(
+        &mut self,
+        sink: &mut S,
+        outcome: &mut Option<InvokeOutcome>,
+    ) -> Result<(), ReadError<S::Error>> {
+        let misuse = ReadError::Http(ResponseError::Misuse(
+            crate::http::response::ApiMisuse::AfterEnd,
+        ));
         match self.parser.handle_eof().map_err(ReadError::Http)? {
-            Some(event) => {
-                self.on_event(event, sink)?
-                    .ok_or(ReadError::Http(ResponseError::Misuse(
-                        crate::http::response::ApiMisuse::AfterEnd,
-                    )))
-            }
-            None => Err(ReadError::Http(ResponseError::Misuse(
-                crate::http::response::ApiMisuse::AfterEnd,
-            ))),
+            Some(event) => match self.on_event(event, sink)? {
+                Some(reusable) => {
+                    self.outcome_into(reusable, outcome);
+                    Ok(())
+                }
+                None => Err(misuse),
+            },
+            None => Err(misuse),
         }
     }
 
@@ -622,11 +651,15 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         }
     }
 
+    /// Handles one parser event; `Some(reusable)` once the response has ended. It does not build
+    /// the outcome itself: the callers have it built in the caller's storage
+    /// ([`Self::outcome_into`]), so that the large outcome is not returned through this
+    /// function's (inlined) frame.
     fn on_event<S: PayloadSink + ?Sized>(
         &mut self,
         event: Event<'_>,
         sink: &mut S,
-    ) -> Result<Option<InvokeOutcome>, ReadError<S::Error>> {
+    ) -> Result<Option<bool>, ReadError<S::Error>> {
         match event {
             Event::Header {
                 index,
@@ -663,7 +696,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                     self.error_body_truncated |= keep.len() < chunk.len();
                 }
             }
-            Event::End { reusable } => return Ok(Some(self.outcome(reusable))),
+            Event::End { reusable } => return Ok(Some(reusable)),
         }
         Ok(None)
     }
@@ -688,11 +721,13 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                     self.log_result = Some(self.log.finish()?);
                 }
             }
-            LambdaHeader::FunctionError => push_ascii(&mut self.function_error, fragment)?,
-            LambdaHeader::ExecutedVersion => push_ascii(&mut self.executed_version, fragment)?,
-            LambdaHeader::RequestId => push_ascii(&mut self.request_id, fragment)?,
-            LambdaHeader::Date => push_ascii(&mut self.date, fragment)?,
-            LambdaHeader::RetryAfter => push_ascii(&mut self.retry_after, fragment)?,
+            LambdaHeader::FunctionError => push_ascii(self.function_error.as_mut_view(), fragment)?,
+            LambdaHeader::ExecutedVersion => {
+                push_ascii(self.executed_version.as_mut_view(), fragment)?
+            }
+            LambdaHeader::RequestId => push_ascii(self.request_id.as_mut_view(), fragment)?,
+            LambdaHeader::Date => push_ascii(self.date.as_mut_view(), fragment)?,
+            LambdaHeader::RetryAfter => push_ascii(self.retry_after.as_mut_view(), fragment)?,
             LambdaHeader::ErrorType => {
                 // `Code:http://internal.amazon.com/...`: only the part before ':' is kept, so a
                 // long URL after it does not count against the capacity.
@@ -700,45 +735,63 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                     let end = fragment.iter().position(|&b| b == b':');
                     self.error_type_cut = end.is_some();
                     let code = fragment.get(..end.unwrap_or(fragment.len()));
-                    push_ascii(&mut self.error_type, code.unwrap_or_default())?;
+                    push_ascii(self.error_type.as_mut_view(), code.unwrap_or_default())?;
                 }
             }
         }
         Ok(())
     }
 
-    fn outcome(&mut self, reusable: bool) -> InvokeOutcome {
+    /// Writes the outcome of the response just ended into `out`, field by field where it is
+    /// kept: `out` starts as an outcome with nothing set, and the strings are copied into it,
+    /// so that no whole outcome is built on the stack and then moved. Not inlined: it runs once
+    /// per response, and its temporaries stay out of the frame that feeds input.
+    #[inline(never)]
+    fn outcome_into(&self, reusable: bool, out: &mut Option<InvokeOutcome>) {
         let seen = self.seen;
         let has = |h: LambdaHeader| seen & h.bit() != 0;
-        let meta = ResponseMeta {
-            request_id: has(LambdaHeader::RequestId).then(|| self.request_id.clone()),
-            date: has(LambdaHeader::Date).then(|| self.date.clone()),
-            retry_after: has(LambdaHeader::RetryAfter).then(|| self.retry_after.clone()),
-            reusable,
-        };
         let status = self.head.map_or(0, |h| h.status);
-        if is_success(status) {
+        let meta = if is_success(status) {
             let function_error =
                 has(LambdaHeader::FunctionError).then(|| match self.function_error.as_str() {
                     "Handled" => FunctionError::Handled,
                     "Unhandled" => FunctionError::Unhandled,
                     _ => FunctionError::Other(self.function_error.clone()),
                 });
-            InvokeOutcome::Success(InvokeSuccess {
+            let success = out.insert(InvokeOutcome::Success(InvokeSuccess {
                 status,
                 function_error,
                 log_result: self.log_result,
-                executed_version: has(LambdaHeader::ExecutedVersion)
-                    .then(|| self.executed_version.clone()),
+                executed_version: None,
                 payload_len: self.payload_len,
-                meta,
-            })
+                meta: ResponseMeta::default(),
+            }));
+            let InvokeOutcome::Success(success) = success else {
+                return;
+            };
+            if has(LambdaHeader::ExecutedVersion) {
+                success.executed_version = Some(self.executed_version.clone());
+            }
+            &mut success.meta
         } else {
+            let error = out.insert(InvokeOutcome::ServiceError(ServiceError::empty(status)));
+            let InvokeOutcome::ServiceError(error) = error else {
+                return;
+            };
             let error_type = has(LambdaHeader::ErrorType).then_some(self.error_type.as_str());
-            let mut error = ServiceError::from_parts(status, error_type, &self.error_body);
+            error.decode(error_type, &self.error_body);
             error.body_truncated = self.error_body_truncated;
-            error.meta = meta;
-            InvokeOutcome::ServiceError(error)
+            &mut error.meta
+        };
+        meta.reusable = reusable;
+        if has(LambdaHeader::RequestId) {
+            meta.request_id = Some(self.request_id.clone());
+        }
+        if has(LambdaHeader::Date) {
+            meta.date = Some(self.date.clone());
+        }
+        if has(LambdaHeader::RetryAfter) {
+            meta.retry_after = Some(self.retry_after.clone());
         }
     }
 }
@@ -747,7 +800,12 @@ fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-fn push_ascii<const N: usize>(out: &mut String<N>, fragment: &[u8]) -> Result<(), HeaderProblem> {
+/// Appends a header fragment that must be printable ASCII. Takes the capacity-erased view of the
+/// string: one copy of this function for every capacity.
+fn push_ascii(
+    out: &mut heapless::string::StringView,
+    fragment: &[u8],
+) -> Result<(), HeaderProblem> {
     if !fragment
         .iter()
         .all(|b| (0x20..0x7f).contains(b) || *b == b'\t')

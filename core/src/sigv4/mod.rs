@@ -162,15 +162,31 @@ pub struct SigningKey {
 
 impl SigningKey {
     /// Derives the key for `date` (`YYYYMMDD`), `region` and `service` from a secret key.
-    // Not inlined: it runs once per day and scope, and its locals (pad blocks, intermediate
-    // keys) would otherwise add to the frame of every function that signs.
-    #[inline(never)]
     pub fn derive(
         secret_access_key: &str,
         date: [u8; 8],
         region: &str,
         service: &str,
     ) -> Result<Self, SigningError> {
+        let mut slot = None;
+        Self::derive_into(secret_access_key, date, region, service, &mut slot)?;
+        // Always `Some` after `Ok`; the error only keeps this free of a panic path.
+        slot.ok_or(SigningError::EmptySecretKey)
+    }
+
+    /// [`SigningKey::derive`] into `slot`, where the key is kept (the [`Signer`]'s cache): built
+    /// there rather than returned and moved, so that no copy of it is on the stack. `slot` is
+    /// left as it is on an error.
+    // Not inlined: it runs once per day and scope, and its locals (pad blocks, intermediate
+    // keys) would otherwise add to the frame of every function that signs.
+    #[inline(never)]
+    fn derive_into(
+        secret_access_key: &str,
+        date: [u8; 8],
+        region: &str,
+        service: &str,
+        slot: &mut Option<SigningKey>,
+    ) -> Result<(), SigningError> {
         if secret_access_key.is_empty() {
             return Err(SigningError::EmptySecretKey);
         }
@@ -185,19 +201,19 @@ impl SigningKey {
         for part in [region.as_bytes(), service.as_bytes(), b"aws4_request"] {
             k = HmacKey::new(&k).mac(&[part]);
         }
-        let mac = HmacKey::new(&k);
-        zeroize::Zeroize::zeroize(&mut k);
-        // Copied only now, so these do not share the frame with the HMAC temporaries above.
-        let region_s =
-            heapless::String::try_from(region).map_err(|_| SigningError::InvalidScope)?;
-        let service_s =
-            heapless::String::try_from(service).map_err(|_| SigningError::InvalidScope)?;
-        Ok(Self {
-            mac,
+        let key = slot.insert(SigningKey {
+            mac: HmacKey::new(&k),
             date,
-            region: region_s,
-            service: service_s,
-        })
+            region: heapless::String::new(),
+            service: heapless::String::new(),
+        });
+        zeroize::Zeroize::zeroize(&mut k);
+        // Cannot fail: both were checked against the capacities above.
+        if key.region.push_str(region).is_err() || key.service.push_str(service).is_err() {
+            *slot = None;
+            return Err(SigningError::InvalidScope);
+        }
+        Ok(())
     }
 
     /// Whether this key signs requests for `date`, `region` and `service`.
@@ -251,19 +267,21 @@ impl<'a> Signer<'a> {
         region: &str,
         service: &str,
     ) -> Result<&SigningKey, SigningError> {
-        // Replaced only once the new key is derived: on an error the cached key stays. (Assigned
-        // directly rather than through a temporary `Option`: one less copy of a key in the frame.)
+        // Derived in the cache's own storage (no copy of a key in this frame). Every error
+        // `derive_into` can return is checked before it writes, so on an error the cached key
+        // stays.
         if !self
             .key
             .as_ref()
             .is_some_and(|k| k.is_for(date, region, service))
         {
-            self.key = Some(SigningKey::derive(
+            SigningKey::derive_into(
                 self.credentials.secret_access_key,
                 *date,
                 region,
                 service,
-            )?);
+                &mut self.key,
+            )?;
         }
         self.key.as_ref().ok_or(SigningError::EmptySecretKey)
     }

@@ -125,6 +125,28 @@ fn signer_reuses_and_rederives_keys() {
         .key(b"20150831", "us-east-1", "service")
         .unwrap()
         .is_for(b"20150831", "us-east-1", "service"));
+    // A scope that cannot be signed leaves the cached key in place.
+    assert_eq!(
+        signer.key(b"20150831", "us east", "service").err(),
+        Some(SigningError::InvalidScope)
+    );
+    assert!(signer
+        .key
+        .as_ref()
+        .unwrap()
+        .is_for(b"20150831", "us-east-1", "service"));
+    // Derived in the signer's cache, the key is the one `derive` returns.
+    let derived = SigningKey::derive(
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        *b"20150831",
+        "us-east-1",
+        "service",
+    )
+    .unwrap();
+    assert_eq!(
+        derived.sign(&[b"string to sign"]),
+        signer.key.as_ref().unwrap().sign(&[b"string to sign"])
+    );
     // Secrets never reach Debug output.
     let dbg = std::format!("{signer:?}");
     assert!(!dbg.contains("wJalr"), "{dbg}");

@@ -185,7 +185,8 @@ fn send_request<S: Read + Write>(
 }
 
 /// Feeds what arrives to the response reader until the response is complete. The outcome is
-/// stored through `outcome` rather than returned, so it is not copied through this frame.
+/// built by the reader in `outcome` itself (`handle_input_into`) rather than returned, so no copy
+/// of it (about 780 bytes) is on the stack.
 #[inline(never)]
 fn read_response<S: Read + Write>(
     stream: &mut S,
@@ -195,20 +196,22 @@ fn read_response<S: Read + Write>(
     outcome: &mut Option<InvokeOutcome>,
 ) -> Result<(), InvokeError<S::Error>> {
     reader.reset();
+    // Cleared first: `handle_input_into` writes it only when the response is complete.
+    *outcome = None;
     let mut sink = BodyBuffer::new(payload_buf);
     loop {
         let n = stream.read(rx_buf).map_err(InvokeError::Io)?;
         if n == 0 {
-            *outcome = Some(reader.handle_eof(&mut sink)?);
+            reader.handle_eof_into(&mut sink, outcome)?;
             return Ok(());
         }
         let received = rx_buf.get(..n).unwrap_or_default();
-        let progress = reader.handle_input(received, &mut sink)?;
-        if progress.outcome.is_some() {
-            if progress.consumed != received.len() {
+        // The outcome is built in `outcome` itself, not returned through this frame.
+        let consumed = reader.handle_input_into(received, &mut sink, outcome)?;
+        if outcome.is_some() {
+            if consumed != received.len() {
                 return Err(InvokeError::TrailingBytes);
             }
-            *outcome = progress.outcome;
             return Ok(());
         }
     }

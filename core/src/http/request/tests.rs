@@ -49,6 +49,42 @@ fn buffer_too_small_reports_the_size_and_writes_nothing() {
 }
 
 #[test]
+fn bare_metal_head_writer_matches_the_host_one() {
+    // `write_head_small` (what bare-metal targets use) against `write_head`, for every buffer
+    // size around the head's length and the bound: same result, same bytes, and a buffer that
+    // is too small left untouched.
+    let (request, endpoint, creds) = fixture();
+    let request = request.with_qualifier(Qualifier::new("$LATEST").unwrap());
+    let now = Timestamp::parse_amz_date(b"20170526T094822Z").unwrap();
+    let payload = PayloadHash::of(b"{}");
+    let head = InvokeHead::new(&request, &endpoint, &creds, now, &payload).unwrap();
+    let mut signer = Signer::new(creds);
+    let host = HostValue::new(&endpoint);
+    let signature = head.sign(&host, &mut signer).unwrap();
+    let required = head.len(&mut signer).unwrap();
+    let bound = head.max_len(&host);
+    assert!(required < bound);
+    for size in (0..8)
+        .chain(required - 4..required + 4)
+        .chain(bound - 2..bound + 2)
+    {
+        let mut host_buf = std::vec![0xAAu8; size];
+        let mut small_buf = std::vec![0xAAu8; size];
+        let want = head.write_head(&host, &signature, &mut host_buf);
+        let got = head.write_head_small(&host, &signature, &mut small_buf);
+        assert_eq!(got, want, "size {size}");
+        assert_eq!(small_buf, host_buf, "size {size}");
+        match got {
+            Ok(n) => assert_eq!(n, required),
+            Err(e) => {
+                assert_eq!(e, RequestError::BufferTooSmall { required });
+                assert!(small_buf.iter().all(|&b| b == 0xAA), "size {size}");
+            }
+        }
+    }
+}
+
+#[test]
 fn writes_every_optional_header() {
     let (request, _, creds) = fixture();
     let request = request

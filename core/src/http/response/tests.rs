@@ -801,7 +801,26 @@ fn trailing_bytes_untouched_and_misuse() {
     assert_eq!(misuse, ResponseError::Misuse(ApiMisuse::AfterEnd));
     assert!(!misuse.is_peer_error());
     assert_eq!(p.handle_eof(), Ok(None));
-    // The next response on the same connection.
+    // The next response on the same connection, from exactly the state of a new parser (with a
+    // name split across inputs before, so that the name buffer was used).
+    let mut used = ResponseParser::with_limits(&["x-a"], Limits::DEFAULT);
+    for piece in [
+        &b"HTTP/1.1 200 OK\r\nX-"[..],
+        b"A: 1\r\nContent-Length: 1\r\n\r\nb",
+    ] {
+        let mut piece = piece;
+        while !piece.is_empty() {
+            piece = &piece[used.handle_input(piece).unwrap().consumed..];
+        }
+    }
+    used.reset();
+    assert_eq!(
+        format!("{used:?}"),
+        format!(
+            "{:?}",
+            ResponseParser::with_limits(&["x-a"], Limits::DEFAULT)
+        )
+    );
     p.reset();
     let pr = p.handle_input(rest).unwrap();
     assert_eq!(pr.consumed, next.len());

@@ -61,22 +61,62 @@ macro_rules! service_error_kinds {
             pub const MODELED: &'static [(ServiceErrorKind, u16)] =
                 &[$( (ServiceErrorKind::$name, $status), )*];
 
-            /// Every kind but [`ServiceErrorKind::Unknown`] with its wire code, in declaration
-            /// order: `code` and `from_code` are a lookup in this one table rather than two
-            /// `match`es over strings (which compile to about 1 KiB of compares).
-            const CODES: &'static [(ServiceErrorKind, &'static str)] = &[
-                $( (ServiceErrorKind::$name, stringify!($name)), )*
-                (ServiceErrorKind::InvalidSignatureException, "InvalidSignatureException"),
-                (ServiceErrorKind::UnrecognizedClientException, "UnrecognizedClientException"),
-                (ServiceErrorKind::AccessDeniedException, "AccessDeniedException"),
-                (ServiceErrorKind::ExpiredTokenException, "ExpiredTokenException"),
-                (ServiceErrorKind::SignatureDoesNotMatch, "SignatureDoesNotMatch"),
-                (ServiceErrorKind::InvalidClientTokenId, "InvalidClientTokenId"),
+            /// Every kind but [`ServiceErrorKind::Unknown`], in declaration order; its wire code
+            /// is the same-numbered piece of [`Self::CODE_TEXT`], [`Self::CODE_LENS`] long. `code`
+            /// and `from_code` are a walk over these rather than two `match`es over strings
+            /// (about 1 KiB of compares) or a table of `&str`s (8 bytes a code on a 32-bit target).
+            pub(crate) const KINDS: &'static [ServiceErrorKind] = &[
+                $( ServiceErrorKind::$name, )*
+                ServiceErrorKind::InvalidSignatureException,
+                ServiceErrorKind::UnrecognizedClientException,
+                ServiceErrorKind::AccessDeniedException,
+                ServiceErrorKind::ExpiredTokenException,
+                ServiceErrorKind::SignatureDoesNotMatch,
+                ServiceErrorKind::InvalidClientTokenId,
             ];
+            /// The wire codes of [`Self::KINDS`], back to back.
+            pub(crate) const CODE_TEXT: &'static str = concat!(
+                $( stringify!($name), )*
+                "InvalidSignatureException",
+                "UnrecognizedClientException",
+                "AccessDeniedException",
+                "ExpiredTokenException",
+                "SignatureDoesNotMatch",
+                "InvalidClientTokenId",
+            );
+            /// The length of each code in [`Self::CODE_TEXT`] (every one is under 256 bytes).
+            pub(crate) const CODE_LENS: &'static [u8] = &[
+                $( stringify!($name).len() as u8, )*
+                "InvalidSignatureException".len() as u8,
+                "UnrecognizedClientException".len() as u8,
+                "AccessDeniedException".len() as u8,
+                "ExpiredTokenException".len() as u8,
+                "SignatureDoesNotMatch".len() as u8,
+                "InvalidClientTokenId".len() as u8,
+            ];
+
+            /// `(kind, code)` for every kind with a code, in [`Self::KINDS`] order.
+            fn codes() -> impl Iterator<Item = (ServiceErrorKind, &'static [u8])> {
+                let mut start = 0;
+                Self::KINDS.iter().zip(Self::CODE_LENS).map(move |(&kind, &len)| {
+                    let end = start + usize::from(len);
+                    let code = Self::CODE_TEXT.as_bytes().get(start..end).unwrap_or_default();
+                    start = end;
+                    (kind, code)
+                })
+            }
 
             /// The error code as it appears on the wire; `None` for [`ServiceErrorKind::Unknown`].
             pub fn code(self) -> Option<&'static str> {
-                Self::CODES.iter().find(|(k, _)| *k == self).map(|(_, code)| *code)
+                let mut start = 0;
+                for (&kind, &len) in Self::KINDS.iter().zip(Self::CODE_LENS) {
+                    let end = start + usize::from(len);
+                    if kind == self {
+                        return Self::CODE_TEXT.get(start..end);
+                    }
+                    start = end;
+                }
+                None
             }
 
             /// The kind for an error code (already stripped of `namespace#` and `:…`).
@@ -87,10 +127,9 @@ macro_rules! service_error_kinds {
                     "ExpiredToken" => "ExpiredTokenException",
                     other => other,
                 };
-                Self::CODES
-                    .iter()
-                    .find(|(_, c)| *c == code)
-                    .map_or(ServiceErrorKind::Unknown, |(kind, _)| *kind)
+                Self::codes()
+                    .find(|(_, c)| *c == code.as_bytes())
+                    .map_or(ServiceErrorKind::Unknown, |(kind, _)| kind)
             }
         }
     };
@@ -220,21 +259,38 @@ pub enum ThrottleReason {
 }
 
 impl ThrottleReason {
-    /// The reason for the string in the error body.
+    /// Every known reason, and its name in the error body at the same position.
+    pub(crate) const KNOWN: [(ThrottleReason, &'static str); 6] = [
+        (
+            Self::ConcurrentInvocationLimitExceeded,
+            "ConcurrentInvocationLimitExceeded",
+        ),
+        (
+            Self::FunctionInvocationRateLimitExceeded,
+            "FunctionInvocationRateLimitExceeded",
+        ),
+        (
+            Self::ReservedFunctionConcurrentInvocationLimitExceeded,
+            "ReservedFunctionConcurrentInvocationLimitExceeded",
+        ),
+        (
+            Self::ReservedFunctionInvocationRateLimitExceeded,
+            "ReservedFunctionInvocationRateLimitExceeded",
+        ),
+        (Self::CallerRateLimitExceeded, "CallerRateLimitExceeded"),
+        (
+            Self::ConcurrentSnapshotCreateLimitExceeded,
+            "ConcurrentSnapshotCreateLimitExceeded",
+        ),
+    ];
+
+    /// The reason for the string in the error body. A lookup in a table rather than a `match`
+    /// over strings, which compiles to a compare per name.
     pub fn from_name(name: &str) -> ThrottleReason {
-        match name {
-            "ConcurrentInvocationLimitExceeded" => Self::ConcurrentInvocationLimitExceeded,
-            "FunctionInvocationRateLimitExceeded" => Self::FunctionInvocationRateLimitExceeded,
-            "ReservedFunctionConcurrentInvocationLimitExceeded" => {
-                Self::ReservedFunctionConcurrentInvocationLimitExceeded
-            }
-            "ReservedFunctionInvocationRateLimitExceeded" => {
-                Self::ReservedFunctionInvocationRateLimitExceeded
-            }
-            "CallerRateLimitExceeded" => Self::CallerRateLimitExceeded,
-            "ConcurrentSnapshotCreateLimitExceeded" => Self::ConcurrentSnapshotCreateLimitExceeded,
-            _ => Self::Other,
-        }
+        Self::KNOWN
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(Self::Other, |(reason, _)| *reason)
     }
 }
 
@@ -266,7 +322,14 @@ impl ServiceError {
     /// one) and the body (as much of it as was kept). Never fails: whatever cannot be read is left
     /// out. `meta` is left at its default.
     pub fn from_parts(status: u16, error_type: Option<&str>, body: &[u8]) -> ServiceError {
-        let mut error = ServiceError {
+        let mut error = ServiceError::empty(status);
+        error.decode(error_type, body);
+        error
+    }
+
+    /// An error with only its status: what [`ServiceError::decode`] starts from.
+    pub(crate) fn empty(status: u16) -> ServiceError {
+        ServiceError {
             status,
             kind: ServiceErrorKind::Unknown,
             code: None,
@@ -275,7 +338,14 @@ impl ServiceError {
             body_truncated: false,
             reason: None,
             meta: ResponseMeta::default(),
-        };
+        }
+    }
+
+    /// Fills in the code, kind, message and reason of [`ServiceError::from_parts`]. In place,
+    /// message included: an error is about 700 bytes, and firmware reads it on a small stack.
+    /// Not inlined, so that its scanning temporaries are not in the frame that holds the error.
+    #[inline(never)]
+    pub(crate) fn decode(&mut self, error_type: Option<&str>, body: &[u8]) {
         let from_header = error_type.map(strip_code).filter(|c| !c.is_empty());
         let body = trim_ascii_start(body);
         let mut from_body = None;
@@ -288,11 +358,10 @@ impl ServiceError {
                         .or(parsed.code_upper)
                         .map(strip_code);
                     if let Some(raw) = parsed.message.or(parsed.message_upper) {
-                        let (msg, cut) = unescape_json(raw);
-                        error.message = Some(msg);
-                        error.message_truncated = cut;
+                        let msg = self.message.insert(String::new());
+                        self.message_truncated = unescape_json(raw, msg);
                     }
-                    error.reason = parsed.reason.map(ThrottleReason::from_name);
+                    self.reason = parsed.reason.map(ThrottleReason::from_name);
                 }
             }
             Some(b'<') => {
@@ -300,22 +369,20 @@ impl ServiceError {
                     .and_then(|c| core::str::from_utf8(c).ok())
                     .map(|c| strip_code(c.trim_ascii()));
                 if let Some(raw) = xml_element(body, b"Message") {
-                    let (msg, cut) = unescape_xml(raw);
-                    error.message = Some(msg);
-                    error.message_truncated = cut;
+                    let msg = self.message.insert(String::new());
+                    self.message_truncated = unescape_xml(raw, msg);
                 }
             }
             _ => {}
         }
         if let Some(code) = from_header.or(from_body.filter(|c| !c.is_empty())) {
-            error.kind = ServiceErrorKind::from_code(code);
-            let mut raw = String::new();
+            self.kind = ServiceErrorKind::from_code(code);
+            let raw = self.code.insert(String::new());
             // A code longer than the capacity is not one we know; keep none rather than a piece.
-            if raw.push_str(code).is_ok() {
-                error.code = Some(raw);
+            if raw.push_str(code).is_err() {
+                self.code = None;
             }
         }
-        error
     }
 
     /// The message, or `""`.
@@ -561,17 +628,17 @@ fn json_u_escape(s: &[u8]) -> Option<u32> {
     }
 }
 
-/// Decodes the escapes of a raw JSON string (RFC 8259 §7) into a bounded message; also returns
-/// whether it was cut. A bad escape (unknown letter, bad hex, lone surrogate) ends the message
-/// there: what came before is kept.
-fn unescape_json(raw: &str) -> (String<MESSAGE_CAPACITY>, bool) {
-    let mut out = String::new();
+/// Decodes the escapes of a raw JSON string (RFC 8259 §7) into `out`, a bounded message (written
+/// in place rather than returned: no copy of it on the stack); returns whether it was cut. A bad
+/// escape (unknown letter, bad hex, lone surrogate) ends the message there: what came before is
+/// kept.
+fn unescape_json(raw: &str, out: &mut String<MESSAGE_CAPACITY>) -> bool {
     let mut rest = raw;
     loop {
         let i = rest.bytes().position(|b| b == b'\\').unwrap_or(rest.len());
         let (run, escape) = crate::encode::split_str_at(rest, i);
-        if push_bounded(&mut out, run) {
-            return (out, true);
+        if push_bounded(out, run) {
+            return true;
         }
         let e = escape.as_bytes();
         let (c, used) = match e.get(1) {
@@ -603,11 +670,11 @@ fn unescape_json(raw: &str) -> (String<MESSAGE_CAPACITY>, bool) {
             Some(_) => break,
         };
         if out.push(c).is_err() {
-            return (out, true);
+            return true;
         }
         rest = escape.get(used..).unwrap_or_default();
     }
-    (out, false)
+    false
 }
 
 /// The content of the first `<tag>…</tag>` in `body`, found by plain search: enough for the flat
@@ -629,15 +696,15 @@ fn find_tag(hay: &[u8], prefix: &[u8], tag: &[u8]) -> Option<usize> {
     })
 }
 
-/// Decode the five predefined XML entities and numeric references; anything else is kept as is.
-fn unescape_xml(raw: &[u8]) -> (String<MESSAGE_CAPACITY>, bool) {
-    let mut out = String::new();
+/// Decode the five predefined XML entities and numeric references into `out`; anything else is
+/// kept as is. Returns whether the message was cut.
+fn unescape_xml(raw: &[u8], out: &mut String<MESSAGE_CAPACITY>) -> bool {
     let text = core::str::from_utf8(raw).unwrap_or_default();
     let mut rest = text;
     while let Some(amp) = rest.bytes().position(|b| b == b'&') {
         let (before, after) = crate::encode::split_str_at(rest, amp);
-        if push_bounded(&mut out, before) {
-            return (out, true);
+        if push_bounded(out, before) {
+            return true;
         }
         let entity = after
             .bytes()
@@ -667,18 +734,17 @@ fn unescape_xml(raw: &[u8]) -> (String<MESSAGE_CAPACITY>, bool) {
         match (decoded, entity) {
             (Some(c), Some(e)) => {
                 if out.push(c).is_err() {
-                    return (out, true);
+                    return true;
                 }
                 rest = after.get(e.len() + 2..).unwrap_or_default();
             }
             _ => {
                 if out.push('&').is_err() {
-                    return (out, true);
+                    return true;
                 }
                 rest = after.get(1..).unwrap_or_default();
             }
         }
     }
-    let cut = push_bounded(&mut out, rest);
-    (out, cut)
+    push_bounded(out, rest)
 }

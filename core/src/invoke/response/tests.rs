@@ -60,6 +60,23 @@ fn auth_and_unknown_kinds() {
         assert_eq!(K::from_code(code), kind, "{code}");
     }
     assert_eq!(K::Unknown.code(), None);
+    // The packed code table: one length per kind, the lengths cover the text exactly, and every
+    // kind's code maps back to it.
+    assert_eq!(K::KINDS.len(), K::CODE_LENS.len());
+    assert_eq!(
+        K::CODE_LENS.iter().map(|&n| usize::from(n)).sum::<usize>(),
+        K::CODE_TEXT.len()
+    );
+    assert_eq!(K::KINDS.len(), K::MODELED.len() + 6);
+    for &kind in K::KINDS {
+        let code = kind.code().unwrap();
+        assert_eq!(K::from_code(code), kind, "{code}");
+        assert_eq!(format!("{kind:?}"), code);
+    }
+    for (reason, name) in ThrottleReason::KNOWN {
+        assert_eq!(ThrottleReason::from_name(name), reason);
+        assert_eq!(format!("{reason:?}"), name);
+    }
     assert_eq!(
         format!("{}", K::ResourceNotFoundException),
         "ResourceNotFoundException"
@@ -686,4 +703,57 @@ fn log_decoder_is_strict_like_base64ct() {
     let mut dec = LogDecoder::default();
     dec.feed(b"QUJDR", &mut out).unwrap();
     assert_eq!(dec.finish(), Err(HeaderProblem::InvalidBase64));
+}
+
+#[test]
+fn in_place_reading_matches_reading_by_value() {
+    let log_b64 = "U1RBUlQgUmVxdWVzdElkOiAx"; // "START RequestId: 1"
+    let ok = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Amz-Executed-Version: 3\r\n\
+         X-Amz-Function-Error: Handled\r\nx-amzn-RequestId: r-1\r\nX-Amz-Log-Result: {log_b64}\r\n\
+         Date: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n\"ok\""
+    );
+    let not_found =
+        "HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: ResourceNotFoundException:http://x\r\n\
+         Retry-After: 2\r\nContent-Length: 28\r\n\r\n{\"Message\":\"Function &amp; x\"}";
+    let xml = "HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n\
+         <Error><Code>AccessDenied</Code><Message>a &lt; b</Message></Error>";
+    for wire in [ok.as_str(), not_found, xml] {
+        let mut log = [0u8; 64];
+        let (want, want_payload) = read(wire.as_bytes(), &mut log).unwrap();
+        let mut log = [0u8; 64];
+        let mut reader = InvokeResponseReader::new(&mut log);
+        let mut payload = Vec::new();
+        let mut sink = |c: &[u8]| -> Result<(), Infallible> {
+            payload.extend_from_slice(c);
+            Ok(())
+        };
+        // Left untouched until the response completes, whatever it held.
+        let mut outcome = Some(InvokeOutcome::ServiceError(ServiceError::from_parts(
+            599, None, b"",
+        )));
+        let mut completed = false;
+        for byte in wire.as_bytes().chunks(1) {
+            assert_eq!(outcome.as_ref().map(|o| o.status()), Some(599), "{wire}");
+            let used = reader
+                .handle_input_into(byte, &mut sink, &mut outcome)
+                .unwrap();
+            assert_eq!(used, 1);
+            if outcome.as_ref().map(|o| o.status()) != Some(599) {
+                completed = true;
+                break;
+            }
+        }
+        if !completed {
+            reader.handle_eof_into(&mut sink, &mut outcome).unwrap();
+        }
+        assert_eq!(outcome, Some(want), "{wire}");
+        assert_eq!(payload, want_payload);
+    }
+    // Nothing to complete: the same misuse error as `handle_eof`, and the outcome left alone.
+    let mut reader = InvokeResponseReader::new(&mut []);
+    let mut outcome = None;
+    let e = reader.handle_eof_into(&mut Discard, &mut outcome);
+    assert!(matches!(e, Err(ReadError::Http(_))));
+    assert_eq!(outcome, None);
 }

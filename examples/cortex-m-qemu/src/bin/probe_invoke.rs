@@ -61,11 +61,14 @@ fn invoke() -> Option<()> {
     };
     let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(&mut bufs.log);
     let mut sink = BodyBuffer::new(&mut bufs.payload);
-    let progress = reader.handle_input(input(response), &mut sink).ok()?;
-    let outcome = match progress.outcome {
-        Some(outcome) => outcome,
-        None => reader.handle_eof(&mut sink).ok()?,
-    };
+    // As the firmware reads: the outcome built in place (`handle_input_into`), not returned.
+    let mut outcome = None;
+    reader
+        .handle_input_into(input(response), &mut sink, &mut outcome)
+        .ok()?;
+    if outcome.is_none() {
+        reader.handle_eof_into(&mut sink, &mut outcome).ok()?;
+    }
     consume(&outcome);
     consume(&sink.filled());
     Some(())
