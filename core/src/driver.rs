@@ -29,6 +29,7 @@ use embedded_io::{ErrorKind, Read, Seek, SeekFrom, Write};
 
 use crate::endpoint::Endpoint;
 use crate::http::request::InvokeHead;
+use crate::http::response::ResponseError;
 use crate::invoke::response::{InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError};
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::retry::{
@@ -348,6 +349,22 @@ pub struct Buffers<'b> {
     pub log: &'b mut [u8],
 }
 
+/// The caller's storage for [`invoke_in_place`]: like [`Buffers`], but the response reader
+/// (which holds the log buffer) and the outcome are the caller's too, so that neither is on the
+/// driver's stack. For firmware, where the reader (about 1.7 KB) and the outcome (about 0.8 KB)
+/// belong in statics next to the other buffers.
+#[derive(Debug)]
+pub struct InPlace<'b, 'l> {
+    /// The request head (and the bounce buffer for a seekable payload), as in [`Buffers`].
+    pub head: &'b mut [u8],
+    /// Receive buffer: any size of at least one byte.
+    pub rx: &'b mut [u8],
+    /// The response reader, reset for every attempt; the decoded `LogResult` is in its buffer.
+    pub reader: &'b mut InvokeResponseReader<'l>,
+    /// Where the outcome is built; `Some` after `Ok(())`.
+    pub outcome: &'b mut Option<InvokeOutcome>,
+}
+
 /// Why an `Invoke` call failed. Service errors are not here: they are a successful call's
 /// [`InvokeOutcome::ServiceError`].
 #[derive(Debug)]
@@ -401,10 +418,9 @@ fn timed_out<E: embedded_io::Error>(e: &E) -> bool {
 }
 
 /// What one attempt ended with, before the retry decision.
-#[allow(clippy::large_enum_variant)] // no heap to box into; the outcome is returned by value
 enum Attempt<E, P, S> {
-    /// A complete response.
-    Outcome(InvokeOutcome),
+    /// A complete response, in [`InPlace::outcome`].
+    Complete,
     /// A failure the retry policy decides about.
     Failed(Failure<E>),
     /// A failure no retry can fix (caller input, the payload source or sink).
@@ -423,11 +439,12 @@ enum AttemptKind {
     Receive,
 }
 
+/// The error of an invoke over connector `C` with payload source `P` and sink `S`.
+pub type InvokeErrorOf<C, P, S> =
+    InvokeError<<C as Connector>::Error, <P as PayloadSource>::Error, <S as PayloadSink>::Error>;
+
 /// The result of [`invoke`]: the outcome, or why there is none.
-pub type InvokeResult<C, P, S> = Result<
-    InvokeOutcome,
-    InvokeError<<C as Connector>::Error, <P as PayloadSource>::Error, <S as PayloadSink>::Error>,
->;
+pub type InvokeResult<C, P, S> = Result<InvokeOutcome, InvokeErrorOf<C, P, S>>;
 
 /// Sends `request` with `payload`, retrying as the client's policy allows, and returns the
 /// outcome: a success (the payload went to `sink`, the log into `buffers.log`) or a typed
@@ -450,23 +467,67 @@ where
     P: PayloadSource,
     S: PayloadSink,
 {
-    if buffers.rx.is_empty() {
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(buffers.log);
+    let mut outcome = None;
+    let mut place = InPlace {
+        head: buffers.head,
+        rx: buffers.rx,
+        reader: &mut reader,
+        outcome: &mut outcome,
+    };
+    invoke_in_place(client, connector, env, request, payload, &mut place, sink)?;
+    // `invoke_in_place` returns `Ok` only with the outcome in place; were it ever missing, that
+    // is reported as a response that never came rather than trusted.
+    outcome.ok_or(InvokeError::Response {
+        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
+        reason: GiveUpReason::NotRetryable,
+    })
+}
+
+/// [`invoke`] with the response reader and the outcome in the caller's storage ([`InPlace`]):
+/// on `Ok(())` the outcome is in `place.outcome` and the decoded log in the reader's buffer.
+/// Nothing large is on the driver's stack, which is what firmware with a 2 KiB stack budget
+/// needs.
+pub fn invoke_in_place<C, N, P, S>(
+    client: &mut Client<'_>,
+    connector: &mut C,
+    env: &mut N,
+    request: &InvokeRequest<'_>,
+    payload: &mut P,
+    place: &mut InPlace<'_, '_>,
+    sink: &mut S,
+) -> Result<(), InvokeErrorOf<C, P, S>>
+where
+    C: Connector,
+    N: Environment,
+    P: PayloadSource,
+    S: PayloadSink,
+{
+    if place.rx.is_empty() {
         return Err(InvokeError::EmptyReceiveBuffer);
     }
     let hash = payload.hash().map_err(InvokeError::Payload)?;
     let mut invocation = client.begin(request, hash);
     loop {
-        let failure = match attempt(client, &invocation, connector, env, payload, buffers, sink) {
-            Attempt::Outcome(outcome) => {
+        *place.outcome = None;
+        let failure = match attempt(client, &invocation, connector, env, payload, place, sink) {
+            Attempt::Complete => {
+                let Some(outcome) = place.outcome.as_ref() else {
+                    // Not reached: `attempt` says `Complete` only with the outcome in place.
+                    return Err(InvokeError::Response {
+                        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
+                        reason: GiveUpReason::NotRetryable,
+                    });
+                };
                 let (now, random) = (env.now(), env.random_u32());
-                match invocation.finish(client, AttemptResult::Response(&outcome), now, random) {
+                match invocation.finish(client, AttemptResult::Response(outcome), now, random) {
                     Decision::Retry { delay_ms, .. } => {
                         env.sleep_ms(delay_ms);
                         continue;
                     }
                     // Done, or a service error that will not be retried: the outcome is the
                     // answer either way.
-                    Decision::Done | Decision::GiveUp(_) => return Ok(outcome),
+                    Decision::Done | Decision::GiveUp(_) => return Ok(()),
                 }
             }
             Attempt::Failed(failure) => failure,
@@ -510,7 +571,7 @@ fn attempt<C, N, P, S>(
     connector: &mut C,
     env: &mut N,
     payload: &mut P,
-    buffers: &mut Buffers<'_>,
+    place: &mut InPlace<'_, '_>,
     sink: &mut S,
 ) -> Attempt<C::Error, P::Error, S::Error>
 where
@@ -519,7 +580,7 @@ where
     P: PayloadSource,
     S: PayloadSink,
 {
-    let head_len = match client.write_head(invocation, env.now(), buffers.head) {
+    let head_len = match client.write_head(invocation, env.now(), place.head) {
         Ok(n) => n,
         Err(e) => return Attempt::Fatal(InvokeError::Request(e)),
     };
@@ -528,11 +589,11 @@ where
         Ok(s) => s,
         Err(e) => return Attempt::Failed(Failure::Transport(AttemptKind::Connect, e)),
     };
-    let head = buffers.head.get(..head_len).unwrap_or_default();
+    let head = place.head.get(..head_len).unwrap_or_default();
     if let Err(e) = stream.write_all(head) {
         return Attempt::Failed(Failure::Transport(AttemptKind::Send, e));
     }
-    match payload.send(stream, buffers.head) {
+    match payload.send(stream, place.head) {
         Ok(()) => {}
         Err(PayloadSendError::Write(e)) => {
             return Attempt::Failed(Failure::Transport(AttemptKind::Send, e))
@@ -542,31 +603,35 @@ where
     if let Err(e) = stream.flush() {
         return Attempt::Failed(Failure::Transport(AttemptKind::Send, e));
     }
-    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(buffers.log);
+    place.reader.reset();
     loop {
-        let n = match stream.read(buffers.rx) {
+        let n = match stream.read(place.rx) {
             Ok(n) => n,
             Err(e) => return Attempt::Failed(Failure::Transport(AttemptKind::Receive, e)),
         };
         if n == 0 {
-            return match reader.handle_eof(sink) {
-                Ok(outcome) => {
+            return match place.reader.handle_eof_into(sink, place.outcome) {
+                Ok(()) if place.outcome.is_some() => {
                     connector.disconnect();
-                    Attempt::Outcome(outcome)
+                    Attempt::Complete
                 }
+                // The end was already reported: cannot happen after a reset reader's input.
+                Ok(()) => Attempt::Failed(Failure::Malformed(ReadError::Http(
+                    ResponseError::ClosedBeforeResponse,
+                ))),
                 Err(e) => classify_read_error(e),
             };
         }
-        let input = buffers.rx.get(..n).unwrap_or_default();
-        match reader.handle_input(input, sink) {
-            Ok(progress) => {
-                if let Some(outcome) = progress.outcome {
+        let input = place.rx.get(..n).unwrap_or_default();
+        match place.reader.handle_input_into(input, sink, place.outcome) {
+            Ok(consumed) => {
+                if let Some(outcome) = place.outcome.as_ref() {
                     // Bytes after the response (nothing was pipelined) mean the peer is confused:
                     // do not reuse the connection.
-                    if !outcome.meta().reusable || progress.consumed < n {
+                    if !outcome.meta().reusable || consumed < n {
                         connector.disconnect();
                     }
-                    return Attempt::Outcome(outcome);
+                    return Attempt::Complete;
                 }
             }
             Err(e) => return classify_read_error(e),

@@ -508,3 +508,135 @@ fn seekable_payloads_are_hashed_then_streamed() {
     assert_eq!(out.written.len(), 2 * data.len());
     let _ = String::new();
 }
+
+/// [`run`] through [`invoke_in_place`], the reader and the outcome in the caller's storage.
+fn run_in_place(invocation_type: InvocationType, script: Vec<Reply>, now: u64) -> Run {
+    let creds = Credentials::new("AKIDEXAMPLE", "secret", None).unwrap();
+    let endpoint = Endpoint::from_url("http://127.0.0.1:9001", "us-east-1").unwrap();
+    let mut client = Client::new(creds, endpoint);
+    let request = InvokeRequest::new(FunctionName::new("echo").unwrap())
+        .with_invocation_type(invocation_type)
+        .with_log_type(LogType::Tail);
+    let mut connector = MockConnector::new(script);
+    let mut env = MockEnv {
+        now,
+        slept: Vec::new(),
+    };
+    let (mut head, mut rx, mut log) = ([0u8; 1024], [0u8; 5], [0u8; 4096]);
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(&mut log);
+    let mut outcome = None;
+    let mut payload_out = Vec::new();
+    let mut sink = |c: &[u8]| -> Result<(), core::convert::Infallible> {
+        payload_out.extend_from_slice(c);
+        Ok(())
+    };
+    let mut payload: &[u8] = b"{\"hi\":1}";
+    let result = invoke_in_place(
+        &mut client,
+        &mut connector,
+        &mut env,
+        &request,
+        &mut payload,
+        &mut InPlace {
+            head: &mut head,
+            rx: &mut rx,
+            reader: &mut reader,
+            outcome: &mut outcome,
+        },
+        &mut sink,
+    );
+    connector.collect();
+    let log = reader.log_result().unwrap_or_default().to_vec();
+    Run {
+        result: result.map(|()| outcome.expect("an outcome after Ok")),
+        payload: payload_out,
+        log,
+        connector,
+        env,
+    }
+}
+
+#[test]
+fn in_place_gives_what_invoke_gives() {
+    // "hello log" in base64.
+    let with_log = ok_response("{\"hi\":1}", "X-Amz-Log-Result: aGVsbG8gbG9n\r\n");
+    // (invocation type, script, start time, whether the answer is the success with the log)
+    let scripts: Vec<(InvocationType, Vec<Reply>, u64, bool)> = std::vec![
+        (
+            InvocationType::RequestResponse,
+            std::vec![Reply::Bytes(with_log.clone(), 3)],
+            NOW,
+            true
+        ),
+        // The reader is reset between attempts: the retried answer's log, not the first's.
+        (
+            InvocationType::RequestResponse,
+            std::vec![
+                Reply::Bytes(error_response(503, "ServiceException", "busy", DATE), 64),
+                Reply::Bytes(with_log.clone(), 7),
+            ],
+            NOW,
+            true
+        ),
+        (
+            InvocationType::RequestResponse,
+            std::vec![Reply::Bytes(
+                error_response(404, "ResourceNotFoundException", "no such function", DATE),
+                64
+            )],
+            NOW,
+            false
+        ),
+        (
+            InvocationType::Event,
+            std::vec![Reply::Close, Reply::Bytes(with_log.clone(), 64)],
+            NOW,
+            true
+        ),
+        (
+            InvocationType::RequestResponse,
+            std::vec![Reply::Close],
+            NOW,
+            false
+        ),
+        // A device starting in 1970: a clock-skew retry.
+        (
+            InvocationType::RequestResponse,
+            std::vec![
+                Reply::Bytes(
+                    error_response(
+                        403,
+                        "InvalidSignatureException",
+                        "Signature expired: 19700101T000000Z is now earlier than 20231114T220820Z (20231114T221320Z - 5 min.)",
+                        DATE
+                    ),
+                    64
+                ),
+                Reply::Bytes(with_log, 64),
+            ],
+            0,
+            true
+        ),
+    ];
+    for (kind, script, now, logged) in scripts {
+        let by_value = run(kind, script.clone(), now, |_| {});
+        let in_place = run_in_place(kind, script, now);
+        assert_eq!(
+            std::format!("{:?}", in_place.result),
+            std::format!("{:?}", by_value.result)
+        );
+        assert_eq!(in_place.payload, by_value.payload);
+        assert_eq!(in_place.log, by_value.log);
+        assert_eq!(
+            in_place.connector.all_requests.len(),
+            by_value.connector.all_requests.len()
+        );
+        assert_eq!(in_place.env.slept, by_value.env.slept);
+        assert_eq!(
+            in_place.log == b"hello log",
+            logged,
+            "{:?}",
+            in_place.result
+        );
+    }
+}

@@ -296,8 +296,10 @@ pub fn server_time_from_message(message: &str) -> Option<Timestamp> {
     {
         return None;
     }
-    let (_, after) = message.rsplit_once('(')?;
-    Timestamp::parse_amz_date(after.as_bytes().get(..16)?).ok()
+    // A byte search, not `str::rsplit_once`: the string searcher keeps a panic path in firmware.
+    let bytes = message.as_bytes();
+    let open = bytes.iter().rposition(|&b| b == b'(')?;
+    Timestamp::parse_amz_date(bytes.get(open + 1..)?.get(..16)?).ok()
 }
 
 /// A service error response, reduced to what the retry decision needs. `Copy`, no borrows.

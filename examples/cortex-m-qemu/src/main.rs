@@ -15,7 +15,7 @@
 //! Everything the firmware itself owns (head, receive, log and payload buffers, and the
 //! `InvokeResponseReader`, about 1.7 KiB of caller-owned parser state that is reset in place
 //! between invokes) is in a static, so the stack figure is the library's: signing, the head
-//! writer, the response reader's processing and this file's small invoke loop.
+//! writer, the response reader's processing and the core driver's loop (`invoke_in_place`).
 //!
 //! Build-time settings (environment variables read by `build.rs` / `option_env!`):
 //!
@@ -28,19 +28,19 @@
 #![no_std]
 #![no_main]
 
+use core::convert::Infallible;
 use core::mem::size_of;
 
 use cortex_m_rt::entry;
-use embedded_io::{Read, Write};
+use picolambda::driver::{invoke_in_place, Client, Connector, Environment, InPlace, InvokeError};
 use picolambda::endpoint::Endpoint;
-use picolambda::http::request::InvokeHead;
 use picolambda::http::response::{BodyBuffer, BufferTooSmall};
 use picolambda::invoke::response::{
     InvokeOutcome, InvokeResponseReader, LogResult, ReadError, ServiceErrorKind,
     MAX_LOG_RESULT_BYTES,
 };
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier, RequestError};
-use picolambda::sigv4::{Credentials, PayloadHash, Signer};
+use picolambda::sigv4::Credentials;
 use picolambda::time::Timestamp;
 use picolambda_cortex_m_qemu::cell::TakeOnce;
 use picolambda_cortex_m_qemu::host::{print, print_kv, print_u32};
@@ -115,110 +115,87 @@ fn main() -> ! {
     host::exit(ok)
 }
 
-/// Why an invoke produced no outcome.
-enum InvokeError<E> {
-    /// The request could not be built or signed (caller input).
-    Request(RequestError),
-    /// The stream failed.
-    Io(E),
-    /// The response was malformed, cut short, or its payload did not fit.
-    Response(ReadError<BufferTooSmall>),
-    /// Bytes arrived after the end of the response (nothing was pipelined, so the peer is wrong).
-    TrailingBytes,
+/// The UART as the driver's connection: the stream is always "connected" (a modem in transparent
+/// mode), and there is nothing to hang up. The server keeps the connection alive for both
+/// invokes; were it to close, the UART would not see it (reads block), so run.sh's QEMU timeout
+/// is the backstop.
+struct UartLink(Uart0);
+
+impl Connector for UartLink {
+    type Error = Infallible;
+    type Stream = Uart0;
+
+    fn connect(&mut self, _endpoint: &Endpoint<'_>) -> Result<&mut Uart0, Infallible> {
+        Ok(&mut self.0)
+    }
+
+    fn disconnect(&mut self) {}
 }
 
-impl<E> From<RequestError> for InvokeError<E> {
-    fn from(e: RequestError) -> Self {
-        Self::Request(e)
+/// No real-time clock: every request is signed at [`START`] (the server's `Date` corrects a
+/// wrong clock through the driver's clock-skew retry); retry delays spin; jitter from a
+/// xorshift generator.
+struct Board {
+    seed: u32,
+}
+
+impl Environment for Board {
+    fn now(&mut self) -> Timestamp {
+        START
+    }
+
+    fn sleep_ms(&mut self, ms: u32) {
+        // 25 MHz, the AN386's system clock.
+        cortex_m::asm::delay(ms.saturating_mul(25_000));
+    }
+
+    fn random_u32(&mut self) -> u32 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 17;
+        self.seed ^= self.seed << 5;
+        self.seed
     }
 }
 
-impl<E> From<ReadError<BufferTooSmall>> for InvokeError<E> {
-    fn from(e: ReadError<BufferTooSmall>) -> Self {
-        Self::Response(e)
-    }
-}
+/// What an invoke failed with: the UART cannot fail, the payload is a slice, and the payload
+/// sink fails only when the response does not fit its buffer.
+type FwInvokeError = InvokeError<Infallible, Infallible, BufferTooSmall>;
 
-/// One `Invoke` over a connected byte stream: sign and write the head, send the payload, feed
-/// what arrives to the response reader until the response is complete. The payload of a 2xx is
-/// collected into `payload_buf`, the decoded log into the reader's log buffer.
-///
-/// A stand-in for the core's blocking driver: its body becomes that one call.
+/// One `Invoke` through the core's driver ([`invoke_in_place`]: retries, clock skew), with the
+/// response reader and the outcome in the caller's storage so neither is on the stack. The
+/// payload of a 2xx is collected into `payload_buf`, the decoded log into the reader's buffer.
 #[allow(clippy::too_many_arguments)]
-fn invoke_once<S: Read + Write>(
-    stream: &mut S,
-    signer: &mut Signer<'_>,
-    endpoint: &Endpoint<'_>,
+fn invoke_once(
+    link: &mut UartLink,
+    client: &mut Client<'_>,
+    board: &mut Board,
     request: &InvokeRequest<'_>,
-    payload: &[u8],
-    now: Timestamp,
+    mut payload: &[u8],
     head_buf: &mut [u8],
     rx_buf: &mut [u8],
     reader: &mut InvokeResponseReader<'_>,
     payload_buf: &mut [u8],
     outcome: &mut Option<InvokeOutcome>,
-) -> Result<(), InvokeError<S::Error>> {
-    send_request(stream, signer, endpoint, request, payload, now, head_buf)?;
-    read_response(stream, rx_buf, reader, payload_buf, outcome)
-}
-
-/// Signs and writes the head, then the payload. Not inlined, so that its stack frame (signing)
-/// and `read_response`'s (the response reader) are not merged into one.
-#[inline(never)]
-fn send_request<S: Read + Write>(
-    stream: &mut S,
-    signer: &mut Signer<'_>,
-    endpoint: &Endpoint<'_>,
-    request: &InvokeRequest<'_>,
-    payload: &[u8],
-    now: Timestamp,
-    head_buf: &mut [u8],
-) -> Result<(), InvokeError<S::Error>> {
-    let hash = PayloadHash::of(payload);
-    let credentials = *signer.credentials();
-    let head = InvokeHead::new(request, endpoint, &credentials, now, &hash)?;
-    let head_len = head.write(signer, head_buf)?;
-    let head_bytes = head_buf.get(..head_len).unwrap_or_default();
-    stream.write_all(head_bytes).map_err(InvokeError::Io)?;
-    stream.write_all(payload).map_err(InvokeError::Io)?;
-    stream.flush().map_err(InvokeError::Io)
-}
-
-/// Feeds what arrives to the response reader until the response is complete. The outcome is
-/// built by the reader in `outcome` itself (`handle_input_into`) rather than returned, so no copy
-/// of it (about 780 bytes) is on the stack.
-#[inline(never)]
-fn read_response<S: Read + Write>(
-    stream: &mut S,
-    rx_buf: &mut [u8],
-    reader: &mut InvokeResponseReader<'_>,
-    payload_buf: &mut [u8],
-    outcome: &mut Option<InvokeOutcome>,
-) -> Result<(), InvokeError<S::Error>> {
-    reader.reset();
-    // Cleared first: `handle_input_into` writes it only when the response is complete.
-    *outcome = None;
+) -> Result<(), FwInvokeError> {
     let mut sink = BodyBuffer::new(payload_buf);
-    loop {
-        let n = stream.read(rx_buf).map_err(InvokeError::Io)?;
-        if n == 0 {
-            reader.handle_eof_into(&mut sink, outcome)?;
-            return Ok(());
-        }
-        let received = rx_buf.get(..n).unwrap_or_default();
-        // The outcome is built in `outcome` itself, not returned through this frame.
-        let consumed = reader.handle_input_into(received, &mut sink, outcome)?;
-        if outcome.is_some() {
-            if consumed != received.len() {
-                return Err(InvokeError::TrailingBytes);
-            }
-            return Ok(());
-        }
-    }
+    invoke_in_place(
+        client,
+        link,
+        board,
+        request,
+        &mut payload,
+        &mut InPlace {
+            head: head_buf,
+            rx: rx_buf,
+            reader,
+            outcome,
+        },
+        &mut sink,
+    )
 }
 
 fn run() -> bool {
-    let (Some(mut uart), Some(bufs), Some(reader_slot)) =
+    let (Some(uart), Some(bufs), Some(reader_slot)) =
         (Uart0::take(), BUFFERS.take(), READER.take())
     else {
         print(b"UART0 or buffers already taken\n");
@@ -230,7 +207,7 @@ fn run() -> bool {
         log: log_buf,
         payload: payload_buf,
     } = bufs;
-    // Built once, before the stack is painted; `read_response` resets it for each response.
+    // Built once, before the stack is painted; the driver resets it for each attempt.
     let reader = reader_slot.insert(InvokeResponseReader::new(log_buf));
     let credentials = match Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None) {
         Ok(c) => c,
@@ -244,7 +221,9 @@ fn run() -> bool {
         Ok(r) => r,
         Err(e) => return fail(b"request: ", e.as_str().as_bytes()),
     };
-    let mut signer = Signer::new(credentials);
+    let mut client = Client::new(credentials, endpoint);
+    let mut link = UartLink(uart);
+    let mut board = Board { seed: 0x9e37_79b9 };
 
     print(b"signing at unix time ");
     print_u32(START.as_unix_secs() as u32);
@@ -258,19 +237,18 @@ fn run() -> bool {
         size_of::<InvokeResponseReader<'static>>() as u32,
     );
     print_kv(b"size_of_outcome", size_of::<InvokeOutcome>() as u32);
-    print_kv(b"size_of_signer", size_of::<Signer<'static>>() as u32);
+    print_kv(b"size_of_client", size_of::<Client<'static>>() as u32);
 
     // Each invoke runs on a freshly painted stack; the peak is measured before the checks run.
     // Where the result goes: the caller's (this frame's, above the painted stack).
     let mut outcome = None;
     let painted = paint_stack!();
     let echoed = invoke_once(
-        &mut uart,
-        &mut signer,
-        &endpoint,
+        &mut link,
+        &mut client,
+        &mut board,
         &echo,
         PAYLOAD,
-        START,
         head_buf,
         rx_buf,
         reader,
@@ -290,12 +268,11 @@ fn run() -> bool {
     let missing_ok = echo_ok && {
         let painted = paint_stack!();
         let result = invoke_once(
-            &mut uart,
-            &mut signer,
-            &endpoint,
+            &mut link,
+            &mut client,
+            &mut board,
             &missing,
             b"{}",
-            START,
             head_buf,
             rx_buf,
             reader,
@@ -433,17 +410,22 @@ fn check_missing(outcome: &InvokeOutcome) -> bool {
     }
 }
 
-fn report_error<E>(what: &[u8], e: &InvokeError<E>) -> bool {
+fn report_error(what: &[u8], e: &FwInvokeError) -> bool {
     print(what);
     print(b": ");
     print(match e {
         InvokeError::Request(e) => e.as_str().as_bytes(),
-        InvokeError::Io(_) => b"UART error",
-        InvokeError::Response(ReadError::Http(_)) => b"malformed or cut-short HTTP response",
-        InvokeError::Response(ReadError::Header { .. }) => b"unacceptable Lambda header value",
-        InvokeError::Response(ReadError::Sink(_)) => b"payload larger than the payload buffer",
-        InvokeError::Response(_) => b"response error",
-        InvokeError::TrailingBytes => b"bytes after the end of the response",
+        InvokeError::Sink(_) => b"payload larger than the payload buffer",
+        InvokeError::Response {
+            error: ReadError::Http(_),
+            ..
+        } => b"malformed or cut-short HTTP response",
+        InvokeError::Response {
+            error: ReadError::Header { .. },
+            ..
+        } => b"unacceptable Lambda header value",
+        InvokeError::Response { .. } => b"response error",
+        _ => b"invoke failed",
     });
     print(b"\n");
     false
