@@ -192,19 +192,30 @@ struct Run {
     env: MockEnv,
 }
 
+/// The client, request and scripted connector every run starts from.
+fn fixture(
+    invocation_type: InvocationType,
+    script: Vec<Reply>,
+) -> (Client<'static>, InvokeRequest<'static>, MockConnector) {
+    let creds = Credentials::new("AKIDEXAMPLE", "secret", None).unwrap();
+    let endpoint = Endpoint::from_url("http://127.0.0.1:9001", "us-east-1").unwrap();
+    let request = InvokeRequest::new(FunctionName::new("echo").unwrap())
+        .with_invocation_type(invocation_type)
+        .with_log_type(LogType::Tail);
+    (
+        Client::new(creds, endpoint),
+        request,
+        MockConnector::new(script),
+    )
+}
+
 fn run(
     invocation_type: InvocationType,
     script: Vec<Reply>,
     now: u64,
     setup: impl FnOnce(&mut MockConnector),
 ) -> Run {
-    let creds = Credentials::new("AKIDEXAMPLE", "secret", None).unwrap();
-    let endpoint = Endpoint::from_url("http://127.0.0.1:9001", "us-east-1").unwrap();
-    let mut client = Client::new(creds, endpoint);
-    let request = InvokeRequest::new(FunctionName::new("echo").unwrap())
-        .with_invocation_type(invocation_type)
-        .with_log_type(LogType::Tail);
-    let mut connector = MockConnector::new(script);
+    let (mut client, request, mut connector) = fixture(invocation_type, script);
     setup(&mut connector);
     let mut env = MockEnv {
         now,
@@ -511,13 +522,7 @@ fn seekable_payloads_are_hashed_then_streamed() {
 
 /// [`run`] through [`invoke_in_place`], the reader and the outcome in the caller's storage.
 fn run_in_place(invocation_type: InvocationType, script: Vec<Reply>, now: u64) -> Run {
-    let creds = Credentials::new("AKIDEXAMPLE", "secret", None).unwrap();
-    let endpoint = Endpoint::from_url("http://127.0.0.1:9001", "us-east-1").unwrap();
-    let mut client = Client::new(creds, endpoint);
-    let request = InvokeRequest::new(FunctionName::new("echo").unwrap())
-        .with_invocation_type(invocation_type)
-        .with_log_type(LogType::Tail);
-    let mut connector = MockConnector::new(script);
+    let (mut client, request, mut connector) = fixture(invocation_type, script);
     let mut env = MockEnv {
         now,
         slept: Vec::new(),
