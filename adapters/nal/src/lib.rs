@@ -20,7 +20,9 @@
 //!   timeout); the library never spins on its own.
 //! - [`asynch`] is the same over `embedded-nal-async` 0.9 (embassy-net and others), with
 //!   [`asynch::invoke`]: the core's driver loop written once for `.await`, using the core's
-//!   signing, parsing and retry decisions unchanged.
+//!   signing, parsing and retry decisions unchanged. [`asynch::invoke_in_place`] takes the
+//!   response reader and the outcome from the caller (the core's `InPlace`), as the blocking
+//!   `driver::invoke_in_place` does, so neither is in the future's state.
 //! - [`tls`] (feature `tls`, on by default) layers `embedded-tls` (TLS 1.3) over any connector
 //!   whose stream it can reach, with server certificate verification always on. Read its docs
 //!   for what can be verified without a heap: **Amazon's public endpoints present RSA chains,

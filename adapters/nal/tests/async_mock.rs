@@ -17,11 +17,11 @@ use embedded_io::ErrorKind;
 use embedded_nal::AddrType;
 use embedded_nal_async::{Dns, TcpConnect};
 use futures_executor::block_on;
-use picolambda::driver::{Buffers, InvokeError};
+use picolambda::driver::{Buffers, InPlace, InvokeError};
 use picolambda::endpoint::Endpoint;
-use picolambda::invoke::response::InvokeOutcome;
+use picolambda::invoke::response::{InvokeOutcome, InvokeResponseReader};
 use picolambda::invoke::{FunctionName, InvokeRequest, LogType};
-use picolambda_nal::asynch::{invoke, AsyncConnector, AsyncNalConnector, AsyncNalError};
+use picolambda_nal::asynch::{self, invoke, AsyncConnector, AsyncNalConnector, AsyncNalError};
 
 const SEND_MAX: usize = 7;
 const RECV_MAX: usize = 5;
@@ -275,4 +275,38 @@ fn an_https_endpoint_is_refused_by_the_plain_connector() {
     let err = block_on(connector.connect(&endpoint)).unwrap_err();
     assert_eq!(err, AsyncNalError::TlsRequired);
     assert_eq!(*stack.connects.borrow(), 0);
+}
+
+#[test]
+fn in_place_keeps_the_reader_and_outcome_with_the_caller_across_a_retry() {
+    let (stack, dns) = stack([Canned::Reply(service_unavailable()), Canned::Echo]);
+    let mut connector = AsyncNalConnector::new(&stack, &dns);
+    let mut env = TestEnv::default();
+    let endpoint = Endpoint::from_url("http://lambda.test:8080", "us-east-1").unwrap();
+    let mut client = client(endpoint);
+    let (mut head, mut rx, mut log) = ([0u8; 2048], [0u8; 64], [0u8; 4096]);
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(&mut log);
+    let mut outcome = None;
+    let mut body = Vec::new();
+    block_on(asynch::invoke_in_place(
+        &mut client,
+        &mut connector,
+        &mut env,
+        &request(),
+        b"[1]",
+        &mut InPlace {
+            head: &mut head,
+            rx: &mut rx,
+            reader: &mut reader,
+            outcome: &mut outcome,
+        },
+        &mut collect(&mut body),
+    ))
+    .unwrap();
+    assert_eq!(outcome.unwrap().status(), 200);
+    assert_eq!(body, b"[1]");
+    // The retried answer's log, from the reader reset between the attempts.
+    assert_eq!(reader.log_result(), Some(LOG));
+    assert_eq!(env.sleeps.len(), 1);
+    assert_eq!(stack.server.borrow().requests.len(), 2);
 }

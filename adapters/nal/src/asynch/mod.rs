@@ -13,8 +13,9 @@ use core::convert::Infallible;
 
 use embedded_io::{Error as _, ErrorKind, ErrorType};
 use embedded_io_async::{Read, Write};
-use picolambda::driver::{AttemptResult, Buffers, Client, Invocation, InvokeError};
+use picolambda::driver::{AttemptResult, Buffers, Client, InPlace, Invocation, InvokeError};
 use picolambda::endpoint::Endpoint;
+use picolambda::http::response::ResponseError;
 use picolambda::invoke::response::{InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError};
 use picolambda::invoke::InvokeRequest;
 use picolambda::retry::{Decision, GiveUpReason};
@@ -58,16 +59,17 @@ pub trait AsyncEnvironment {
     fn random_u32(&mut self) -> u32;
 }
 
+/// Why an async invoke over connector `C` with sink `S` failed.
+pub type AsyncInvokeError<C, S> =
+    InvokeError<<C as AsyncConnector>::Error, Infallible, <S as PayloadSink>::Error>;
+
 /// The result of [`invoke`]: the outcome, or why there is none.
-pub type AsyncInvokeResult<C, S> = Result<
-    InvokeOutcome,
-    InvokeError<<C as AsyncConnector>::Error, Infallible, <S as PayloadSink>::Error>,
->;
+pub type AsyncInvokeResult<C, S> = Result<InvokeOutcome, AsyncInvokeError<C, S>>;
 
 /// What one attempt ended with, before the retry decision (as in the core's driver).
-#[allow(clippy::large_enum_variant)] // no heap to box into; the outcome is returned by value
 enum Attempt<E, S> {
-    Outcome(InvokeOutcome),
+    /// A complete response, in [`InPlace::outcome`].
+    Complete,
     Failed(Failure<E>),
     Fatal(InvokeError<E, Infallible, S>),
 }
@@ -101,21 +103,64 @@ where
     N: AsyncEnvironment,
     S: PayloadSink,
 {
-    if buffers.rx.is_empty() {
+    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(buffers.log);
+    let mut outcome = None;
+    let mut place = InPlace {
+        head: buffers.head,
+        rx: buffers.rx,
+        reader: &mut reader,
+        outcome: &mut outcome,
+    };
+    invoke_in_place(client, connector, env, request, payload, &mut place, sink).await?;
+    // `invoke_in_place` returns `Ok` only with the outcome in place; were it ever missing, that
+    // is reported as a response that never came rather than trusted.
+    outcome.ok_or(InvokeError::Response {
+        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
+        reason: GiveUpReason::NotRetryable,
+    })
+}
+
+/// [`invoke`] with the response reader and the outcome in the caller's storage, as the core's
+/// `driver::invoke_in_place`: on `Ok(())` the outcome is in `place.outcome` and the decoded log
+/// in the reader's buffer, and neither was on this future's state (which, for an embassy task,
+/// is in the task's static storage anyway, but counts against it).
+pub async fn invoke_in_place<C, N, S>(
+    client: &mut Client<'_>,
+    connector: &mut C,
+    env: &mut N,
+    request: &InvokeRequest<'_>,
+    payload: &[u8],
+    place: &mut InPlace<'_, '_>,
+    sink: &mut S,
+) -> Result<(), AsyncInvokeError<C, S>>
+where
+    C: AsyncConnector,
+    N: AsyncEnvironment,
+    S: PayloadSink,
+{
+    if place.rx.is_empty() {
         return Err(InvokeError::EmptyReceiveBuffer);
     }
     let mut invocation = client.begin(request, PayloadHash::of(payload));
     loop {
-        let attempted = attempt(client, &invocation, connector, env, payload, buffers, sink).await;
+        *place.outcome = None;
+        let attempted = attempt(client, &invocation, connector, env, payload, place, sink).await;
         let failure = match attempted {
-            Attempt::Outcome(outcome) => {
+            Attempt::Complete => {
+                let Some(outcome) = place.outcome.as_ref() else {
+                    // Not reached: `attempt` says `Complete` only with the outcome in place.
+                    return Err(InvokeError::Response {
+                        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
+                        reason: GiveUpReason::NotRetryable,
+                    });
+                };
                 let (now, random) = (env.now(), env.random_u32());
-                match invocation.finish(client, AttemptResult::Response(&outcome), now, random) {
+                match invocation.finish(client, AttemptResult::Response(outcome), now, random) {
                     Decision::Retry { delay_ms, .. } => {
                         env.sleep_ms(delay_ms).await;
                         continue;
                     }
-                    Decision::Done | Decision::GiveUp(_) => return Ok(outcome),
+                    Decision::Done | Decision::GiveUp(_) => return Ok(()),
                 }
             }
             Attempt::Failed(failure) => failure,
@@ -158,7 +203,7 @@ async fn attempt<C, N, S>(
     connector: &mut C,
     env: &mut N,
     payload: &[u8],
-    buffers: &mut Buffers<'_>,
+    place: &mut InPlace<'_, '_>,
     sink: &mut S,
 ) -> Attempt<C::Error, S::Error>
 where
@@ -166,7 +211,7 @@ where
     N: AsyncEnvironment,
     S: PayloadSink,
 {
-    let head_len = match client.write_head(invocation, env.now(), buffers.head) {
+    let head_len = match client.write_head(invocation, env.now(), place.head) {
         Ok(n) => n,
         Err(e) => return Attempt::Fatal(InvokeError::Request(e)),
     };
@@ -175,7 +220,7 @@ where
         Ok(s) => s,
         Err(e) => return Attempt::Failed(Failure::Transport(Step::Connect, e)),
     };
-    let head = buffers.head.get(..head_len).unwrap_or_default();
+    let head = place.head.get(..head_len).unwrap_or_default();
     let sent = match stream.write_all(head).await {
         Ok(()) => stream.write_all(payload).await,
         Err(e) => Err(e),
@@ -189,34 +234,40 @@ where
     // The sink's error is kept aside so the reader's error type carries no sink error: the
     // reader then reports exactly what the core's driver reports, with no conversion.
     let mut kept = KeepError { sink, error: None };
-    let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(buffers.log);
+    place.reader.reset();
     loop {
-        let n = match stream.read(buffers.rx).await {
+        let n = match stream.read(place.rx).await {
             Ok(n) => n,
             Err(e) => return Attempt::Failed(Failure::Transport(Step::Receive, e)),
         };
         if n == 0 {
-            let eof = reader.handle_eof(&mut kept);
+            let eof = place.reader.handle_eof_into(&mut kept, place.outcome);
             return match (kept.error.take(), eof) {
                 (Some(e), _) => Attempt::Fatal(InvokeError::Sink(e)),
-                (None, Ok(outcome)) => {
+                (None, Ok(())) if place.outcome.is_some() => {
                     connector.disconnect().await;
-                    Attempt::Outcome(outcome)
+                    Attempt::Complete
                 }
+                // The end was already reported: cannot happen after a reset reader's input.
+                (None, Ok(())) => Attempt::Failed(Failure::Malformed(ReadError::Http(
+                    ResponseError::ClosedBeforeResponse,
+                ))),
                 (None, Err(e)) => Attempt::Failed(Failure::Malformed(e)),
             };
         }
-        let input = buffers.rx.get(..n).unwrap_or_default();
-        let progress = reader.handle_input(input, &mut kept);
+        let input = place.rx.get(..n).unwrap_or_default();
+        let progress = place
+            .reader
+            .handle_input_into(input, &mut kept, place.outcome);
         match (kept.error.take(), progress) {
             (Some(e), _) => return Attempt::Fatal(InvokeError::Sink(e)),
-            (None, Ok(progress)) => {
-                if let Some(outcome) = progress.outcome {
+            (None, Ok(consumed)) => {
+                if let Some(outcome) = place.outcome.as_ref() {
                     // Bytes after the response mean the peer is confused: do not reuse.
-                    if !outcome.meta().reusable || progress.consumed < n {
+                    if !outcome.meta().reusable || consumed < n {
                         connector.disconnect().await;
                     }
-                    return Attempt::Outcome(outcome);
+                    return Attempt::Complete;
                 }
             }
             (None, Err(e)) => return Attempt::Failed(Failure::Malformed(e)),
