@@ -1,15 +1,12 @@
 //! Puts `memory.x` where cortex-m-rt's `link.x` finds it, and fixes the firmware's start time.
 //!
-//! The firmware has no real-time clock. Its requests are signed at `PICOLAMBDA_FW_START_UNIX`
-//! (seconds since the Unix epoch): taken from the environment when set (run.sh sets it to the
-//! host's time just before building), else the host's time now. The endpoint rejects a signature
-//! more than 5 minutes from its clock, so the firmware must run within a few minutes of being
-//! built.
+//! The firmware has no real-time clock: its clock reads `PICOLAMBDA_FW_START_UNIX` (seconds since
+//! the Unix epoch), 0 (1970) unless set. The endpoint rejects the first request's time and the
+//! core driver re-signs at the time of the response's `Date`, as a device without an RTC would.
 
 use std::env;
 use std::fs;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -24,10 +21,7 @@ fn main() {
             .trim()
             .parse::<u64>()
             .expect("PICOLAMBDA_FW_START_UNIX must be seconds since the Unix epoch"),
-        Err(_) => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_secs(),
+        Err(_) => 0,
     };
     println!("cargo:rustc-env=PICOLAMBDA_FW_START_UNIX={start}");
 }

@@ -84,9 +84,9 @@ export PICOLAMBDA_FW_REGION=$AWS_REGION
 export PICOLAMBDA_FW_ENDPOINT=http://127.0.0.1:$PORT
 
 # --- firmware ----------------------------------------------------------------------------------
-# The firmware has no clock: it signs at the time it was built (the endpoint allows 5 minutes).
-export PICOLAMBDA_FW_START_UNIX
-PICOLAMBDA_FW_START_UNIX=$(date +%s)
+# The firmware has no clock: it starts at 1970 and the core driver corrects it from the endpoint's
+# `Date` after the first (rejected) attempt.
+unset PICOLAMBDA_FW_START_UNIX
 say "building the firmware (release, link-time no-panic check)"
 if ! cargo build --release --bin firmware >"$LOGS/build.log" 2>&1; then
     if grep -q picolambda_firmware_has_a_panic_path "$LOGS/build.log"; then

@@ -21,7 +21,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `PICOLAMBDA_FW_START_UNIX` | the build host's time | the time requests are signed at (no RTC) |
+//! | `PICOLAMBDA_FW_START_UNIX` | `0` (1970) | what the clock reads (there is no RTC) |
 //! | `PICOLAMBDA_FW_ENDPOINT` | `http://127.0.0.1:9001` | the endpoint URL (its `Host` is signed) |
 //! | `PICOLAMBDA_FW_REGION` | `us-east-1` | the signing region |
 //! | `PICOLAMBDA_FW_ACCESS_KEY_ID` / `PICOLAMBDA_FW_SECRET_ACCESS_KEY` | run.sh's test pair | credentials |
@@ -66,7 +66,9 @@ const SECRET_ACCESS_KEY: &str = env_or!(
     "PICOLAMBDA_FW_SECRET_ACCESS_KEY",
     "picolambda/qemu/not-a-real-secret/0123456789"
 );
-/// The time every request is signed at (see `build.rs`).
+/// 2020-01-01: a clock reading earlier than this is certainly wrong.
+const CLOCK_PLAUSIBLE_AFTER: u64 = 1_577_836_800;
+/// What the clock reads, always: there is no RTC (see `build.rs`; 1970 unless set).
 const START: Timestamp = Timestamp::from_unix_secs(parse_decimal(env!("PICOLAMBDA_FW_START_UNIX")));
 
 const ECHO_FUNCTION: &str = "echo";
@@ -132,9 +134,9 @@ impl Connector for UartLink {
     fn disconnect(&mut self) {}
 }
 
-/// No real-time clock: every request is signed at [`START`] (the server's `Date` corrects a
-/// wrong clock through the driver's clock-skew retry); retry delays spin; jitter from a
-/// xorshift generator.
+/// No real-time clock: the clock always reads [`START`] (1970 by default), and the driver's
+/// clock-skew correction, learnt from the first response's `Date`, makes the signing time right;
+/// retry delays spin; jitter from a xorshift generator.
 struct Board {
     seed: u32,
 }
@@ -225,7 +227,7 @@ fn run() -> bool {
     let mut link = UartLink(uart);
     let mut board = Board { seed: 0x9e37_79b9 };
 
-    print(b"signing at unix time ");
+    print(b"clock reads unix time ");
     print_u32(START.as_unix_secs() as u32);
     print(b" for ");
     print(ENDPOINT_URL.as_bytes());
@@ -262,6 +264,15 @@ fn run() -> bool {
         (Err(e), _) => report_error(b"echo", &e),
     };
     print_kv(b"echo_stack_peak_bytes", echo_stack);
+    // A clock far behind the endpoint's must have been corrected by the first invoke (its first
+    // attempt rejected for its time, the second signed at the time of the response's `Date`).
+    let offset = client.clock().offset_secs();
+    print_kv(b"clock_offset_secs", u32::try_from(offset).unwrap_or(0));
+    let skew_ok = START.as_unix_secs() >= CLOCK_PLAUSIBLE_AFTER || offset > 0;
+    if !skew_ok {
+        print(b"the clock was not corrected\n");
+    }
+    let echo_ok = echo_ok && skew_ok;
 
     // The second invoke goes over the same connection, so only if the first left it usable.
     let mut missing_stack = 0;
