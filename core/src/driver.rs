@@ -204,6 +204,57 @@ impl Invocation<'_> {
             &mut client.clock,
         )
     }
+
+    /// [`finish`](Self::finish) for an attempt that left its response in an [`InPlace`] slot:
+    /// `Some(delay_ms)` to wait and attempt again, `None` when the outcome is the answer (a
+    /// success, or a service error that will not be retried).
+    pub fn after_response<E, P, S>(
+        &mut self,
+        client: &mut Client<'_>,
+        outcome: Option<&InvokeOutcome>,
+        local_now: Timestamp,
+        random: u32,
+    ) -> Result<Option<u32>, InvokeError<E, P, S>> {
+        let outcome = outcome.ok_or_else(missing_outcome)?;
+        Ok(
+            match self.finish(client, AttemptResult::Response(outcome), local_now, random) {
+                Decision::Retry { delay_ms, .. } => Some(delay_ms),
+                Decision::Done | Decision::GiveUp(_) => None,
+            },
+        )
+    }
+
+    /// [`finish`](Self::finish) for a failed attempt (whose connection the caller has dropped):
+    /// `Ok(delay_ms)` to wait and attempt again, or the error the call ends with.
+    pub fn after_failure<E: embedded_io::Error, P, S>(
+        &mut self,
+        client: &mut Client<'_>,
+        failure: AttemptFailure<E>,
+        local_now: Timestamp,
+        random: u32,
+    ) -> Result<u32, InvokeError<E, P, S>> {
+        let result = match &failure {
+            AttemptFailure::Transport(stage, error) => {
+                let timed_out = error.kind() == ErrorKind::TimedOut;
+                match stage {
+                    AttemptStage::Connect => AttemptResult::ConnectFailed { timed_out },
+                    AttemptStage::Send => AttemptResult::SendFailed { timed_out },
+                    AttemptStage::Receive => AttemptResult::ResponseLost { timed_out },
+                }
+            }
+            AttemptFailure::Malformed(_) => AttemptResult::ResponseLost { timed_out: false },
+        };
+        let reason = match self.finish(client, result, local_now, random) {
+            Decision::Retry { delay_ms, .. } => return Ok(delay_ms),
+            Decision::GiveUp(reason) => reason,
+            // A failed attempt is never "done"; should the policy say so, it is not retried.
+            Decision::Done => GiveUpReason::NotRetryable,
+        };
+        Err(match failure {
+            AttemptFailure::Transport(_, error) => InvokeError::Transport { error, reason },
+            AttemptFailure::Malformed(error) => InvokeError::Response { error, reason },
+        })
+    }
 }
 
 /// Opens connections to an endpoint: TCP, TCP plus TLS, a modem's socket, a UART.
@@ -413,30 +464,52 @@ impl<E: fmt::Debug, P: fmt::Debug, S: fmt::Debug> fmt::Display for InvokeError<E
 
 impl<E: fmt::Debug, P: fmt::Debug, S: fmt::Debug> core::error::Error for InvokeError<E, P, S> {}
 
-fn timed_out<E: embedded_io::Error>(e: &E) -> bool {
-    e.kind() == ErrorKind::TimedOut
-}
-
 /// What one attempt ended with, before the retry decision.
 enum Attempt<E, P, S> {
     /// A complete response, in [`InPlace::outcome`].
     Complete,
     /// A failure the retry policy decides about.
-    Failed(Failure<E>),
+    Failed(AttemptFailure<E>),
     /// A failure no retry can fix (caller input, the payload source or sink).
     Fatal(InvokeError<E, P, S>),
 }
 
-enum Failure<E> {
-    Transport(AttemptKind, E),
+/// Where a failed attempt broke off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AttemptStage {
+    /// Opening the connection: nothing was sent.
+    Connect,
+    /// Writing the request: it may be partly sent.
+    Send,
+    /// Reading the response: the whole request was sent, so the function may have run.
+    Receive,
+}
+
+/// An attempt that failed in a way the retry policy decides about, for
+/// [`Invocation::after_failure`]. Shared by every I/O loop over the driver's parts (the blocking
+/// one here, the async one in `picolambda-nal`).
+#[derive(Debug)]
+pub enum AttemptFailure<E> {
+    /// The transport failed.
+    Transport(AttemptStage, E),
+    /// The response was malformed or cut short.
     Malformed(ReadError<core::convert::Infallible>),
 }
 
-#[derive(Clone, Copy)]
-enum AttemptKind {
-    Connect,
-    Send,
-    Receive,
+/// The outcome an [`InPlace`] loop left in its slot; `Err` only were a loop to return `Ok`
+/// without one (none does), reported as a response that never came rather than trusted.
+pub fn placed_outcome<E, P, S>(
+    outcome: Option<InvokeOutcome>,
+) -> Result<InvokeOutcome, InvokeError<E, P, S>> {
+    outcome.ok_or_else(missing_outcome)
+}
+
+fn missing_outcome<E, P, S>() -> InvokeError<E, P, S> {
+    InvokeError::Response {
+        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
+        reason: GiveUpReason::NotRetryable,
+    }
 }
 
 /// The error of an invoke over connector `C` with payload source `P` and sink `S`.
@@ -476,12 +549,7 @@ where
         outcome: &mut outcome,
     };
     invoke_in_place(client, connector, env, request, payload, &mut place, sink)?;
-    // `invoke_in_place` returns `Ok` only with the outcome in place; were it ever missing, that
-    // is reported as a response that never came rather than trusted.
-    outcome.ok_or(InvokeError::Response {
-        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
-        reason: GiveUpReason::NotRetryable,
-    })
+    placed_outcome(outcome)
 }
 
 /// [`invoke`] with the response reader and the outcome in the caller's storage ([`InPlace`]):
@@ -512,22 +580,13 @@ where
         *place.outcome = None;
         let failure = match attempt(client, &invocation, connector, env, payload, place, sink) {
             Attempt::Complete => {
-                let Some(outcome) = place.outcome.as_ref() else {
-                    // Not reached: `attempt` says `Complete` only with the outcome in place.
-                    return Err(InvokeError::Response {
-                        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
-                        reason: GiveUpReason::NotRetryable,
-                    });
-                };
                 let (now, random) = (env.now(), env.random_u32());
-                match invocation.finish(client, AttemptResult::Response(outcome), now, random) {
-                    Decision::Retry { delay_ms, .. } => {
+                match invocation.after_response(client, place.outcome.as_ref(), now, random)? {
+                    Some(delay_ms) => {
                         env.sleep_ms(delay_ms);
                         continue;
                     }
-                    // Done, or a service error that will not be retried: the outcome is the
-                    // answer either way.
-                    Decision::Done | Decision::GiveUp(_) => return Ok(()),
+                    None => return Ok(()),
                 }
             }
             Attempt::Failed(failure) => failure,
@@ -537,31 +596,9 @@ where
             }
         };
         connector.disconnect();
-        let result = match &failure {
-            Failure::Transport(kind, error) => {
-                let t = timed_out(error);
-                match kind {
-                    AttemptKind::Connect => AttemptResult::ConnectFailed { timed_out: t },
-                    AttemptKind::Send => AttemptResult::SendFailed { timed_out: t },
-                    AttemptKind::Receive => AttemptResult::ResponseLost { timed_out: t },
-                }
-            }
-            Failure::Malformed(_) => AttemptResult::ResponseLost { timed_out: false },
-        };
         let (now, random) = (env.now(), env.random_u32());
-        let reason = match invocation.finish(client, result, now, random) {
-            Decision::Retry { delay_ms, .. } => {
-                env.sleep_ms(delay_ms);
-                continue;
-            }
-            Decision::GiveUp(reason) => reason,
-            // A failed attempt is never "done"; should the policy say so, it is not retried.
-            Decision::Done => GiveUpReason::NotRetryable,
-        };
-        return Err(match failure {
-            Failure::Transport(_, error) => InvokeError::Transport { error, reason },
-            Failure::Malformed(error) => InvokeError::Response { error, reason },
-        });
+        let delay_ms = invocation.after_failure(client, failure, now, random)?;
+        env.sleep_ms(delay_ms);
     }
 }
 
@@ -587,27 +624,27 @@ where
     let endpoint = *client.endpoint();
     let stream = match connector.connect(&endpoint) {
         Ok(s) => s,
-        Err(e) => return Attempt::Failed(Failure::Transport(AttemptKind::Connect, e)),
+        Err(e) => return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Connect, e)),
     };
     let head = place.head.get(..head_len).unwrap_or_default();
     if let Err(e) = stream.write_all(head) {
-        return Attempt::Failed(Failure::Transport(AttemptKind::Send, e));
+        return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Send, e));
     }
     match payload.send(stream, place.head) {
         Ok(()) => {}
         Err(PayloadSendError::Write(e)) => {
-            return Attempt::Failed(Failure::Transport(AttemptKind::Send, e))
+            return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Send, e))
         }
         Err(PayloadSendError::Source(e)) => return Attempt::Fatal(InvokeError::Payload(e)),
     }
     if let Err(e) = stream.flush() {
-        return Attempt::Failed(Failure::Transport(AttemptKind::Send, e));
+        return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Send, e));
     }
     place.reader.reset();
     loop {
         let n = match stream.read(place.rx) {
             Ok(n) => n,
-            Err(e) => return Attempt::Failed(Failure::Transport(AttemptKind::Receive, e)),
+            Err(e) => return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Receive, e)),
         };
         if n == 0 {
             return match place.reader.handle_eof_into(sink, place.outcome) {
@@ -616,7 +653,7 @@ where
                     Attempt::Complete
                 }
                 // The end was already reported: cannot happen after a reset reader's input.
-                Ok(()) => Attempt::Failed(Failure::Malformed(ReadError::Http(
+                Ok(()) => Attempt::Failed(AttemptFailure::Malformed(ReadError::Http(
                     ResponseError::ClosedBeforeResponse,
                 ))),
                 Err(e) => classify_read_error(e),
@@ -642,9 +679,12 @@ where
 fn classify_read_error<E, P, S>(e: ReadError<S>) -> Attempt<E, P, S> {
     match e {
         ReadError::Sink(s) => Attempt::Fatal(InvokeError::Sink(s)),
-        ReadError::Http(h) => Attempt::Failed(Failure::Malformed(ReadError::Http(h))),
+        ReadError::Http(h) => Attempt::Failed(AttemptFailure::Malformed(ReadError::Http(h))),
         ReadError::Header { header, problem } => {
-            Attempt::Failed(Failure::Malformed(ReadError::Header { header, problem }))
+            Attempt::Failed(AttemptFailure::Malformed(ReadError::Header {
+                header,
+                problem,
+            }))
         }
     }
 }

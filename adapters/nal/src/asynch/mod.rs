@@ -11,14 +11,15 @@ mod nal;
 
 use core::convert::Infallible;
 
-use embedded_io::{Error as _, ErrorKind, ErrorType};
+use embedded_io::ErrorType;
 use embedded_io_async::{Read, Write};
-use picolambda::driver::{AttemptResult, Buffers, Client, InPlace, Invocation, InvokeError};
+use picolambda::driver::{
+    placed_outcome, AttemptFailure, AttemptStage, Buffers, Client, InPlace, Invocation, InvokeError,
+};
 use picolambda::endpoint::Endpoint;
 use picolambda::http::response::ResponseError;
 use picolambda::invoke::response::{InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError};
 use picolambda::invoke::InvokeRequest;
-use picolambda::retry::{Decision, GiveUpReason};
 use picolambda::sigv4::PayloadHash;
 use picolambda::time::Timestamp;
 
@@ -70,20 +71,8 @@ pub type AsyncInvokeResult<C, S> = Result<InvokeOutcome, AsyncInvokeError<C, S>>
 enum Attempt<E, S> {
     /// A complete response, in [`InPlace::outcome`].
     Complete,
-    Failed(Failure<E>),
+    Failed(AttemptFailure<E>),
     Fatal(InvokeError<E, Infallible, S>),
-}
-
-enum Failure<E> {
-    Transport(Step, E),
-    Malformed(ReadError<Infallible>),
-}
-
-#[derive(Clone, Copy)]
-enum Step {
-    Connect,
-    Send,
-    Receive,
 }
 
 /// Sends `request` with `payload`, retrying as the client's policy allows, and returns the
@@ -112,12 +101,7 @@ where
         outcome: &mut outcome,
     };
     invoke_in_place(client, connector, env, request, payload, &mut place, sink).await?;
-    // `invoke_in_place` returns `Ok` only with the outcome in place; were it ever missing, that
-    // is reported as a response that never came rather than trusted.
-    outcome.ok_or(InvokeError::Response {
-        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
-        reason: GiveUpReason::NotRetryable,
-    })
+    placed_outcome(outcome)
 }
 
 /// [`invoke`] with the response reader and the outcome in the caller's storage, as the core's
@@ -147,20 +131,13 @@ where
         let attempted = attempt(client, &invocation, connector, env, payload, place, sink).await;
         let failure = match attempted {
             Attempt::Complete => {
-                let Some(outcome) = place.outcome.as_ref() else {
-                    // Not reached: `attempt` says `Complete` only with the outcome in place.
-                    return Err(InvokeError::Response {
-                        error: ReadError::Http(ResponseError::ClosedBeforeResponse),
-                        reason: GiveUpReason::NotRetryable,
-                    });
-                };
                 let (now, random) = (env.now(), env.random_u32());
-                match invocation.finish(client, AttemptResult::Response(outcome), now, random) {
-                    Decision::Retry { delay_ms, .. } => {
+                match invocation.after_response(client, place.outcome.as_ref(), now, random)? {
+                    Some(delay_ms) => {
                         env.sleep_ms(delay_ms).await;
                         continue;
                     }
-                    Decision::Done | Decision::GiveUp(_) => return Ok(()),
+                    None => return Ok(()),
                 }
             }
             Attempt::Failed(failure) => failure,
@@ -170,30 +147,9 @@ where
             }
         };
         connector.disconnect().await;
-        let result = match &failure {
-            Failure::Transport(step, error) => {
-                let timed_out = error.kind() == ErrorKind::TimedOut;
-                match step {
-                    Step::Connect => AttemptResult::ConnectFailed { timed_out },
-                    Step::Send => AttemptResult::SendFailed { timed_out },
-                    Step::Receive => AttemptResult::ResponseLost { timed_out },
-                }
-            }
-            Failure::Malformed(_) => AttemptResult::ResponseLost { timed_out: false },
-        };
         let (now, random) = (env.now(), env.random_u32());
-        let reason = match invocation.finish(client, result, now, random) {
-            Decision::Retry { delay_ms, .. } => {
-                env.sleep_ms(delay_ms).await;
-                continue;
-            }
-            Decision::GiveUp(reason) => reason,
-            Decision::Done => GiveUpReason::NotRetryable,
-        };
-        return Err(match failure {
-            Failure::Transport(_, error) => InvokeError::Transport { error, reason },
-            Failure::Malformed(error) => InvokeError::Response { error, reason },
-        });
+        let delay_ms = invocation.after_failure(client, failure, now, random)?;
+        env.sleep_ms(delay_ms).await;
     }
 }
 
@@ -218,7 +174,7 @@ where
     let endpoint = *client.endpoint();
     let stream = match connector.connect(&endpoint).await {
         Ok(s) => s,
-        Err(e) => return Attempt::Failed(Failure::Transport(Step::Connect, e)),
+        Err(e) => return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Connect, e)),
     };
     let head = place.head.get(..head_len).unwrap_or_default();
     let sent = match stream.write_all(head).await {
@@ -226,10 +182,10 @@ where
         Err(e) => Err(e),
     };
     if let Err(e) = sent {
-        return Attempt::Failed(Failure::Transport(Step::Send, e));
+        return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Send, e));
     }
     if let Err(e) = stream.flush().await {
-        return Attempt::Failed(Failure::Transport(Step::Send, e));
+        return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Send, e));
     }
     // The sink's error is kept aside so the reader's error type carries no sink error: the
     // reader then reports exactly what the core's driver reports, with no conversion.
@@ -238,7 +194,7 @@ where
     loop {
         let n = match stream.read(place.rx).await {
             Ok(n) => n,
-            Err(e) => return Attempt::Failed(Failure::Transport(Step::Receive, e)),
+            Err(e) => return Attempt::Failed(AttemptFailure::Transport(AttemptStage::Receive, e)),
         };
         if n == 0 {
             let eof = place.reader.handle_eof_into(&mut kept, place.outcome);
@@ -249,10 +205,10 @@ where
                     Attempt::Complete
                 }
                 // The end was already reported: cannot happen after a reset reader's input.
-                (None, Ok(())) => Attempt::Failed(Failure::Malformed(ReadError::Http(
+                (None, Ok(())) => Attempt::Failed(AttemptFailure::Malformed(ReadError::Http(
                     ResponseError::ClosedBeforeResponse,
                 ))),
-                (None, Err(e)) => Attempt::Failed(Failure::Malformed(e)),
+                (None, Err(e)) => Attempt::Failed(AttemptFailure::Malformed(e)),
             };
         }
         let input = place.rx.get(..n).unwrap_or_default();
@@ -270,7 +226,7 @@ where
                     return Attempt::Complete;
                 }
             }
-            (None, Err(e)) => return Attempt::Failed(Failure::Malformed(e)),
+            (None, Err(e)) => return Attempt::Failed(AttemptFailure::Malformed(e)),
         }
     }
 }
