@@ -31,6 +31,15 @@ struct Result1 {
     log: Vec<u8>,
 }
 
+/// A test invoke's result, which must not be an error.
+fn result1<E: std::fmt::Debug>((outcome, payload, log): Ran<E>) -> Result1 {
+    Result1 {
+        outcome: outcome.unwrap(),
+        payload,
+        log,
+    }
+}
+
 fn blocking_invoke<C: picolambda::driver::Connector>(
     connector: &mut C,
     url: &str,
@@ -40,19 +49,14 @@ fn blocking_invoke<C: picolambda::driver::Connector>(
 where
     C::Error: std::fmt::Debug,
 {
-    let (outcome, payload, log) = run_blocking(
+    result1(run_blocking(
         connector,
         &mut TestEnv::default(),
         url,
         request,
         payload,
         512,
-    );
-    Result1 {
-        outcome: outcome.unwrap(),
-        payload,
-        log,
-    }
+    ))
 }
 
 fn async_invoke<C: asynch::AsyncConnector>(
@@ -64,19 +68,14 @@ fn async_invoke<C: asynch::AsyncConnector>(
 where
     C::Error: std::fmt::Debug,
 {
-    let (outcome, payload, log) = run_async(
+    result1(run_async(
         connector,
         &mut TestEnv::default(),
         url,
         request,
         payload,
         512,
-    );
-    Result1 {
-        outcome: outcome.unwrap(),
-        payload,
-        log,
-    }
+    ))
 }
 
 fn echo_live() -> InvokeRequest<'static> {

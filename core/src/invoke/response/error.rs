@@ -450,13 +450,13 @@ impl<'a> JsonError<'a> {
     fn scan(body: &'a [u8]) -> Option<Self> {
         let mut fields = JsonError::default();
         let mut json = JsonCursor { rest: body };
-        json.expect(b'{')?;
+        json.require(b'{')?;
         if json.eat(b'}') {
             return Some(fields);
         }
         loop {
             let key = json.string()?;
-            json.expect(b':')?;
+            json.require(b':')?;
             let slot = match key {
                 b"__type" => Some(&mut fields.type_),
                 b"code" => Some(&mut fields.code),
@@ -483,7 +483,7 @@ impl<'a> JsonError<'a> {
             if json.eat(b',') {
                 continue;
             }
-            json.expect(b'}')?;
+            json.require(b'}')?;
             return Some(fields);
         }
     }
@@ -512,7 +512,8 @@ impl<'a> JsonCursor<'a> {
         }
     }
 
-    fn expect(&mut self, byte: u8) -> Option<()> {
+    /// Consumes `byte` (after whitespace), or `None`: a syntax error ends the scan.
+    fn require(&mut self, byte: u8) -> Option<()> {
         self.eat(byte).then_some(())
     }
 
@@ -520,7 +521,7 @@ impl<'a> JsonCursor<'a> {
     /// the structure is checked here (a backslash takes the next byte with it; no raw control
     /// characters); escapes are checked when decoded.
     fn string(&mut self) -> Option<&'a [u8]> {
-        self.expect(b'"')?;
+        self.require(b'"')?;
         let body = self.rest;
         let mut escaped = false;
         for (i, &b) in body.iter().enumerate() {
