@@ -6,7 +6,9 @@
 #
 # Builds the size probes in src/bin/ and prints each one's flash (text + rodata + data) minus the
 # empty baseline firmware (same runtime: cortex-m-rt, semihosting exit, panic handler). Inputs come
-# from core::hint::black_box, so nothing is constant-folded away. Last lines, exactly:
+# from core::hint::black_box, so nothing is constant-folded away. The probes' test data (URL,
+# credentials, two recorded responses: about 1 KB, src/probe.rs) is linked into every probe and the
+# baseline alike, so it is not counted as library flash. Last lines, exactly:
 #   sign_bytes=N          Signer::sign: key derivation, canonical request, SHA-256, HMAC
 #   head_bytes=N          InvokeHead::write and its inputs, as the increment over sign_bytes
 #                         (the API signs inside InvokeHead::write; see src/bin/probe_head.rs)

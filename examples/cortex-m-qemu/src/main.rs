@@ -405,8 +405,9 @@ fn check_missing(outcome: &InvokeOutcome) -> bool {
         InvokeOutcome::ServiceError(e) => {
             print(b"missing: status=");
             print_u32(e.status.into());
-            print(b" kind=");
-            print(e.kind.code().unwrap_or("Unknown").as_bytes());
+            // The code as received: `kind.code()` would link the full code table a second time.
+            print(b" code=");
+            print(e.code.as_deref().unwrap_or("none").as_bytes());
             print(b" message=");
             print(e.message().as_bytes());
             print(b"\n");

@@ -22,6 +22,90 @@ pub const ERROR_CODE_CAPACITY: usize = 64;
 /// Lambda's longest messages (parameter validation, quoting the ARN pattern) are about 400 bytes.
 pub const MESSAGE_CAPACITY: usize = 512;
 
+/// The suffix most error codes share, stored once rather than 48 times.
+const EXCEPTION: &[u8] = b"Exception";
+/// Flag in [`ServiceErrorKind::STEM_LENS`]: the code is the stem followed by [`EXCEPTION`].
+const SUFFIXED: u8 = 0x80;
+
+/// Whether the code `text[start..start + len]` ends with [`EXCEPTION`].
+///
+/// This and the two functions below run only at compile time (they build constants), where an
+/// index out of range is a build error, not a panic; hence the plain indexing.
+#[allow(clippy::indexing_slicing)]
+const fn is_suffixed(text: &[u8], start: usize, len: usize) -> bool {
+    if len <= EXCEPTION.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < EXCEPTION.len() {
+        if text[start + len - EXCEPTION.len() + i] != EXCEPTION[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The length of the codes in `text` (cut by `lens`) with [`EXCEPTION`] left off.
+#[allow(clippy::indexing_slicing)]
+const fn stem_text_len(text: &str, lens: &[u8]) -> usize {
+    let (mut k, mut start, mut total) = (0, 0, 0);
+    while k < lens.len() {
+        let len = lens[k] as usize;
+        total += if is_suffixed(text.as_bytes(), start, len) {
+            len - EXCEPTION.len()
+        } else {
+            len
+        };
+        start += len;
+        k += 1;
+    }
+    total
+}
+
+/// The codes in `text` (cut by `lens`), back to back, with [`EXCEPTION`] left off.
+#[allow(clippy::indexing_slicing)]
+const fn stem_text<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
+    let text = text.as_bytes();
+    let mut out = [0u8; N];
+    let (mut k, mut start, mut at) = (0, 0, 0);
+    while k < lens.len() {
+        let len = lens[k] as usize;
+        let keep = if is_suffixed(text, start, len) {
+            len - EXCEPTION.len()
+        } else {
+            len
+        };
+        let mut i = 0;
+        while i < keep {
+            out[at] = text[start + i];
+            at += 1;
+            i += 1;
+        }
+        start += len;
+        k += 1;
+    }
+    out
+}
+
+/// The stem length of each code in `text` (cut by `lens`), flagged with [`SUFFIXED`].
+#[allow(clippy::indexing_slicing)]
+const fn stem_lens<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut k, mut start) = (0, 0);
+    while k < N {
+        let len = lens[k] as usize;
+        out[k] = if is_suffixed(text.as_bytes(), start, len) {
+            (len - EXCEPTION.len()) as u8 | SUFFIXED
+        } else {
+            len as u8
+        };
+        start += len;
+        k += 1;
+    }
+    out
+}
+
 macro_rules! service_error_kinds {
     ($( $(#[$doc:meta])* $name:ident = $status:literal, )*) => {
         /// The error an `Invoke` call failed with, from its error code.
@@ -95,16 +179,14 @@ macro_rules! service_error_kinds {
                 "InvalidClientTokenId".len() as u8,
             ];
 
-            /// `(kind, code)` for every kind with a code, in [`Self::KINDS`] order.
-            fn codes() -> impl Iterator<Item = (ServiceErrorKind, &'static [u8])> {
-                let mut start = 0;
-                Self::KINDS.iter().zip(Self::CODE_LENS).map(move |(&kind, &len)| {
-                    let end = start + usize::from(len);
-                    let code = Self::CODE_TEXT.as_bytes().get(start..end).unwrap_or_default();
-                    start = end;
-                    (kind, code)
-                })
-            }
+            /// [`Self::CODE_TEXT`] with the `Exception` that ends most codes left off: what
+            /// [`Self::from_code`] compares with (about 430 bytes less to link than the full codes,
+            /// which only [`Self::code`] needs).
+            pub(crate) const STEM_TEXT: [u8; stem_text_len(ServiceErrorKind::CODE_TEXT, ServiceErrorKind::CODE_LENS)] =
+                stem_text(Self::CODE_TEXT, Self::CODE_LENS);
+            /// The length of each stem in [`Self::STEM_TEXT`], with [`SUFFIXED`] set when the code
+            /// ends in `Exception`.
+            pub(crate) const STEM_LENS: [u8; ServiceErrorKind::KINDS.len()] = stem_lens(Self::CODE_TEXT, Self::CODE_LENS);
 
             /// The error code as it appears on the wire; `None` for [`ServiceErrorKind::Unknown`].
             pub fn code(self) -> Option<&'static str> {
@@ -127,9 +209,19 @@ macro_rules! service_error_kinds {
                     "ExpiredToken" => "ExpiredTokenException",
                     other => other,
                 };
-                Self::codes()
-                    .find(|(_, c)| *c == code.as_bytes())
-                    .map_or(ServiceErrorKind::Unknown, |(kind, _)| kind)
+                let (stem, suffixed) = match code.as_bytes().strip_suffix(EXCEPTION) {
+                    Some(stem) => (stem, SUFFIXED),
+                    None => (code.as_bytes(), 0),
+                };
+                let mut start = 0;
+                for (&kind, &len) in Self::KINDS.iter().zip(&Self::STEM_LENS) {
+                    let end = start + usize::from(len & !SUFFIXED);
+                    if len & SUFFIXED == suffixed && Self::STEM_TEXT.get(start..end) == Some(stem) {
+                        return kind;
+                    }
+                    start = end;
+                }
+                ServiceErrorKind::Unknown
             }
         }
     };

@@ -68,11 +68,35 @@ fn auth_and_unknown_kinds() {
         K::CODE_TEXT.len()
     );
     assert_eq!(K::KINDS.len(), K::MODELED.len() + 6);
+    // The stems `from_code` compares with: each code without its `Exception`, flagged.
+    let mut stems = K::STEM_TEXT.as_slice();
+    for (&kind, &len) in K::KINDS.iter().zip(&K::STEM_LENS) {
+        let code = kind.code().unwrap();
+        let (stem, rest) = stems.split_at(usize::from(len & 0x7f));
+        stems = rest;
+        let rebuilt = format!(
+            "{}{}",
+            std::str::from_utf8(stem).unwrap(),
+            if len & 0x80 != 0 { "Exception" } else { "" }
+        );
+        assert_eq!(rebuilt, code);
+        assert_eq!(code.ends_with("Exception"), len & 0x80 != 0, "{code}");
+    }
+    assert!(stems.is_empty());
     for &kind in K::KINDS {
         let code = kind.code().unwrap();
         assert_eq!(K::from_code(code), kind, "{code}");
         assert_eq!(format!("{kind:?}"), code);
+        // Neither the stem alone (but for moto's two query spellings, tested above) nor the stem
+        // with another suffix is the code.
+        let stem = code.strip_suffix("Exception").unwrap_or(code);
+        if stem != code && !matches!(stem, "AccessDenied" | "ExpiredToken") {
+            assert_eq!(K::from_code(stem), K::Unknown, "{stem}");
+        }
+        assert_eq!(K::from_code(&format!("{stem}Exceptio")), K::Unknown);
+        assert_eq!(K::from_code(&format!("{code}Exception")), K::Unknown);
     }
+    assert_eq!(K::from_code("Exception"), K::Unknown);
     for (reason, name) in ThrottleReason::KNOWN {
         assert_eq!(ThrottleReason::from_name(name), reason);
         assert_eq!(format!("{reason:?}"), name);

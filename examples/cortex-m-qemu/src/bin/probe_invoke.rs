@@ -15,7 +15,10 @@ use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
 use picolambda::sigv4::{Credentials, PayloadHash, Signer};
 use picolambda::time::Timestamp;
 use picolambda_cortex_m_qemu::cell::TakeOnce;
-use picolambda_cortex_m_qemu::probe::{consume, finish, input, RESPONSE_NOT_FOUND, RESPONSE_OK};
+use picolambda_cortex_m_qemu::probe::{
+    consume, finish, input, keep_fixtures, ACCESS_KEY_ID, FUNCTION, NOW_UNIX_SECS, PAYLOAD,
+    QUALIFIER, REGION, RESPONSE_NOT_FOUND, RESPONSE_OK, SECRET_ACCESS_KEY, URL,
+};
 
 struct Buffers {
     head: [u8; 1024],
@@ -31,23 +34,20 @@ static BUFFERS: TakeOnce<Buffers> = TakeOnce::new(Buffers {
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    keep_fixtures();
     finish(invoke().is_some())
 }
 
 fn invoke() -> Option<()> {
     let bufs = BUFFERS.take()?;
-    let endpoint = Endpoint::from_url(input("http://127.0.0.1:9001"), input("us-east-1")).ok()?;
-    let credentials = Credentials::new(
-        input("AKIDPICOLAMBDAQEMU01"),
-        input("picolambda/qemu/not-a-real-secret/0123456789"),
-        None,
-    )
-    .ok()?;
-    let request = InvokeRequest::new(FunctionName::new(input("echo")).ok()?)
-        .with_qualifier(Qualifier::new(input("live")).ok()?)
+    let endpoint = Endpoint::from_url(input(URL), input(REGION)).ok()?;
+    let credentials =
+        Credentials::new(input(ACCESS_KEY_ID), input(SECRET_ACCESS_KEY), None).ok()?;
+    let request = InvokeRequest::new(FunctionName::new(input(FUNCTION)).ok()?)
+        .with_qualifier(Qualifier::new(input(QUALIFIER)).ok()?)
         .with_log_type(LogType::Tail);
-    let payload = PayloadHash::of(input(br#"{"hi":true}"#.as_slice()));
-    let now = Timestamp::from_unix_secs(input(1_795_739_172));
+    let payload = PayloadHash::of(input(PAYLOAD));
+    let now = Timestamp::from_unix_secs(input(NOW_UNIX_SECS));
     let head = InvokeHead::new(&request, &endpoint, &credentials, now, &payload).ok()?;
     let n = head
         .write(&mut Signer::new(credentials), &mut bufs.head)

@@ -5,10 +5,11 @@
 #![no_main]
 
 use picolambda::http::response::{Event, ResponseParser};
-use picolambda_cortex_m_qemu::probe::{consume, finish, input, RESPONSE_OK};
+use picolambda_cortex_m_qemu::probe::{consume, finish, input, keep_fixtures, RESPONSE_OK};
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    keep_fixtures();
     finish(parse().is_some())
 }
 

@@ -7,40 +7,40 @@
 use picolambda::sigv4::{Credentials, PayloadHash, Scope, SignableRequest, Signer};
 use picolambda::time::Timestamp;
 use picolambda::Emit;
-use picolambda_cortex_m_qemu::probe::{consume, finish, input};
+use picolambda_cortex_m_qemu::probe::{
+    consume, finish, input, keep_fixtures, ACCESS_KEY_ID, HOST, NOW_UNIX_SECS, PATH, PAYLOAD,
+    QUALIFIER, REGION, SECRET_ACCESS_KEY,
+};
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    keep_fixtures();
     finish(sign().is_some())
 }
 
 fn sign() -> Option<()> {
-    let credentials = Credentials::new(
-        input("AKIDPICOLAMBDAQEMU01"),
-        input("picolambda/qemu/not-a-real-secret/0123456789"),
-        None,
-    )
-    .ok()?;
+    let credentials =
+        Credentials::new(input(ACCESS_KEY_ID), input(SECRET_ACCESS_KEY), None).ok()?;
     let mut signer = Signer::new(credentials);
-    let amz_date = Timestamp::from_unix_secs(input(1_795_739_172))
+    let amz_date = Timestamp::from_unix_secs(input(NOW_UNIX_SECS))
         .to_amz_date()
         .ok()?;
-    let host: &str = input("127.0.0.1:9001");
-    let path: &str = input("/2015-03-31/functions/echo/invocations");
+    let host: &str = input(HOST);
+    let path: &str = input(PATH);
     let date: &str = amz_date.as_str();
     let headers: [(&str, &dyn Emit); 2] = [("host", &host), ("x-amz-date", &date)];
-    let payload = PayloadHash::of(input(br#"{"hi":true}"#.as_slice()));
+    let payload = PayloadHash::of(input(PAYLOAD));
     let request = SignableRequest {
         method: "POST",
         path: &path,
         double_encode_path: true,
-        query: &[("Qualifier", "live")],
+        query: &[("Qualifier", QUALIFIER)],
         headers: &headers,
         payload: &payload,
     };
     let scope = Scope {
         amz_date,
-        region: input("us-east-1"),
+        region: input(REGION),
         service: "lambda",
     };
     let signature = signer.sign(&request, &scope).ok()?;
