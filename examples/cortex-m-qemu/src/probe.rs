@@ -50,6 +50,29 @@ pub const PAYLOAD: &[u8] = br#"{"hi":true}"#;
 /// Request time of the probes.
 pub const NOW_UNIX_SECS: u64 = 1_795_739_172;
 
+/// Builds the probes' `Invoke` request from the fixtures (endpoint from a URL, function name,
+/// qualifier, `LogType=Tail`, credentials), signs it and writes its head into `out`: the request
+/// half of `probe_head` and `probe_invoke`. Returns the head's length.
+#[inline(always)]
+pub fn write_invoke_head(out: &mut [u8]) -> Option<usize> {
+    use picolambda::endpoint::Endpoint;
+    use picolambda::http::request::InvokeHead;
+    use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
+    use picolambda::sigv4::{Credentials, PayloadHash, Signer};
+    use picolambda::time::Timestamp;
+
+    let endpoint = Endpoint::from_url(input(URL), input(REGION)).ok()?;
+    let credentials =
+        Credentials::new(input(ACCESS_KEY_ID), input(SECRET_ACCESS_KEY), None).ok()?;
+    let request = InvokeRequest::new(FunctionName::new(input(FUNCTION)).ok()?)
+        .with_qualifier(Qualifier::new(input(QUALIFIER)).ok()?)
+        .with_log_type(LogType::Tail);
+    let payload = PayloadHash::of(input(PAYLOAD));
+    let now = Timestamp::from_unix_secs(input(NOW_UNIX_SECS));
+    let head = InvokeHead::new(&request, &endpoint, &credentials, now, &payload).ok()?;
+    head.write(&mut Signer::new(credentials), out).ok()
+}
+
 /// Links every fixture into the probe that calls it (all do, the baseline too), so the test
 /// data is in every image alike and only library code differs between them.
 #[inline(always)]

@@ -8,16 +8,8 @@
 #![no_std]
 #![no_main]
 
-use picolambda::endpoint::Endpoint;
-use picolambda::http::request::InvokeHead;
-use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
-use picolambda::sigv4::{Credentials, PayloadHash, Signer};
-use picolambda::time::Timestamp;
 use picolambda_cortex_m_qemu::cell::TakeOnce;
-use picolambda_cortex_m_qemu::probe::{
-    consume, finish, input, keep_fixtures, ACCESS_KEY_ID, FUNCTION, NOW_UNIX_SECS, PAYLOAD,
-    QUALIFIER, REGION, SECRET_ACCESS_KEY, URL,
-};
+use picolambda_cortex_m_qemu::probe::{consume, finish, keep_fixtures, write_invoke_head};
 
 static HEAD: TakeOnce<[u8; 1024]> = TakeOnce::new([0; 1024]);
 
@@ -29,16 +21,7 @@ fn main() -> ! {
 
 fn head() -> Option<()> {
     let out = HEAD.take()?;
-    let endpoint = Endpoint::from_url(input(URL), input(REGION)).ok()?;
-    let credentials =
-        Credentials::new(input(ACCESS_KEY_ID), input(SECRET_ACCESS_KEY), None).ok()?;
-    let request = InvokeRequest::new(FunctionName::new(input(FUNCTION)).ok()?)
-        .with_qualifier(Qualifier::new(input(QUALIFIER)).ok()?)
-        .with_log_type(LogType::Tail);
-    let payload = PayloadHash::of(input(PAYLOAD));
-    let now = Timestamp::from_unix_secs(input(NOW_UNIX_SECS));
-    let head = InvokeHead::new(&request, &endpoint, &credentials, now, &payload).ok()?;
-    let n = head.write(&mut Signer::new(credentials), out).ok()?;
+    let n = write_invoke_head(out)?;
     consume(&out.get(..n));
     Some(())
 }

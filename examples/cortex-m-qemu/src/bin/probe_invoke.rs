@@ -7,17 +7,11 @@
 #![no_std]
 #![no_main]
 
-use picolambda::endpoint::Endpoint;
-use picolambda::http::request::InvokeHead;
 use picolambda::http::response::BodyBuffer;
 use picolambda::invoke::response::{InvokeResponseReader, MAX_LOG_RESULT_BYTES};
-use picolambda::invoke::{FunctionName, InvokeRequest, LogType, Qualifier};
-use picolambda::sigv4::{Credentials, PayloadHash, Signer};
-use picolambda::time::Timestamp;
 use picolambda_cortex_m_qemu::cell::TakeOnce;
 use picolambda_cortex_m_qemu::probe::{
-    consume, finish, input, keep_fixtures, ACCESS_KEY_ID, FUNCTION, NOW_UNIX_SECS, PAYLOAD,
-    QUALIFIER, REGION, RESPONSE_NOT_FOUND, RESPONSE_OK, SECRET_ACCESS_KEY, URL,
+    consume, finish, input, keep_fixtures, write_invoke_head, RESPONSE_NOT_FOUND, RESPONSE_OK,
 };
 
 struct Buffers {
@@ -40,18 +34,7 @@ fn main() -> ! {
 
 fn invoke() -> Option<()> {
     let bufs = BUFFERS.take()?;
-    let endpoint = Endpoint::from_url(input(URL), input(REGION)).ok()?;
-    let credentials =
-        Credentials::new(input(ACCESS_KEY_ID), input(SECRET_ACCESS_KEY), None).ok()?;
-    let request = InvokeRequest::new(FunctionName::new(input(FUNCTION)).ok()?)
-        .with_qualifier(Qualifier::new(input(QUALIFIER)).ok()?)
-        .with_log_type(LogType::Tail);
-    let payload = PayloadHash::of(input(PAYLOAD));
-    let now = Timestamp::from_unix_secs(input(NOW_UNIX_SECS));
-    let head = InvokeHead::new(&request, &endpoint, &credentials, now, &payload).ok()?;
-    let n = head
-        .write(&mut Signer::new(credentials), &mut bufs.head)
-        .ok()?;
+    let n = write_invoke_head(&mut bufs.head)?;
     consume(&bufs.head.get(..n));
 
     let response = if input(true) {
