@@ -49,6 +49,17 @@ pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
 /// bytes as two overlapping fixed-size copies, which compile to a few moves instead of a call to
 /// `memcpy`. Longer pieces are copied with [`copy_prefix`]. No panic path whatever the lengths:
 /// with unequal lengths the shorter prefix is copied.
+///
+/// On bare-metal targets (`target_os = "none"`), built for size, it is [`copy_prefix`]: the
+/// unrolled cases cost about 240 bytes of flash for a speed-up no firmware needs.
+#[cfg(target_os = "none")]
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    copy_prefix(dst, src);
+}
+
+/// See the bare-metal variant above; this is the host one.
+#[cfg(not(target_os = "none"))]
 #[inline(always)]
 pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
     /// `N` bytes at `at`: fixed-size array copies, so there is no length check to fail.
@@ -196,8 +207,28 @@ pub(crate) const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// What [`percent_encode`] keeps, by byte: bit 0 for unreserved characters, bit 1 for `/`
-/// (kept only when asked). A table lookup per byte while scanning for runs to keep.
+/// What [`percent_encode`] keeps of `b`: bit 0 for unreserved characters, bit 1 for `/` (kept
+/// only when asked). A lookup in [`KEEP`] on hosts, where it is the per-byte test of the scan.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn keep_bits(b: u8) -> u8 {
+    KEEP.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// The bare-metal [`keep_bits`]: computed, not looked up, which saves the 256-byte table in
+/// firmware built for size. The tests check it against the table for every byte.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+#[inline(always)]
+fn keep_bits_small(b: u8) -> u8 {
+    u8::from(is_unreserved(b)) | (u8::from(b == b'/') << 1)
+}
+
+#[cfg(target_os = "none")]
+use keep_bits_small as keep_bits;
+
+/// [`keep_bits`] of every byte.
+#[cfg(any(test, not(target_os = "none")))]
 const KEEP: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0usize;
@@ -219,7 +250,7 @@ const KEEP: [u8; 256] = {
 /// when `keep_slash`, `/`. Runs of kept bytes go to the sink in one call.
 pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, sink: &mut S) {
     let mask = if keep_slash { 3 } else { 1 };
-    let keeps = |b: u8| KEEP.get(usize::from(b)).copied().unwrap_or(0) & mask != 0;
+    let keeps = |b: u8| keep_bits(b) & mask != 0;
     // The common case, nothing to escape: one put.
     if bytes.iter().all(|&b| keeps(b)) {
         if !bytes.is_empty() {
@@ -429,6 +460,15 @@ mod tests {
             let mut back = [0u8; 200];
             assert_eq!(Base64::decode(&out, &mut back).unwrap(), &data[..]);
         }
+    }
+
+    #[test]
+    fn computed_keep_bits_match_the_table() {
+        for b in 0..=255u8 {
+            assert_eq!(keep_bits_small(b), KEEP[usize::from(b)], "{b}");
+        }
+        assert_eq!(KEEP.iter().filter(|&&k| k == 1).count(), 66);
+        assert_eq!(KEEP[usize::from(b'/')], 2);
     }
 
     #[test]
