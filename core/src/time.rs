@@ -105,22 +105,13 @@ impl Timestamp {
         let [y0, y1, y2, y3, mo0, mo1, d0, d1, b'T', h0, h1, mi0, mi1, s0, s1, b'Z'] = *text else {
             return Err(TimeError::Malformed);
         };
-        let num = |ds: &[u8]| -> Result<u32, TimeError> {
-            ds.iter().try_fold(0u32, |acc, &d| {
-                if d.is_ascii_digit() {
-                    Ok(acc * 10 + u32::from(d - b'0'))
-                } else {
-                    Err(TimeError::Malformed)
-                }
-            })
-        };
         from_civil(Civil {
-            year: num(&[y0, y1, y2, y3])?,
-            month: num(&[mo0, mo1])?,
-            day: num(&[d0, d1])?,
-            hour: num(&[h0, h1])?,
-            minute: num(&[mi0, mi1])?,
-            second: num(&[s0, s1])?,
+            year: digits(&[y0, y1, y2, y3])?,
+            month: digits(&[mo0, mo1])?,
+            day: digits(&[d0, d1])?,
+            hour: digits(&[h0, h1])?,
+            minute: digits(&[mi0, mi1])?,
+            second: digits(&[s0, s1])?,
         })
     }
 
@@ -146,23 +137,14 @@ impl Timestamp {
             .iter()
             .position(|m| **m == [m0, m1, m2])
             .ok_or(TimeError::Malformed)?;
-        let num = |ds: &[u8]| -> Result<u32, TimeError> {
-            ds.iter().try_fold(0u32, |acc, &d| {
-                if d.is_ascii_digit() {
-                    Ok(acc * 10 + u32::from(d - b'0'))
-                } else {
-                    Err(TimeError::Malformed)
-                }
-            })
-        };
         from_civil(Civil {
-            year: num(&[y0, y1, y2, y3])?,
+            year: digits(&[y0, y1, y2, y3])?,
             // `position` is below 12, so the cast is exact.
             month: month as u32 + 1,
-            day: num(&[d0, d1])?,
-            hour: num(&[h0, h1])?,
-            minute: num(&[mi0, mi1])?,
-            second: num(&[s0, s1])?,
+            day: digits(&[d0, d1])?,
+            hour: digits(&[h0, h1])?,
+            minute: digits(&[mi0, mi1])?,
+            second: digits(&[s0, s1])?,
         })
     }
 }
@@ -188,6 +170,17 @@ impl AmzDate {
         let [a, b, c, d, e, f, g, h, ..] = self.0;
         [a, b, c, d, e, f, g, h]
     }
+}
+
+/// The value of the ASCII decimal digits `ds` (at most four here, so no overflow).
+fn digits(ds: &[u8]) -> Result<u32, TimeError> {
+    ds.iter().try_fold(0u32, |acc, &d| {
+        if d.is_ascii_digit() {
+            Ok(acc * 10 + u32::from(d - b'0'))
+        } else {
+            Err(TimeError::Malformed)
+        }
+    })
 }
 
 fn put_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
