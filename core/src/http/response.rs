@@ -423,6 +423,10 @@ fn is_ws(b: u8) -> bool {
     b == SP || b == HTAB
 }
 
+/// Bit `n` set for the length `n` of each framing field name (`connection`, `content-length`,
+/// `transfer-encoding`), as [`ResponseParser::interest_lengths`] for the interest list.
+const FRAMING_NAME_LENGTHS: u64 = 1 << 10 | 1 << 14 | 1 << 17;
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
@@ -486,6 +490,40 @@ fn find_special(s: &[u8], limit: u8) -> usize {
         done += 8;
     }
     s.len()
+}
+
+/// Whether a 16-byte block has a byte below `limit` or DEL (compiled to a few vector compares).
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn block_has_special(block: &[u8; 16], limit: u8) -> bool {
+    let mut hit = false;
+    for &b in block {
+        hit |= (b < limit) | (b == 0x7f);
+    }
+    hit
+}
+
+/// `find_special(s, limit) == s.len()`, for the fast path of a call, which only needs to know
+/// that all of its input lies inside a value. The last partial block is checked as the last 16
+/// bytes (overlapping the block before) and inputs under 16 bytes a byte at a time: the 8-byte
+/// words of [`find_special`] need four 64-bit constants, which held registers across the
+/// caller's whole receive loop and made it spill, and made a 16-byte piece cost twice as much.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn all_value_bytes(s: &[u8], limit: u8) -> bool {
+    let Some(last) = s.last_chunk::<16>() else {
+        return s.iter().all(|&b| b >= limit && b != 0x7f);
+    };
+    let mut blocks = s.chunks_exact(16);
+    for block in &mut blocks {
+        if block
+            .first_chunk::<16>()
+            .is_some_and(|b| block_has_special(b, limit))
+        {
+            return false;
+        }
+    }
+    blocks.remainder().is_empty() || !block_has_special(last, limit)
 }
 
 /// Each ASCII upper-case letter of `x` made lower case; every other byte unchanged.
@@ -682,10 +720,28 @@ enum State {
     Failed(ResponseError),
 }
 
+/// What the next [`ResponseParser::handle_input`] can do without the general path, kept beside
+/// [`State`] (which it summarises) so that the per-call fast path dispatches on one byte rather
+/// than on the nested state and the held-back whitespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resume {
+    /// Not in a head (reading the body, done or failed).
+    General,
+    /// In a head, anywhere not named below.
+    Head,
+    /// In the value of a field that is neither interesting nor a framing field.
+    PlainValue,
+    /// In the value of interesting field `n` (an index into the interest list), no whitespace
+    /// held back.
+    InterestValue(u8),
+}
+
 /// What the head has said so far about the response being read.
 #[derive(Clone, Copy, Debug)]
 struct HeadAcc {
-    bytes: u32,
+    /// Bytes the head may still take before it is too large: counted down rather than counting
+    /// bytes up, so a call need not subtract from the limit to know how far it may look.
+    room: u32,
     headers: u16,
     version: Version,
     status: u16,
@@ -699,19 +755,22 @@ struct HeadAcc {
 }
 
 impl HeadAcc {
-    const EMPTY: HeadAcc = HeadAcc {
-        bytes: 0,
-        headers: 0,
-        version: Version::Http11,
-        status: 0,
-        content_length: None,
-        transfer_encoding: false,
-        chunked_count: 0,
-        other_coding: false,
-        last_chunked: false,
-        close: false,
-        keep_alive: false,
-    };
+    /// Nothing read yet of a head that may take `room` bytes.
+    const fn fresh(room: u32) -> HeadAcc {
+        HeadAcc {
+            room,
+            headers: 0,
+            version: Version::Http11,
+            status: 0,
+            content_length: None,
+            transfer_encoding: false,
+            chunked_count: 0,
+            other_coding: false,
+            last_chunked: false,
+            close: false,
+            keep_alive: false,
+        }
+    }
 
     fn interim(&self) -> bool {
         self.status < 200
@@ -737,17 +796,23 @@ struct LineAcc {
 }
 
 impl LineAcc {
-    /// Ready for a new field line. The name buffer is left as it is: `name_len` says how much of
-    /// it is valid.
-    fn reset(&mut self) {
+    /// The name has ended (ready for the next line's) and the value of `field` begins: only what
+    /// that field uses is reset, so a line of an uninteresting field writes nothing here. (The
+    /// name buffer is left as it is: `name_len` says how much of it is valid.)
+    fn begin_value(&mut self, field: Field) {
         self.name_len = 0;
         self.name_long = false;
-        self.started = false;
-        self.ws_run = 0;
-        self.pending_len = 0;
-        self.pending_tabs = 0;
-        self.tokens = TokenLexer::EMPTY;
-        self.length = LengthLexer::EMPTY;
+        match field {
+            Field::Interest(_) => {
+                self.started = false;
+                self.ws_run = 0;
+                self.pending_len = 0;
+                self.pending_tabs = 0;
+            }
+            Field::ContentLength => self.length = LengthLexer::EMPTY,
+            Field::TransferEncoding | Field::Connection => self.tokens = TokenLexer::EMPTY,
+            Field::Other => {}
+        }
     }
 
     const EMPTY: LineAcc = LineAcc {
@@ -835,6 +900,8 @@ pub struct ResponseParser<'h> {
     interest_lengths: u64,
     limits: Limits,
     state: State,
+    /// Summary of `state` for the fast path; see [`Resume`].
+    resume: Resume,
     head: HeadAcc,
     line: LineAcc,
     /// Any byte of this response (or of a `1xx` before it) has been consumed.
@@ -867,7 +934,8 @@ impl<'h> ResponseParser<'h> {
             }),
             limits,
             state: State::AwaitingHead(HeadPos::Version(0)),
-            head: HeadAcc::EMPTY,
+            resume: Resume::Head,
+            head: HeadAcc::fresh(limits.max_head_bytes),
             line: LineAcc::EMPTY,
             started: false,
             head_out: Head {
@@ -892,8 +960,9 @@ impl<'h> ResponseParser<'h> {
         let Self {
             interest: _,
             interest_lengths: _,
-            limits: _,
+            limits,
             state,
+            resume,
             head,
             line,
             started,
@@ -902,7 +971,8 @@ impl<'h> ResponseParser<'h> {
             body_received,
         } = self;
         *state = State::AwaitingHead(HeadPos::Version(0));
-        *head = HeadAcc::EMPTY;
+        *resume = Resume::Head;
+        *head = HeadAcc::fresh(limits.max_head_bytes);
         *line = LineAcc::EMPTY;
         *started = false;
         *head_out = Head {
@@ -933,10 +1003,11 @@ impl<'h> ResponseParser<'h> {
     /// call returns it again.
     #[inline]
     pub fn handle_input<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
-        if let State::AwaitingHead(pos) = self.state {
-            if let Some(progress) = self.continue_head(pos, input) {
-                return Ok(progress);
-            }
+        // Firmware, built for size, goes the general way every time: the shortcut is 400 bytes
+        // of flash there, for a per-call saving a byte stream from a modem never notices.
+        #[cfg(not(target_os = "none"))]
+        if let Some(progress) = self.continue_head(input) {
+            return Ok(progress);
         }
         self.handle_input_general(input)
     }
@@ -948,46 +1019,50 @@ impl<'h> ResponseParser<'h> {
     /// calls, so the per-call overhead is what matters. Returns `None` for anything else, which
     /// the general path then handles from the same state, so the result never depends on which
     /// path ran (the split tests compare both).
-    #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
-    fn continue_head<'a>(&mut self, pos: HeadPos, input: &'a [u8]) -> Option<Progress<'a>> {
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn continue_head<'a>(&mut self, input: &'a [u8]) -> Option<Progress<'a>> {
+        let resume = self.resume;
         if input.is_empty() {
-            return Some(Progress {
+            return (resume != Resume::General).then_some(Progress {
                 consumed: 0,
                 event: None,
             });
         }
-        let HeadPos::Value(field) = pos else {
-            return None;
-        };
-        let room = self.limits.max_head_bytes.saturating_sub(self.head.bytes) as usize;
-        if input.len() > room || self.line.pending_len != 0 {
-            return None;
-        }
-        let event = match field {
-            Field::Interest(index) => {
+        // Each arm returns its own `Progress`: merged into one return, the event had to be
+        // told apart again by the caller, through the stack.
+        let room = self.head.room;
+        match resume {
+            Resume::InterestValue(index)
                 // No whitespace: a trailing run would have to be held back.
-                if find_special(input, 0x21) != input.len() {
-                    return None;
-                }
+                if input.len() <= room as usize && all_value_bytes(input, 0x21) =>
+            {
                 self.line.ws_run = 0;
                 let first = !self.line.started;
                 self.line.started = true;
-                Some(Event::Header {
-                    index: usize::from(index),
-                    fragment: input,
-                    first,
-                    last: false,
+                // No truncation: the length is at most `room`, a `u32`.
+                self.head.room = room - input.len() as u32;
+                Some(Progress {
+                    consumed: input.len(),
+                    event: Some(Event::Header {
+                        index: usize::from(index),
+                        fragment: input,
+                        first,
+                        last: false,
+                    }),
                 })
             }
-            Field::Other if find_special(input, 0x20) == input.len() => None,
-            _ => return None,
-        };
-        self.count_head_bytes(input.len());
-        Some(Progress {
-            consumed: input.len(),
-            event,
-        })
+            Resume::PlainValue
+                if input.len() <= room as usize && all_value_bytes(input, 0x20) =>
+            {
+                self.head.room = room - input.len() as u32;
+                Some(Progress {
+                    consumed: input.len(),
+                    event: None,
+                })
+            }
+            _ => None,
+        }
     }
 
     fn handle_input_general<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
@@ -1003,6 +1078,7 @@ impl<'h> ResponseParser<'h> {
         };
         if let Err(e) = result {
             self.state = State::Failed(e);
+            self.resume = Resume::General;
         }
         result
     }
@@ -1040,6 +1116,7 @@ impl<'h> ResponseParser<'h> {
             Ok(_) => self.state = State::Done,
             Err(e) => self.state = State::Failed(e),
         }
+        self.resume = Resume::General;
         result
     }
 
@@ -1051,7 +1128,7 @@ impl<'h> ResponseParser<'h> {
             let rest = input.get(offset..).unwrap_or_default();
             // The cap is applied by never looking past it: a head longer than the cap fails at the
             // same byte whatever the split.
-            let room = self.limits.max_head_bytes.saturating_sub(self.head.bytes) as usize;
+            let room = self.head.room as usize;
             let (window, over) = match rest.split_at_checked(room) {
                 Some((w, _)) => (w, rest.len() > room),
                 None => (rest, false),
@@ -1105,9 +1182,10 @@ impl<'h> ResponseParser<'h> {
                 Step::Interim => {
                     // A 1xx response is complete: the final response follows with a fresh head.
                     offset += self.out.used;
-                    self.head = HeadAcc::EMPTY;
+                    self.head = HeadAcc::fresh(self.limits.max_head_bytes);
                     self.line = LineAcc::EMPTY;
                     self.state = State::AwaitingHead(HeadPos::Version(0));
+                    self.resume = Resume::Head;
                 }
             }
         }
@@ -1115,7 +1193,7 @@ impl<'h> ResponseParser<'h> {
 
     fn count_head_bytes(&mut self, n: usize) {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
-        self.head.bytes = self.head.bytes.saturating_add(n);
+        self.head.room = self.head.room.saturating_sub(n);
     }
 
     /// Walk `window` through the head grammar, stopping at an event, the end of a `1xx` head or the
@@ -1243,7 +1321,6 @@ impl<'h> ResponseParser<'h> {
                             return Err(ResponseError::TooManyHeaders);
                         }
                         self.head.headers += 1;
-                        self.line.reset();
                         // Straight on to the name: this is the common path, one dispatch saved.
                         let (used, next) = self.scan_name(window.get(pos..).unwrap_or_default())?;
                         pos += used;
@@ -1329,6 +1406,13 @@ impl<'h> ResponseParser<'h> {
             }
         };
         self.state = State::AwaitingHead(hp);
+        self.resume = match hp {
+            HeadPos::Value(Field::Other) => Resume::PlainValue,
+            HeadPos::Value(Field::Interest(index)) if self.line.pending_len == 0 => {
+                Resume::InterestValue(index)
+            }
+            _ => Resume::Head,
+        };
         Ok(step)
     }
 
@@ -1363,6 +1447,7 @@ impl<'h> ResponseParser<'h> {
                 self.classify(name)
             }
         };
+        self.line.begin_value(field);
         let value = tail.get(1..).unwrap_or_default();
         let mut ws = 0;
         while value.get(ws).is_some_and(|&c| is_ws(c)) {
@@ -1394,8 +1479,18 @@ impl<'h> ResponseParser<'h> {
     }
 
     fn classify(&self, name: &[u8]) -> Field {
-        if self.head.interim() || name.len() > MAX_NAME_LEN {
-            // Fields of 1xx responses say nothing about the final response.
+        // One test rejects most names: no interest or framing name has their length. (The masks
+        // have no bit for 64, `MAX_NAME_LEN`: such names are compared; longer ones never match.)
+        let bit = 1u64.checked_shl(u32::try_from(name.len()).unwrap_or(u32::MAX));
+        let (interest, framing) = match bit {
+            Some(bit) => (
+                self.interest_lengths & bit != 0,
+                FRAMING_NAME_LENGTHS & bit != 0,
+            ),
+            None => (name.len() == MAX_NAME_LEN, false),
+        };
+        if !(interest || framing) || self.head.interim() {
+            // (Fields of 1xx responses say nothing about the final response.)
             return Field::Other;
         }
         let framing = match name.len() {
@@ -1407,8 +1502,7 @@ impl<'h> ResponseParser<'h> {
         if let Some(field) = framing {
             return field;
         }
-        let bit = 1u64.checked_shl(u32::try_from(name.len()).unwrap_or(u32::MAX));
-        if bit.is_some_and(|bit| self.interest_lengths & bit == 0) {
+        if !interest {
             return Field::Other;
         }
         for (i, n) in self.interest.iter().enumerate() {
@@ -1590,6 +1684,7 @@ impl<'h> ResponseParser<'h> {
             BodyFraming::UntilClose => BodyState::UntilClose,
         };
         self.state = State::ReadingBody(body);
+        self.resume = Resume::General;
         self.head_out = head;
         self.out.used = pos;
         Ok(Step::Head)
@@ -1661,7 +1756,9 @@ impl<'h> ResponseParser<'h> {
 /// Field names compared ignoring ASCII case; the last byte first, as names that share a length
 /// (`x-amzn-requestid`, `x-amz-log-result`, `x-amzn-errortype`) mostly differ there.
 /// Compared 8 bytes at a time through [`lower8`]: exactly `eq_ignore_ascii_case`, for a fraction of
-/// its cost on these short strings.
+/// its cost on these short strings. The last word of a name is the 8 bytes that end it
+/// (overlapping the word before) and a name of 4 to 7 bytes is its first and last 4, so that no
+/// word is assembled a byte at a time.
 #[cfg_attr(not(target_os = "none"), inline(always))]
 #[cfg_attr(target_os = "none", inline)]
 fn same_name(a: &[u8], b: &[u8]) -> bool {
@@ -1670,19 +1767,45 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
     {
         return false;
     }
-    // A plain loop rather than `a.chunks(8).zip(b.chunks(8))`: the zip's size hint divides by
-    // the chunk size held at run time, which keeps a division-by-zero panic path.
-    let mut i = 0;
-    while let (Some(x), Some(y)) = (a.get(i..), b.get(i..)) {
-        if x.is_empty() {
-            break;
+    let Some(last) = a.len().checked_sub(8) else {
+        return lower8(short_word(a)) == lower8(short_word(b));
+    };
+    let mut at = 0;
+    loop {
+        let at_last = at >= last;
+        if at_last {
+            at = last;
         }
-        if lower8(load8(x, 0)) != lower8(load8(y, 0)) {
+        if lower8(word_at(a, at)) != lower8(word_at(b, at)) {
             return false;
         }
-        i += 8;
+        if at_last {
+            return true;
+        }
+        at += 8;
     }
-    true
+}
+
+/// The 8 bytes of `s` from `at` as a little-endian word (0 if there are fewer).
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    s.get(at..)
+        .and_then(|rest| rest.first_chunk::<8>())
+        .map_or(0, |w| u64::from_le_bytes(*w))
+}
+
+/// A string of under 8 bytes as one word: from 4 bytes, its first and its last 4 (which
+/// overlap); under 4, padded with zeros.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
+fn short_word(s: &[u8]) -> u64 {
+    match (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        (Some(head), Some(tail)) => {
+            u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32
+        }
+        _ => load8(s, 0),
+    }
 }
 
 /// `HTTP/1.x NNN` at the start of a status line, when all of it is available.

@@ -22,6 +22,16 @@ struct Transcript {
 /// Feed `pieces` in order (each piece as if received into an empty buffer), then report EOF if
 /// `eof` and the response is not complete.
 fn run(interest: &[&str], pieces: &[&[u8]], eof: bool) -> Transcript {
+    run_with(interest, pieces, eof, |p, input| p.handle_input(input))
+}
+
+/// A way of feeding the parser: [`ResponseParser::handle_input`], or its general path alone,
+/// which is all of `handle_input` on bare-metal targets (built without the per-call shortcut).
+type Feed =
+    for<'p, 'h, 'a> fn(&'p mut ResponseParser<'h>, &'a [u8]) -> Result<Progress<'a>, ResponseError>;
+
+/// [`run`] through `feed`.
+fn run_with(interest: &[&str], pieces: &[&[u8]], eof: bool, feed: Feed) -> Transcript {
     let mut p = ResponseParser::new(interest);
     let mut t = Transcript {
         headers: Vec::new(),
@@ -63,10 +73,10 @@ fn run(interest: &[&str], pieces: &[&[u8]], eof: bool) -> Transcript {
     'pieces: for piece in pieces {
         let mut rest: &[u8] = piece;
         loop {
-            match p.handle_input(rest) {
+            match feed(&mut p, rest) {
                 Err(e) => {
                     // Sticky.
-                    assert_eq!(p.handle_input(b"x"), Err(e));
+                    assert_eq!(feed(&mut p, b"x"), Err(e));
                     return failed(t, e);
                 }
                 Ok(pr) => {
@@ -122,6 +132,26 @@ fn parse_all(interest: &[&str], input: &[u8], eof: bool) -> Transcript {
     for n in [2, 3, 7, 16] {
         let pieces: Vec<&[u8]> = input.chunks(n).collect();
         assert_eq!(run(interest, &pieces, eof), whole, "pieces of {n}");
+    }
+    // The general path alone (firmware's `handle_input`) gives the same, whatever the split.
+    let general: Feed = |p, input| p.handle_input_general(input);
+    assert_eq!(
+        run_with(interest, &[input], eof, general),
+        whole,
+        "general, whole"
+    );
+    assert_eq!(
+        run_with(interest, &bytes, eof, general),
+        whole,
+        "general, bytes"
+    );
+    for n in [3, 16] {
+        let pieces: Vec<&[u8]> = input.chunks(n).collect();
+        assert_eq!(
+            run_with(interest, &pieces, eof, general),
+            whole,
+            "general, {n}"
+        );
     }
     whole
 }
@@ -890,7 +920,7 @@ fn find_special_matches_the_naive_scan() {
             .position(|&b| b < limit || b == 0x7f)
             .unwrap_or(s.len())
     };
-    for len in 0..40 {
+    for len in 0..50 {
         for at in 0..=len {
             for stop in 0..=255u8 {
                 let mut v = std::vec![b'a'; len];
@@ -903,6 +933,9 @@ fn find_special_matches_the_naive_scan() {
                 }
                 for limit in [0x20, 0x21] {
                     assert_eq!(find_special(&v, limit), naive(&v, limit), "{v:?} {limit}");
+                    // The fast path's check (blocks, an overlapping last block, or bytes).
+                    let clean = naive(&v, limit) == len;
+                    assert_eq!(all_value_bytes(&v, limit), clean, "{v:?} {limit}");
                 }
             }
         }
@@ -911,6 +944,16 @@ fn find_special_matches_the_naive_scan() {
 
 #[test]
 fn same_name_is_eq_ignore_ascii_case() {
+    // Every length up to past two words, differing at each position (words overlap at the end).
+    for len in 0..=24 {
+        let x: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+        for at in 0..len {
+            let mut y = x.to_ascii_uppercase();
+            assert!(same_name(&x, &y));
+            y[at] = b'-';
+            assert!(!same_name(&x, &y), "{len} {at}");
+        }
+    }
     for a in 0..=255u8 {
         for b in 0..=255u8 {
             let x = [b'x', a, b'-', b'y', b'z', b'0', b'1', b'2', b'3', a];
