@@ -356,44 +356,48 @@ const LF: u8 = b'\n';
 static SPACES: [u8; MAX_VALUE_WHITESPACE_RUN] = [SP; MAX_VALUE_WHITESPACE_RUN];
 static TABS: [u8; MAX_VALUE_WHITESPACE_RUN] = [HTAB; MAX_VALUE_WHITESPACE_RUN];
 
-/// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-///         / DIGIT / ALPHA` (RFC 9110 §5.6.2)
+/// [`tchar_by_rule`] for every byte: one load per byte on hosts.
 // Indexing runs in const evaluation only, where going out of bounds is a compile error.
 #[allow(clippy::indexing_slicing)]
+#[cfg(not(target_os = "none"))]
 static TCHAR: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
+        t[i] = tchar_by_rule(i as u8);
         i += 1;
     }
     t
 };
 
-// Inlining of the scanning helpers below: forced on hosts, where they are the hot loops of a head
-// and inlining them measured faster; only a hint on bare-metal targets (`target_os = "none"`),
-// where firmware builds optimise for size and one out-of-line copy of each is about 2.4 KiB less
-// flash than a copy per call site.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+/// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+///         / DIGIT / ALPHA` (RFC 9110 §5.6.2): what `TCHAR` is built from on hosts, and what
+/// bare-metal targets test byte by byte instead of linking that 256-byte table.
+const fn tchar_by_rule(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+// The scanning helpers below are the host ones (see `small` for the bare-metal ones), inlined by
+// force: they are the hot loops of a head, and inlining them measured faster.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn is_tchar(b: u8) -> bool {
     TCHAR.get(usize::from(b)).copied().unwrap_or(false)
 }
@@ -402,8 +406,8 @@ fn is_tchar(b: u8) -> bool {
 /// table entries ANDed together): field names are the other long walk in a head, and a branch per
 /// byte doubled its cost. (A search for ':' 8 bytes at a time followed by a table check of the
 /// name measured slower: the table check dominates either way.)
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn tchar_run(s: &[u8]) -> usize {
     let mut done = 0;
     for word in s.chunks_exact(8) {
@@ -423,16 +427,53 @@ fn is_ws(b: u8) -> bool {
     b == SP || b == HTAB
 }
 
+/// The scanning primitives as firmware builds them (`target_os = "none"`, optimised for size):
+/// a byte at a time, no lookup table, no 64-bit words. The host ones (word-at-a-time, table
+/// lookups, forced inlining) are several times faster on long heads and about 1 KB larger. The
+/// tests check each pair against each other on every input they generate, so the parser behaves
+/// the same on both.
+#[cfg(any(test, target_os = "none"))]
+mod small {
+    use super::tchar_by_rule;
+
+    /// [`super::is_tchar`].
+    pub(super) fn is_tchar(b: u8) -> bool {
+        tchar_by_rule(b)
+    }
+
+    /// [`super::tchar_run`].
+    pub(super) fn tchar_run(s: &[u8]) -> usize {
+        s.iter().position(|&b| !is_tchar(b)).unwrap_or(s.len())
+    }
+
+    /// [`super::find_special`].
+    pub(super) fn find_special(s: &[u8], limit: u8) -> usize {
+        s.iter()
+            .position(|&b| b < limit || b == 0x7f)
+            .unwrap_or(s.len())
+    }
+
+    /// [`super::same_name`].
+    pub(super) fn same_name(a: &[u8], b: &[u8]) -> bool {
+        a.eq_ignore_ascii_case(b)
+    }
+}
+
+#[cfg(target_os = "none")]
+use small::{find_special, is_tchar, same_name, tchar_run};
+
 /// Bit `n` set for the length `n` of each framing field name (`connection`, `content-length`,
 /// `transfer-encoding`), as [`ResponseParser::interest_lengths`] for the interest list.
 const FRAMING_NAME_LENGTHS: u64 = 1 << 10 | 1 << 14 | 1 << 17;
 
+#[cfg(not(target_os = "none"))]
 const ONES: u64 = 0x0101_0101_0101_0101;
+#[cfg(not(target_os = "none"))]
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// Up to 8 bytes as a little-endian word (first byte lowest), padded with `pad`.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn load8(bytes: &[u8], pad: u8) -> u64 {
     if let Some(word) = bytes.first_chunk::<8>() {
         // A single load; a `copy_from_slice` of variable length would be a call to `memcpy`.
@@ -450,8 +491,8 @@ fn load8(bytes: &[u8], pad: u8) -> u64 {
 ///
 /// "Determine if a word has a byte less than n" (Bit Twiddling Hacks): a flag can also appear
 /// above a true one (the borrow travels up), never below it, so the lowest flag is exact.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn special_mask(x: u64, limit: u8) -> u64 {
     let below = x.wrapping_sub(ONES * u64::from(limit)) & !x;
     let del = x ^ (ONES * 0x7f);
@@ -467,8 +508,8 @@ fn special_mask(x: u64, limit: u8) -> u64 {
 /// 5,464-character log value is walked, and a per-byte state dispatch would cost several times more.
 /// The block with the stop (and short values: most are under 16 bytes) go 8 bytes at a time as a
 /// `u64`, the position of the stop taken from the mask, so no byte is looked at one by one.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn find_special(s: &[u8], limit: u8) -> usize {
     let mut done = 0;
     for block in s.chunks_exact(16) {
@@ -527,8 +568,8 @@ fn all_value_bytes(s: &[u8], limit: u8) -> bool {
 }
 
 /// Each ASCII upper-case letter of `x` made lower case; every other byte unchanged.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn lower8(x: u64) -> u64 {
     let low7 = x & !HIGHS;
     // No carry leaves a byte: low7 + 0x3f and low7 + 0x25 stay below 0x100.
@@ -1759,8 +1800,8 @@ impl<'h> ResponseParser<'h> {
 /// its cost on these short strings. The last word of a name is the 8 bytes that end it
 /// (overlapping the word before) and a name of 4 to 7 bytes is its first and last 4, so that no
 /// word is assembled a byte at a time.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn same_name(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len()
         || a.last().map(u8::to_ascii_lowercase) != b.last().map(u8::to_ascii_lowercase)
@@ -1787,8 +1828,8 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The 8 bytes of `s` from `at` as a little-endian word (0 if there are fewer).
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn word_at(s: &[u8], at: usize) -> u64 {
     s.get(at..)
         .and_then(|rest| rest.first_chunk::<8>())
@@ -1797,8 +1838,8 @@ fn word_at(s: &[u8], at: usize) -> u64 {
 
 /// A string of under 8 bytes as one word: from 4 bytes, its first and its last 4 (which
 /// overlap); under 4, padded with zeros.
-#[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
 fn short_word(s: &[u8]) -> u64 {
     match (s.first_chunk::<4>(), s.last_chunk::<4>()) {
         (Some(head), Some(tail)) => {

@@ -979,3 +979,99 @@ fn tchar_run_matches_the_naive_scan() {
         }
     }
 }
+
+/// Inputs for comparing the host and bare-metal scanning primitives: every single byte, runs of
+/// name and value bytes with one stop at every position, and pseudo-random bytes at every length
+/// up to 40 (a fixed generator, so a failure repeats).
+fn scanner_inputs() -> Vec<Vec<u8>> {
+    let mut inputs: Vec<Vec<u8>> = (0..=255u8).map(|b| std::vec![b]).collect();
+    for len in 0..=40usize {
+        for stop in [b':', b' ', b'\t', b'\r', b'\n', 0x7f, 0x80, 0xff, 0] {
+            for at in 0..=len {
+                let mut v: Vec<u8> = (0..len).map(|i| b"aZ9-x_!~"[i % 8]).collect();
+                if at < len {
+                    v[at] = stop;
+                }
+                inputs.push(v);
+            }
+        }
+    }
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for len in 0..=40usize {
+        for _ in 0..20 {
+            let v = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            inputs.push(v);
+        }
+    }
+    inputs
+}
+
+#[test]
+fn bare_metal_scanners_match_the_host_ones() {
+    for b in 0..=255u8 {
+        assert_eq!(small::is_tchar(b), is_tchar(b), "{b}");
+    }
+    for input in scanner_inputs() {
+        assert_eq!(small::tchar_run(&input), tchar_run(&input), "{input:?}");
+        for limit in [0x20, 0x21] {
+            assert_eq!(
+                small::find_special(&input, limit),
+                find_special(&input, limit),
+                "{input:?} {limit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bare_metal_name_comparison_matches_the_host_one() {
+    let names = [
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "x-amz-log-result",
+        "x-amzn-requestid",
+        "a",
+        "ab",
+        "abcd",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefghi",
+        "",
+    ];
+    for a in names {
+        let variants = [
+            String::from(a),
+            a.to_ascii_uppercase(),
+            format!("{a}x"),
+            a.chars().rev().collect(),
+            a.replace('-', "_"),
+            a.replace('a', "\u{c1}"),
+        ];
+        for b in names.iter().map(|&n| String::from(n)).chain(variants) {
+            assert_eq!(
+                small::same_name(a.as_bytes(), b.as_bytes()),
+                same_name(a.as_bytes(), b.as_bytes()),
+                "{a} {b}"
+            );
+        }
+    }
+    for input in scanner_inputs() {
+        let mut flipped = input.clone();
+        flipped.iter_mut().for_each(|b| *b ^= 0x20);
+        for other in [&input, &flipped] {
+            assert_eq!(
+                small::same_name(&input, other),
+                same_name(&input, other),
+                "{input:?}"
+            );
+        }
+    }
+}
