@@ -747,7 +747,9 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     /// so that no whole outcome is built on the stack and then moved. Not inlined: it runs once
     /// per response, and its temporaries stay out of the frame that feeds input.
     #[inline(never)]
-    fn outcome_into(&self, reusable: bool, out: &mut Option<InvokeOutcome>) {
+    /// Builds the outcome in `out`. The kept header values are moved into it, not copied: the
+    /// reader is done with them, and the next response starts from [`Self::reset`].
+    fn outcome_into(&mut self, reusable: bool, out: &mut Option<InvokeOutcome>) {
         let seen = self.seen;
         let has = |h: LambdaHeader| seen & h.bit() != 0;
         let status = self.head.map_or(0, |h| h.status);
@@ -756,7 +758,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 has(LambdaHeader::FunctionError).then(|| match self.function_error.as_str() {
                     "Handled" => FunctionError::Handled,
                     "Unhandled" => FunctionError::Unhandled,
-                    _ => FunctionError::Other(self.function_error.clone()),
+                    _ => FunctionError::Other(core::mem::take(&mut self.function_error)),
                 });
             let success = out.insert(InvokeOutcome::Success(InvokeSuccess {
                 status,
@@ -770,7 +772,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 return;
             };
             if has(LambdaHeader::ExecutedVersion) {
-                success.executed_version = Some(self.executed_version.clone());
+                success.executed_version = Some(core::mem::take(&mut self.executed_version));
             }
             &mut success.meta
         } else {
@@ -785,13 +787,13 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         };
         meta.reusable = reusable;
         if has(LambdaHeader::RequestId) {
-            meta.request_id = Some(self.request_id.clone());
+            meta.request_id = Some(core::mem::take(&mut self.request_id));
         }
         if has(LambdaHeader::Date) {
-            meta.date = Some(self.date.clone());
+            meta.date = Some(core::mem::take(&mut self.date));
         }
         if has(LambdaHeader::RetryAfter) {
-            meta.retry_after = Some(self.retry_after.clone());
+            meta.retry_after = Some(core::mem::take(&mut self.retry_after));
         }
     }
 }
