@@ -513,11 +513,10 @@ fn special_mask(x: u64, limit: u8) -> u64 {
 fn find_special(s: &[u8], limit: u8) -> usize {
     let mut done = 0;
     for block in s.chunks_exact(16) {
-        let mut hit = false;
-        for &b in block {
-            hit |= (b < limit) | (b == 0x7f);
-        }
-        if hit {
+        if block
+            .first_chunk::<16>()
+            .is_some_and(|b| block_has_special(b, limit))
+        {
             break;
         }
         done += 16;
@@ -631,37 +630,17 @@ impl TokenLexer {
             Some(Token::Other)
         } else if word.is_empty() {
             None
+        } else if word.eq_ignore_ascii_case(b"chunked") {
+            Some(Token::Chunked)
+        } else if word.eq_ignore_ascii_case(b"close") {
+            Some(Token::Close)
+        } else if word.eq_ignore_ascii_case(b"keep-alive") {
+            Some(Token::KeepAlive)
         } else {
-            Some(Token::of(word))
+            Some(Token::Other)
         };
         *self = Self::EMPTY;
         token
-    }
-}
-
-impl Token {
-    /// The token a non-empty list element of at most [`TokenLexer`]'s 16 bytes is.
-    fn of(word: &[u8]) -> Token {
-        if word.eq_ignore_ascii_case(b"chunked") {
-            Token::Chunked
-        } else if word.eq_ignore_ascii_case(b"close") {
-            Token::Close
-        } else if word.eq_ignore_ascii_case(b"keep-alive") {
-            Token::KeepAlive
-        } else {
-            Token::Other
-        }
-    }
-
-    /// The one token `value` is, when it is a single element the lexer would keep whole (no
-    /// comma, no whitespace, 1 to 16 bytes): `Connection: keep-alive`, `Transfer-Encoding:
-    /// chunked`. The whole-line path then skips the lexer, with the same result.
-    #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    fn single(value: &[u8]) -> Option<Token> {
-        let plain =
-            (1..=16).contains(&value.len()) && !value.iter().any(|&b| b == b',' || is_ws(b));
-        plain.then(|| Token::of(value))
     }
 }
 
@@ -1295,17 +1274,8 @@ impl<'h> ResponseParser<'h> {
         };
         self.head.headers += 1;
         if field != Field::Other {
-            let value = value.get(..len).unwrap_or_default();
-            if matches!(field, Field::TransferEncoding | Field::Connection) {
-                if let Some(token) = Token::single(value) {
-                    // What the lexer and `finish_plain` do with a single element.
-                    let head = &mut self.head;
-                    head.transfer_encoding |= field == Field::TransferEncoding;
-                    apply_token(head, field, token);
-                    return Ok(Line::Plain(start + len + eol));
-                }
-            }
             self.line.begin_value(field);
+            let value = value.get(..len).unwrap_or_default();
             match field {
                 Field::ContentLength => {
                     let seen = &mut self.head.content_length;

@@ -743,12 +743,11 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     }
 
     /// Writes the outcome of the response just ended into `out`, field by field where it is
-    /// kept: `out` starts as an outcome with nothing set, and the strings are copied into it,
+    /// kept: `out` starts as an outcome with nothing set, and the kept header values are moved
+    /// into it (the reader is done with them; the next response starts from [`Self::reset`]),
     /// so that no whole outcome is built on the stack and then moved. Not inlined: it runs once
     /// per response, and its temporaries stay out of the frame that feeds input.
     #[inline(never)]
-    /// Builds the outcome in `out`. The kept header values are moved into it, not copied: the
-    /// reader is done with them, and the next response starts from [`Self::reset`].
     fn outcome_into(&mut self, reusable: bool, out: &mut Option<InvokeOutcome>) {
         let seen = self.seen;
         let has = |h: LambdaHeader| seen & h.bit() != 0;
