@@ -27,43 +27,40 @@ const EXCEPTION: &[u8] = b"Exception";
 /// Flag in [`ServiceErrorKind::STEM_LENS`]: the code is the stem followed by [`EXCEPTION`].
 const SUFFIXED: u8 = 0x80;
 
-/// Whether the code `text[start..start + len]` ends with [`EXCEPTION`].
+/// The length of the code `text[start..start + len]` without a final [`EXCEPTION`], and whether
+/// it had one.
 ///
-/// This and the two functions below run only at compile time (they build constants), where an
-/// index out of range is a build error, not a panic; hence the plain indexing.
+/// This and the functions below run only at compile time (they build constants), where an index
+/// out of range is a build error, not a panic; hence the plain indexing.
 #[allow(clippy::indexing_slicing)]
-const fn is_suffixed(text: &[u8], start: usize, len: usize) -> bool {
+const fn stem(text: &[u8], start: usize, len: usize) -> (usize, bool) {
     if len <= EXCEPTION.len() {
-        return false;
+        return (len, false);
     }
     let mut i = 0;
     while i < EXCEPTION.len() {
         if text[start + len - EXCEPTION.len() + i] != EXCEPTION[i] {
-            return false;
+            return (len, false);
         }
         i += 1;
     }
-    true
+    (len - EXCEPTION.len(), true)
 }
 
-/// The length of the codes in `text` (cut by `lens`) with [`EXCEPTION`] left off.
+/// The total length of the stems of the codes in `text` (cut by `lens`).
 #[allow(clippy::indexing_slicing)]
 const fn stem_text_len(text: &str, lens: &[u8]) -> usize {
     let (mut k, mut start, mut total) = (0, 0, 0);
     while k < lens.len() {
         let len = lens[k] as usize;
-        total += if is_suffixed(text.as_bytes(), start, len) {
-            len - EXCEPTION.len()
-        } else {
-            len
-        };
+        total += stem(text.as_bytes(), start, len).0;
         start += len;
         k += 1;
     }
     total
 }
 
-/// The codes in `text` (cut by `lens`), back to back, with [`EXCEPTION`] left off.
+/// The stems of the codes in `text` (cut by `lens`), back to back.
 #[allow(clippy::indexing_slicing)]
 const fn stem_text<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
     let text = text.as_bytes();
@@ -71,13 +68,8 @@ const fn stem_text<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
     let (mut k, mut start, mut at) = (0, 0, 0);
     while k < lens.len() {
         let len = lens[k] as usize;
-        let keep = if is_suffixed(text, start, len) {
-            len - EXCEPTION.len()
-        } else {
-            len
-        };
         let mut i = 0;
-        while i < keep {
+        while i < stem(text, start, len).0 {
             out[at] = text[start + i];
             at += 1;
             i += 1;
@@ -95,11 +87,9 @@ const fn stem_lens<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
     let (mut k, mut start) = (0, 0);
     while k < N {
         let len = lens[k] as usize;
-        out[k] = if is_suffixed(text.as_bytes(), start, len) {
-            (len - EXCEPTION.len()) as u8 | SUFFIXED
-        } else {
-            len as u8
-        };
+        let (keep, suffixed) = stem(text.as_bytes(), start, len);
+        // Every code in the table is under 128 bytes (the longest is 40): the flag bit is free.
+        out[k] = keep as u8 | if suffixed { SUFFIXED } else { 0 };
         start += len;
         k += 1;
     }
