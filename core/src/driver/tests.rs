@@ -148,6 +148,24 @@ struct MockEnv {
     slept: Vec<u32>,
 }
 
+impl MockEnv {
+    /// A clock at `now` (Unix seconds) that has not slept yet.
+    fn at(now: u64) -> Self {
+        Self {
+            now,
+            slept: Vec::new(),
+        }
+    }
+}
+
+/// A payload sink appending to `out`.
+fn collect(out: &mut Vec<u8>) -> impl FnMut(&[u8]) -> Result<(), core::convert::Infallible> + '_ {
+    |c: &[u8]| {
+        out.extend_from_slice(c);
+        Ok(())
+    }
+}
+
 impl Environment for MockEnv {
     fn now(&mut self) -> Timestamp {
         Timestamp::from_unix_secs(self.now)
@@ -217,10 +235,7 @@ fn run(
 ) -> Run {
     let (mut client, request, mut connector) = fixture(invocation_type, script);
     setup(&mut connector);
-    let mut env = MockEnv {
-        now,
-        slept: Vec::new(),
-    };
+    let mut env = MockEnv::at(now);
     let (mut head, mut rx, mut log) = ([0u8; 1024], [0u8; 5], [0u8; 4096]);
     let mut buffers = Buffers {
         head: &mut head,
@@ -228,10 +243,7 @@ fn run(
         log: &mut log,
     };
     let mut payload_out = Vec::new();
-    let mut sink = |c: &[u8]| -> Result<(), core::convert::Infallible> {
-        payload_out.extend_from_slice(c);
-        Ok(())
-    };
+    let mut sink = collect(&mut payload_out);
     let mut payload: &[u8] = b"{\"hi\":1}";
     let result = invoke(
         &mut client,
@@ -242,6 +254,7 @@ fn run(
         &mut buffers,
         &mut sink,
     );
+    drop(sink); // It borrows `payload_out`.
     connector.collect();
     let log_len = match &result {
         Ok(InvokeOutcome::Success(s)) => match s.log_result {
@@ -448,10 +461,7 @@ fn keep_alive_reuses_one_connection_and_close_is_honoured() {
         Reply::Bytes(close, 64),
         Reply::Bytes(ok_response("\"c\"", ""), 64),
     ]);
-    let mut env = MockEnv {
-        now: NOW,
-        slept: Vec::new(),
-    };
+    let mut env = MockEnv::at(NOW);
     let (mut head, mut rx, mut log) = ([0u8; 1024], [0u8; 64], [0u8; 0]);
     for _ in 0..4 {
         let mut buffers = Buffers {
@@ -523,18 +533,12 @@ fn seekable_payloads_are_hashed_then_streamed() {
 /// [`run`] through [`invoke_in_place`], the reader and the outcome in the caller's storage.
 fn run_in_place(invocation_type: InvocationType, script: Vec<Reply>, now: u64) -> Run {
     let (mut client, request, mut connector) = fixture(invocation_type, script);
-    let mut env = MockEnv {
-        now,
-        slept: Vec::new(),
-    };
+    let mut env = MockEnv::at(now);
     let (mut head, mut rx, mut log) = ([0u8; 1024], [0u8; 5], [0u8; 4096]);
     let mut reader: InvokeResponseReader<'_> = InvokeResponseReader::new(&mut log);
     let mut outcome = None;
     let mut payload_out = Vec::new();
-    let mut sink = |c: &[u8]| -> Result<(), core::convert::Infallible> {
-        payload_out.extend_from_slice(c);
-        Ok(())
-    };
+    let mut sink = collect(&mut payload_out);
     let mut payload: &[u8] = b"{\"hi\":1}";
     let result = invoke_in_place(
         &mut client,
@@ -550,6 +554,7 @@ fn run_in_place(invocation_type: InvocationType, script: Vec<Reply>, now: u64) -
         },
         &mut sink,
     );
+    drop(sink); // It borrows `payload_out`.
     connector.collect();
     let log = reader.log_result().unwrap_or_default().to_vec();
     Run {
