@@ -6,7 +6,7 @@
 #
 #   scripts/bench-parse.sh                 # run, then print the table
 #   scripts/bench-parse.sh --table-only    # print the table of the last run
-#   BENCH_ARGS="--measurement-time 10" scripts/bench-parse.sh
+#   BENCH_ARGS="--warm-up-time 2 --measurement-time 10" scripts/bench-parse.sh   # replaces the defaults
 #
 # Times are criterion's median per iteration. Targets (issue 3): whole buffer within 1.5x of
 # httparse; 16-byte pieces within 2x of picolambda's own whole-buffer time.
@@ -18,7 +18,7 @@ cd "$root"
 if [ "${1:-}" != "--table-only" ]; then
     # shellcheck disable=SC2086
     cargo bench -p picolambda-benches --bench parse -- \
-        --warm-up-time 1 --measurement-time 3 ${BENCH_ARGS:-} >&2
+        ${BENCH_ARGS:---warm-up-time 1 --measurement-time 3} >&2
 fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |

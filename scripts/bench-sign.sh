@@ -4,7 +4,7 @@
 #
 #   scripts/bench-sign.sh                 # run, then print the table
 #   scripts/bench-sign.sh --table-only    # print the table of the last run
-#   BENCH_ARGS="--measurement-time 10" scripts/bench-sign.sh   # longer runs
+#   BENCH_ARGS="--warm-up-time 2 --measurement-time 10" scripts/bench-sign.sh   # longer runs (replaces the defaults)
 #
 # Times are criterion's median per iteration (robust on a busy machine). Targets (issue 2): at
 # least 5x faster than aws-sigv4 at 0 B and 1 KiB; at most 1.25x the floor at 1 KiB and 64 KiB.
@@ -16,7 +16,7 @@ cd "$root"
 if [ "${1:-}" != "--table-only" ]; then
     # shellcheck disable=SC2086
     cargo bench -p picolambda-benches --bench sign -- \
-        --warm-up-time 1 --measurement-time 3 ${BENCH_ARGS:-} >&2
+        ${BENCH_ARGS:---warm-up-time 1 --measurement-time 3} >&2
 fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
