@@ -591,23 +591,30 @@ enum Token {
     Other,
 }
 
-/// Splits a comma-separated list into tokens across input pieces, keeping at most 16 bytes.
+/// Splits a comma-separated list into tokens across input pieces, matching each against the
+/// tokens we know as its bytes arrive (so nothing of it is stored).
 ///
 /// `#element => [ element ] *( OWS "," OWS [ element ] )` (RFC 9110 §5.6.1; empty elements are
-/// accepted as that section requires). Tokens longer than the buffer cannot be one we know.
+/// accepted as that section requires).
 #[derive(Clone, Copy, Debug)]
 struct TokenLexer {
-    buf: [u8; 16],
+    /// Bytes of the current token so far (saturating: no known token is that long).
     len: u8,
-    long: bool,
+    /// Bit `i` is set once the token so far is not a prefix of `KNOWN_TOKENS[i]`, ignoring case.
+    /// (Bits for mismatches, not matches, so that an empty lexer is all zeros: states that
+    /// contain one are then cleared rather than copied from flash.)
+    dead: u8,
 }
 
+/// The tokens [`TokenLexer`] recognises, lower case, in [`Token`] order.
+const KNOWN_TOKENS: [(&[u8], Token); 3] = [
+    (b"chunked", Token::Chunked),
+    (b"close", Token::Close),
+    (b"keep-alive", Token::KeepAlive),
+];
+
 impl TokenLexer {
-    const EMPTY: TokenLexer = TokenLexer {
-        buf: [0; 16],
-        len: 0,
-        long: false,
-    };
+    const EMPTY: TokenLexer = TokenLexer { len: 0, dead: 0 };
 
     fn feed(&mut self, bytes: &[u8], mut on_token: impl FnMut(Token)) {
         for &b in bytes {
@@ -615,32 +622,29 @@ impl TokenLexer {
                 if let Some(t) = self.take() {
                     on_token(t);
                 }
-            } else if let Some(slot) = self.buf.get_mut(usize::from(self.len)) {
-                *slot = b;
-                self.len += 1;
-            } else {
-                self.long = true;
+                continue;
             }
+            let at = usize::from(self.len);
+            for (i, (word, _)) in KNOWN_TOKENS.iter().enumerate() {
+                if word.get(at) != Some(&b.to_ascii_lowercase()) {
+                    self.dead |= 1 << i;
+                }
+            }
+            self.len = self.len.saturating_add(1);
         }
     }
 
     fn take(&mut self) -> Option<Token> {
-        let word = self.buf.get(..usize::from(self.len)).unwrap_or_default();
-        let token = if self.long {
-            Some(Token::Other)
-        } else if word.is_empty() {
-            None
-        } else if word.eq_ignore_ascii_case(b"chunked") {
-            Some(Token::Chunked)
-        } else if word.eq_ignore_ascii_case(b"close") {
-            Some(Token::Close)
-        } else if word.eq_ignore_ascii_case(b"keep-alive") {
-            Some(Token::KeepAlive)
-        } else {
-            Some(Token::Other)
-        };
+        let (len, dead) = (usize::from(self.len), self.dead);
         *self = Self::EMPTY;
-        token
+        if len == 0 {
+            return None;
+        }
+        let known = KNOWN_TOKENS
+            .iter()
+            .enumerate()
+            .find(|(i, (word, _))| dead & (1 << i) == 0 && word.len() == len);
+        Some(known.map_or(Token::Other, |(_, (_, token))| *token))
     }
 }
 

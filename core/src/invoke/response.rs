@@ -384,83 +384,70 @@ pub struct ReadProgress {
     pub outcome: Option<InvokeOutcome>,
 }
 
-/// Incremental base64 decoder for `X-Amz-Log-Result` fragments.
+/// Incremental base64 decoder for `X-Amz-Log-Result` fragments: one character at a time through
+/// a bit accumulator, so a quad split across fragments needs no carry buffer.
+///
+/// Strict standard padded base64 (as RFC 4648 §3.5 allows): no data after padding, padding only
+/// in the last two places of a quad, no non-zero bits in the last character before it.
+/// Hand-written rather than `base64ct`, whose decoder indexes sub-slices it is handed and keeps
+/// bounds-check panic paths in firmware; a log is not secret, so constant time is not needed.
 #[derive(Clone, Copy, Debug, Default)]
 struct LogDecoder {
-    carry: [u8; 4],
-    carry_len: u8,
+    /// Decoded bits not yet written out: the low `bits` bits count.
+    acc: u32,
+    bits: u8,
+    /// Characters of the current quad seen (0 to 3).
+    in_quad: u8,
+    /// `=` characters seen.
+    pad: u8,
     written: usize,
     required: usize,
     overflow: bool,
-    padded: bool,
 }
 
 impl LogDecoder {
-    fn feed(&mut self, mut fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
-        use crate::encode::copy_prefix;
-        if self.carry_len > 0 {
-            // Complete the quad a previous fragment started.
-            let free = self
-                .carry
-                .get_mut(usize::from(self.carry_len)..)
-                .unwrap_or_default();
-            let take = copy_prefix(free, fragment);
-            // `take` is at most 3 (the free room in a 4-byte array), so the cast is exact.
-            self.carry_len += take as u8;
-            fragment = fragment.get(take..).unwrap_or_default();
-            if self.carry_len < 4 {
-                return Ok(());
-            }
-            let quad = self.carry;
-            self.carry_len = 0;
-            self.decode(quad, out)?;
+    fn feed(&mut self, fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+        for &c in fragment {
+            self.push(c, out)?;
         }
-        let mut quads = fragment.chunks_exact(4);
-        for quad in &mut quads {
-            if let Some(quad) = quad.first_chunk::<4>() {
-                self.decode(*quad, out)?;
-            }
-        }
-        // At most 3 bytes are left over, so the cast is exact.
-        self.carry_len = copy_prefix(&mut self.carry, quads.remainder()) as u8;
         Ok(())
     }
 
-    /// Decodes one quad of standard padded base64 (strict, as RFC 4648 §3.5 allows: no data
-    /// after padding, no non-zero bits in the last character before it).
-    ///
-    /// Hand-written rather than `base64ct`, whose decoder indexes sub-slices it is handed and
-    /// keeps bounds-check panic paths in firmware; a log is not secret, so constant time is not
-    /// needed here.
-    fn decode(&mut self, quad: [u8; 4], out: &mut [u8]) -> Result<(), HeaderProblem> {
-        if self.padded {
-            // Data after '=' padding.
+    fn push(&mut self, c: u8, out: &mut [u8]) -> Result<(), HeaderProblem> {
+        let quad_pos = self.in_quad;
+        self.in_quad = (quad_pos + 1) & 3;
+        if c == b'=' {
+            // `xy==` or `xyz=`: a first `=` in place 2 or 3 (the bits left over from the last
+            // character must be zero), a second only in place 3 (so right after one in place 2).
+            let leftover = self.acc & ((1u32 << self.bits) - 1);
+            let ok = match self.pad {
+                0 => quad_pos >= 2 && leftover == 0,
+                1 => quad_pos == 3,
+                _ => false,
+            };
+            self.pad = self.pad.saturating_add(1);
+            return if ok {
+                Ok(())
+            } else {
+                Err(HeaderProblem::InvalidBase64)
+            };
+        }
+        if self.pad != 0 {
+            // Data after padding.
             return Err(HeaderProblem::InvalidBase64);
         }
-        let value = |c: u8| crate::encode::base64_value(c).ok_or(HeaderProblem::InvalidBase64);
-        let [c0, c1, c2, c3] = quad;
-        let (a, b) = (value(c0)?, value(c1)?);
-        let (bytes, n) = match (c2, c3) {
-            (b'=', b'=') if b & 0x0f == 0 => ([(a << 2) | (b >> 4), 0, 0], 1),
-            (_, b'=') => {
-                let c = value(c2)?;
-                if c & 0x03 != 0 {
-                    return Err(HeaderProblem::InvalidBase64);
-                }
-                ([(a << 2) | (b >> 4), (b << 4) | (c >> 2), 0], 2)
-            }
-            _ => {
-                let (c, d) = (value(c2)?, value(c3)?);
-                ([(a << 2) | (b >> 4), (b << 4) | (c >> 2), (c << 6) | d], 3)
-            }
-        };
-        self.padded = c3 == b'=';
-        self.required += n;
-        if !self.overflow {
-            match out.get_mut(self.written..).and_then(|o| o.get_mut(..n)) {
-                Some(dst) => {
-                    crate::encode::copy_prefix(dst, &bytes);
-                    self.written += n;
+        let value = crate::encode::base64_value(c).ok_or(HeaderProblem::InvalidBase64)?;
+        self.acc = (self.acc << 6) | u32::from(value);
+        self.bits += 6;
+        if self.bits >= 8 {
+            self.bits -= 8;
+            // The cast keeps the byte just completed (the bits above it were written already).
+            let byte = (self.acc >> self.bits) as u8;
+            self.required += 1;
+            match out.get_mut(self.written).filter(|_| !self.overflow) {
+                Some(slot) => {
+                    *slot = byte;
+                    self.written += 1;
                 }
                 None => self.overflow = true,
             }
@@ -469,7 +456,7 @@ impl LogDecoder {
     }
 
     fn finish(&self) -> Result<LogResult, HeaderProblem> {
-        if self.carry_len != 0 {
+        if self.in_quad != 0 {
             return Err(HeaderProblem::InvalidBase64);
         }
         Ok(if self.overflow {

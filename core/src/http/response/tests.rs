@@ -1075,3 +1075,34 @@ fn bare_metal_name_comparison_matches_the_host_one() {
         }
     }
 }
+
+#[test]
+fn token_lexer_matches_known_tokens_only_whole() {
+    let cases: &[(&[u8], &[Token])] = &[
+        (b"chunked", &[Token::Chunked]),
+        (b"ChUnKeD", &[Token::Chunked]),
+        (b" , close ,keep-alive", &[Token::Close, Token::KeepAlive]),
+        (b"KEEP-ALIVE\tgzip", &[Token::KeepAlive, Token::Other]),
+        (b"chunk, chunkedx, clos, closed", &[Token::Other; 4]),
+        (b"keep-alive-and-then-some-more", &[Token::Other]),
+        (b",,", &[]),
+        (b"", &[]),
+    ];
+    for &(list, want) in cases {
+        // Whole, and split at every offset: the lexer keeps nothing but its position.
+        for split in 0..=list.len() {
+            let mut lexer = TokenLexer::EMPTY;
+            let mut got = Vec::new();
+            let (a, b) = list.split_at(split);
+            lexer.feed(a, |t| got.push(t));
+            lexer.feed(b, |t| got.push(t));
+            got.extend(lexer.take());
+            assert_eq!(
+                got,
+                want,
+                "{:?} split at {split}",
+                String::from_utf8_lossy(list)
+            );
+        }
+    }
+}
