@@ -730,9 +730,10 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     }
 
     /// Writes the outcome of the response just ended into `out`, field by field where it is
-    /// kept: `out` starts as an outcome with nothing set, and the kept header values are moved
-    /// into it (the reader is done with them; the next response starts from [`Self::reset`]),
-    /// so that no whole outcome is built on the stack and then moved. Not inlined: it runs once
+    /// kept: `out` starts as an outcome with nothing set, and the kept header values are copied
+    /// into it ([`copy_kept`]; a function error that is not a known word is moved, the reader
+    /// being done with it), so that no whole outcome is built on the stack and then moved. Not
+    /// inlined: it runs once
     /// per response, and its temporaries stay out of the frame that feeds input.
     #[inline(never)]
     fn outcome_into(&mut self, reusable: bool, out: &mut Option<InvokeOutcome>) {
@@ -758,7 +759,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 return;
             };
             if has(LambdaHeader::ExecutedVersion) {
-                success.executed_version = Some(core::mem::take(&mut self.executed_version));
+                copy_kept(&mut success.executed_version, &self.executed_version);
             }
             &mut success.meta
         } else {
@@ -773,15 +774,23 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         };
         meta.reusable = reusable;
         if has(LambdaHeader::RequestId) {
-            meta.request_id = Some(core::mem::take(&mut self.request_id));
+            copy_kept(&mut meta.request_id, &self.request_id);
         }
         if has(LambdaHeader::Date) {
-            meta.date = Some(core::mem::take(&mut self.date));
+            copy_kept(&mut meta.date, &self.date);
         }
         if has(LambdaHeader::RetryAfter) {
-            meta.retry_after = Some(core::mem::take(&mut self.retry_after));
+            copy_kept(&mut meta.retry_after, &self.retry_after);
         }
     }
+}
+
+/// Sets `slot` to a copy of the header value `kept`. Copies the value's bytes rather than moving
+/// the string: a move copies the whole capacity, and through an aligned-copy routine that
+/// firmware would link for this alone.
+fn copy_kept<const N: usize>(slot: &mut Option<String<N>>, kept: &String<N>) {
+    // Cannot fail: both have capacity `N`.
+    let _ = slot.insert(String::new()).push_str(kept);
 }
 
 fn is_success(status: u16) -> bool {
