@@ -733,8 +733,8 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     /// kept: `out` starts as an outcome with nothing set, and the kept header values are copied
     /// into it ([`copy_kept`]; a function error that is not a known word is moved, the reader
     /// being done with it), so that no whole outcome is built on the stack and then moved. Not
-    /// inlined: it runs once
-    /// per response, and its temporaries stay out of the frame that feeds input.
+    /// inlined: it runs once per response, and its temporaries stay out of the frame that feeds
+    /// input.
     #[inline(never)]
     fn outcome_into(&mut self, reusable: bool, out: &mut Option<InvokeOutcome>) {
         let seen = self.seen;
