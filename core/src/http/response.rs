@@ -2239,14 +2239,16 @@ pub struct ChunkedProgress<'a> {
 /// Where in the chunked body the decoder is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ChunkPos {
-    /// `chunk-size = 1*HEXDIG`: the size so far and whether a digit was seen.
-    Size { digits: bool },
+    /// `chunk-size = 1*HEXDIG`: no digit yet.
+    SizeStart,
+    /// `chunk-size`: digits so far (their value is in `ChunkedDecoder::size`).
+    Size,
     /// `chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )`: ignored.
     Ext,
     /// The LF ending the chunk-size line.
     SizeLf,
-    /// `chunk-data = 1*OCTET`: bytes left in this chunk.
-    Data { remaining: u64 },
+    /// `chunk-data = 1*OCTET`: `ChunkedDecoder::size` bytes left in this chunk.
+    Data,
     /// The CR after chunk data.
     DataCr,
     /// The LF after chunk data.
@@ -2278,6 +2280,8 @@ enum ChunkPos {
 #[derive(Clone, Copy, Debug)]
 pub struct ChunkedDecoder {
     pos: ChunkPos,
+    /// The chunk size being read, then the bytes of that chunk still to come. (One field for
+    /// both, so the position is a bare tag: smaller state, smaller code.)
     size: u64,
     received: u64,
     trailer_bytes: u32,
@@ -2294,7 +2298,7 @@ impl ChunkedDecoder {
     /// A decoder at the start of a chunked body, accepting at most `max_trailer_bytes` of trailers.
     pub fn new(max_trailer_bytes: u32) -> Self {
         Self {
-            pos: ChunkPos::Size { digits: false },
+            pos: ChunkPos::SizeStart,
             size: 0,
             received: 0,
             trailer_bytes: 0,
@@ -2333,14 +2337,14 @@ impl ChunkedDecoder {
         let mut pos = 0;
         while let Some(&b) = input.get(pos) {
             match self.pos {
-                ChunkPos::Size { digits } => {
+                ChunkPos::SizeStart | ChunkPos::Size => {
                     if let Some(d) = hex_value(b) {
                         if self.size > u64::MAX >> 4 {
                             return Err(ResponseError::ChunkSizeOverflow);
                         }
                         self.size = (self.size << 4) | u64::from(d);
-                        self.pos = ChunkPos::Size { digits: true };
-                    } else if !digits {
+                        self.pos = ChunkPos::Size;
+                    } else if self.pos == ChunkPos::SizeStart {
                         return Err(ResponseError::InvalidChunkSize);
                     } else {
                         self.pos = match b {
@@ -2369,24 +2373,21 @@ impl ChunkedDecoder {
                         return Err(ResponseError::InvalidChunkSize);
                     }
                     pos += 1;
+                    // The size read becomes the count of data bytes to come.
                     self.pos = if self.size == 0 {
                         ChunkPos::TrailerStart
                     } else {
-                        ChunkPos::Data {
-                            remaining: self.size,
-                        }
+                        ChunkPos::Data
                     };
-                    self.size = 0;
                 }
-                ChunkPos::Data { remaining } => {
+                ChunkPos::Data => {
                     let avail = input.len() - pos;
-                    let n = usize::try_from(remaining).unwrap_or(usize::MAX).min(avail);
-                    let left = remaining - n as u64;
-                    self.pos = if left == 0 {
-                        ChunkPos::DataCr
-                    } else {
-                        ChunkPos::Data { remaining: left }
-                    };
+                    let n = usize::try_from(self.size).unwrap_or(usize::MAX).min(avail);
+                    // Leaves 0, the start of the next size, at the end of the chunk.
+                    self.size -= n as u64;
+                    if self.size == 0 {
+                        self.pos = ChunkPos::DataCr;
+                    }
                     self.received = self.received.saturating_add(n as u64);
                     let data = input.get(pos..pos + n).unwrap_or_default();
                     return Ok(ChunkedProgress {
@@ -2402,7 +2403,7 @@ impl ChunkedDecoder {
                     self.pos = if want == CR {
                         ChunkPos::DataLf
                     } else {
-                        ChunkPos::Size { digits: false }
+                        ChunkPos::SizeStart
                     };
                     pos += 1;
                 }
