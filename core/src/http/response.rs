@@ -352,9 +352,9 @@ const HTAB: u8 = b'\t';
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
 
-/// Held-back whitespace is replayed from these when it turns out to be inside a value.
-static SPACES: [u8; MAX_VALUE_WHITESPACE_RUN] = [SP; MAX_VALUE_WHITESPACE_RUN];
-static TABS: [u8; MAX_VALUE_WHITESPACE_RUN] = [HTAB; MAX_VALUE_WHITESPACE_RUN];
+/// Held-back whitespace is replayed from here, a byte an event, when it turns out to be inside a
+/// value. (Rare enough, at an input boundary inside a value, that runs of it need no tables.)
+static WHITESPACE: [u8; 2] = [SP, HTAB];
 
 /// [`tchar_by_rule`] for every byte: one load per byte on hosts.
 // Indexing runs in const evaluation only, where going out of bounds is a compile error.
@@ -837,8 +837,11 @@ struct LineAcc {
     started: bool,
     /// Length of the current run of spaces/tabs in an interesting value.
     ws_run: u8,
-    /// Whitespace from earlier inputs not yet reported: count and which are tabs (bit 0 first).
+    /// Whitespace from earlier inputs not yet reported: the count, a bit set for each (bit 0
+    /// first: always the lowest `pending_len` bits, so the next one's bit is `pending + 1`, found
+    /// without a shift by a variable amount), and which of them are tabs.
     pending_len: u8,
+    pending: u64,
     pending_tabs: u64,
     tokens: TokenLexer,
     length: LengthLexer,
@@ -856,6 +859,7 @@ impl LineAcc {
                 self.started = false;
                 self.ws_run = 0;
                 self.pending_len = 0;
+                self.pending = 0;
                 self.pending_tabs = 0;
             }
             Field::ContentLength => self.length = LengthLexer::EMPTY,
@@ -871,6 +875,7 @@ impl LineAcc {
         started: false,
         ws_run: 0,
         pending_len: 0,
+        pending: 0,
         pending_tabs: 0,
         tokens: TokenLexer::EMPTY,
         length: LengthLexer::EMPTY,
@@ -932,7 +937,7 @@ enum Line {
 #[derive(Clone, Copy, Debug)]
 struct Out {
     used: usize,
-    /// `window[from..to]` is the fragment, or with [`REPLAY`] `to - from` held-back spaces/tabs.
+    /// `window[from..to]` is the fragment, or with [`REPLAY`] `WHITESPACE[from..to]` (held back).
     from: usize,
     to: usize,
     index: usize,
@@ -943,7 +948,6 @@ struct Out {
 const FIRST: usize = 1;
 const LAST: usize = 2;
 const REPLAY: usize = 4;
-const REPLAY_TABS: usize = 8;
 
 impl Out {
     const EMPTY: Out = Out {
@@ -1421,10 +1425,8 @@ impl<'h> ResponseParser<'h> {
                     self.count_head_bytes(used);
                     let fragment = if flags & REPLAY == 0 {
                         window.get(from..to)
-                    } else if flags & REPLAY_TABS != 0 {
-                        TABS.get(from..to)
                     } else {
-                        SPACES.get(from..to)
+                        WHITESPACE.get(from..to)
                     };
                     return Ok(Progress {
                         consumed: offset + used,
@@ -1823,6 +1825,7 @@ impl<'h> ResponseParser<'h> {
                 Some(&CR) | Some(&LF) => {
                     // It was trailing OWS: drop it. The scan below trims this input's part.
                     line.pending_len = 0;
+                    line.pending = 0;
                     line.pending_tabs = 0;
                 }
                 Some(_) => {
@@ -2185,30 +2188,25 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
 /// run length is checked before).
 fn hold_ws(line: &mut LineAcc, c: u8) {
     if c == HTAB {
-        line.pending_tabs |= 1u64.checked_shl(u32::from(line.pending_len)).unwrap_or(0);
+        line.pending_tabs |= line.pending.wrapping_add(1);
     }
+    line.pending = (line.pending << 1) | 1;
     line.pending_len = line.pending_len.saturating_add(1);
 }
 
-/// Report held-back whitespace that turned out to be inside a value: the longest prefix of one kind
-/// (spaces or tabs), replayed from a static buffer.
+/// Report the first held-back whitespace byte, which turned out to be inside a value, from
+/// [`WHITESPACE`]. (Called only while `pending_len > 0`.)
 fn replay_pending(line: &mut LineAcc, index: usize) -> Out {
-    let len = u32::from(line.pending_len);
-    let tabs = line.pending_tabs;
-    let (run, kind) = if tabs & 1 == 1 {
-        ((!tabs).trailing_zeros(), REPLAY | REPLAY_TABS)
-    } else {
-        (tabs.trailing_zeros(), REPLAY)
-    };
-    let run = run.min(len);
-    line.pending_tabs = tabs.checked_shr(run).unwrap_or(0);
-    line.pending_len = u8::try_from(len - run).unwrap_or(0);
+    let tab = (line.pending_tabs & 1) as usize;
+    line.pending_tabs >>= 1;
+    line.pending >>= 1;
+    line.pending_len = line.pending_len.saturating_sub(1);
     Out {
         used: 0,
-        from: 0,
-        to: run as usize,
+        from: tab,
+        to: tab + 1,
         index,
-        flags: kind,
+        flags: REPLAY,
     }
 }
 
