@@ -103,6 +103,10 @@ const SIGNED_HEADER_NAMES: [&str; 8] = [
     "x-amz-tenant-id",
 ];
 
+/// The order headers are sent in, as indices into [`SIGNED_HEADER_NAMES`]: `Host` and
+/// `X-Amz-Date` first, then the optional ones in the order botocore sends them.
+const WIRE_ORDER: [u8; 8] = [0, 2, 6, 4, 5, 1, 7, 3];
+
 /// The longest `SignedHeaders` list: every name, separated by `;`.
 const MAX_SIGNED_HEADERS_LEN: usize = {
     let mut len = SIGNED_HEADER_NAMES.len() - 1;
@@ -552,36 +556,39 @@ impl<'r> InvokeHead<'r> {
             sink.put(b"?Qualifier=");
             percent_encode(q.as_str().as_bytes(), false, sink);
         }
-        sink.put(b" HTTP/1.1\r\nHost: ");
-        match host.value() {
-            Value::Text(text) | Value::Plain(text) => sink.put(text),
-            Value::Emit(e) => e.emit(sink),
-        }
-        sink.put(b"\r\nX-Amz-Date: ");
-        sink.put(self.amz_date.as_bytes());
-        if let Some(token) = self.session_token {
-            sink.put(b"\r\nX-Amz-Security-Token: ");
-            sink.put(token.as_bytes());
-        }
-        if let Some(t) = self.request.invocation_type {
-            sink.put(b"\r\nX-Amz-Invocation-Type: ");
-            sink.put(t.as_str().as_bytes());
-        }
-        if let Some(t) = self.request.log_type {
-            sink.put(b"\r\nX-Amz-Log-Type: ");
-            sink.put(t.as_str().as_bytes());
-        }
-        if let Some(c) = &self.request.client_context {
-            sink.put(b"\r\nX-Amz-Client-Context: ");
-            c.emit(sink);
-        }
-        if let Some(t) = &self.request.tenant_id {
-            sink.put(b"\r\nX-Amz-Tenant-Id: ");
-            sink.put(t.as_str().as_bytes());
-        }
-        if let Some(n) = &self.request.durable_execution_name {
-            sink.put(b"\r\nX-Amz-Durable-Execution-Name: ");
-            sink.put(n.as_str().as_bytes());
+        sink.put(b" HTTP/1.1");
+        // Every header but the last three is a signed one: written from the signed slots, the
+        // wire name being the canonical name with each word capitalised (`x-amz-date` is sent
+        // as `X-Amz-Date`), so the names are stored once.
+        let slots = self.signed_slots(host.value());
+        for i in WIRE_ORDER {
+            let Some(&(name, Some(value))) = slots.get(usize::from(i)) else {
+                continue;
+            };
+            // The name and `: ` (the longest name is 28 bytes). Zero-filled, not space-filled:
+            // a fill with another byte links a `memset` of its own.
+            let mut line = [0u8; 32];
+            let mut len = 0;
+            let mut prev = b'-';
+            for (d, &c) in line.iter_mut().zip(name.as_bytes()) {
+                *d = if prev == b'-' {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                };
+                prev = c;
+                len += 1;
+            }
+            if let Some([colon, space, ..]) = line.get_mut(len..) {
+                *colon = b':';
+                *space = b' ';
+            }
+            sink.put(b"\r\n");
+            sink.put(line.get(..len + 2).unwrap_or_default());
+            match value {
+                Value::Text(text) | Value::Plain(text) => sink.put(text),
+                Value::Emit(e) => e.emit(sink),
+            }
         }
         sink.put(b"\r\nContent-Length: ");
         put_decimal(self.payload.len(), sink);
@@ -595,7 +602,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b"/");
         self.scope().put_scope(sink);
         sink.put(b", SignedHeaders=");
-        Self::put_signed_headers(&self.signed_slots(host.value()), sink);
+        Self::put_signed_headers(&slots, sink);
         sink.put(b", Signature=");
         sink.put(signature.as_hex());
         sink.put(b"\r\n\r\n");
