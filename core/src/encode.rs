@@ -173,6 +173,15 @@ impl Sink for SliceWriter<'_> {
     }
 }
 
+/// A sink borrowed mutably is a sink: lets generic code (`S: Sink + ?Sized`) hand its sink on as
+/// `&mut dyn Sink`, by reborrowing it (`&mut &mut S`).
+impl<S: Sink + ?Sized> Sink for &mut S {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        (**self).put(bytes);
+    }
+}
+
 impl Sink for sha2::Sha256 {
     fn put(&mut self, bytes: &[u8]) {
         sha2::Digest::update(self, bytes);
@@ -248,7 +257,17 @@ const KEEP: [u8; 256] = {
 
 /// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters and,
 /// when `keep_slash`, `/`. Runs of kept bytes go to the sink in one call.
-pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, sink: &mut S) {
+///
+/// Generic for its callers, but the work is done once, over `dyn Sink`
+/// ([`percent_encode_dyn`]): the request writers call it with two or three sink types, and a
+/// copy per type costs about 160 bytes of flash each, against one indirect call per run.
+#[inline]
+pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, mut sink: &mut S) {
+    percent_encode_dyn(bytes, keep_slash, &mut sink);
+}
+
+/// [`percent_encode`] over a `dyn Sink`.
+fn percent_encode_dyn(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
     let mask = if keep_slash { 3 } else { 1 };
     let keeps = |b: u8| keep_bits(b) & mask != 0;
     // The common case, nothing to escape: one put.
@@ -287,33 +306,21 @@ impl<S: Sink + ?Sized> Sink for PercentEncoding<'_, S> {
     }
 }
 
-/// `n / 10` and `n % 10` without a 64-bit division (which on 32-bit targets is a call into a
-/// large runtime routine): long division by 10 over 16-bit limbs, each step a `u32` division by a
-/// constant, which compiles to a multiplication.
-fn div10(n: u64) -> (u64, u8) {
-    let mut q = 0u64;
-    let mut r = 0u32;
-    for shift in [48u32, 32, 16, 0] {
-        // `r < 10`, so `cur < 10 × 2^16` fits `u32`.
-        let cur = (r << 16) | ((n >> shift) as u32 & 0xffff);
-        q |= u64::from(cur / 10) << shift;
-        r = cur % 10;
-    }
-    // `r < 10`, so the cast is exact.
-    (q, r as u8)
-}
-
 /// Decimal digits of `n`; returns the buffer and the index where the digits start.
-pub(crate) fn decimal(mut n: u64) -> ([u8; 20], usize) {
-    let mut buf = [b'0'; 20];
+///
+/// `u32`, not `u64`: the numbers written are a port and a `Content-Length` capped at Lambda's
+/// 6 MB, and a 64-bit division on 32-bit targets is either a call into a large runtime routine
+/// or a long division by hand (about 200 bytes more than this).
+pub(crate) fn decimal(mut n: u32) -> ([u8; 10], usize) {
+    let mut buf = [b'0'; 10];
     let mut start = buf.len();
     loop {
         start -= 1;
-        let (q, digit) = div10(n);
         if let Some(d) = buf.get_mut(start) {
-            *d = b'0' + digit;
+            // `n % 10` is below 10, so the cast is exact.
+            *d = b'0' + (n % 10) as u8;
         }
-        n = q;
+        n /= 10;
         if n == 0 || start == 0 {
             break;
         }
@@ -322,7 +329,7 @@ pub(crate) fn decimal(mut n: u64) -> ([u8; 20], usize) {
 }
 
 /// Writes `n` in decimal.
-pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u64, sink: &mut S) {
+pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u32, sink: &mut S) {
     let (buf, start) = decimal(n);
     sink.put(buf.get(start..).unwrap_or_default());
 }
@@ -444,7 +451,7 @@ mod tests {
 
     #[test]
     fn decimal_and_base64() {
-        for n in [0u64, 7, 10, 65535, u64::MAX] {
+        for n in [0u32, 7, 10, 65535, 6 * 1024 * 1024, u32::MAX] {
             let (buf, start) = decimal(n);
             assert_eq!(
                 std::str::from_utf8(&buf[start..]).unwrap(),

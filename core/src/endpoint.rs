@@ -442,7 +442,7 @@ impl Emit for HostHeader<'_> {
         self.host.emit(sink);
         if let Some(port) = self.port {
             sink.put(b":");
-            put_decimal(u64::from(port), sink);
+            put_decimal(u32::from(port), sink);
         }
     }
 }

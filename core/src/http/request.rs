@@ -403,7 +403,7 @@ impl<'r> InvokeHead<'r> {
             + "\r\nX-Amz-Tenant-Id: ".len()
             + "\r\nX-Amz-Durable-Execution-Name: ".len()
             + "\r\nContent-Length: ".len()
-            + 20 // u64::MAX in decimal
+            + 10 // u32::MAX in decimal
             + "\r\nUser-Agent: ".len()
             + USER_AGENT.len()
             + "\r\nAuthorization: ".len()
@@ -591,7 +591,8 @@ impl<'r> InvokeHead<'r> {
             }
         }
         sink.put(b"\r\nContent-Length: ");
-        put_decimal(self.payload.len(), sink);
+        // At most Lambda's 6 MB (checked in `new`), so the `u32` conversion never saturates.
+        put_decimal(u32::try_from(self.payload.len()).unwrap_or(u32::MAX), sink);
         sink.put(b"\r\nUser-Agent: ");
         sink.put(USER_AGENT.as_bytes());
         // The value is what `SignableRequest::write_authorization` writes (the tests compare).
