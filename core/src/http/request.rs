@@ -103,6 +103,9 @@ const SIGNED_HEADER_NAMES: [&str; 8] = [
     "x-amz-tenant-id",
 ];
 
+/// The signed headers' values, by the index of their name in [`SIGNED_HEADER_NAMES`].
+type Slots<'s> = [Option<Value<'s>>; 8];
+
 /// The order headers are sent in, as indices into [`SIGNED_HEADER_NAMES`]: `Host` and
 /// `X-Amz-Date` first, then the optional ones in the order botocore sends them.
 const WIRE_ORDER: [u8; 8] = [0, 2, 6, 4, 5, 1, 7, 3];
@@ -233,50 +236,29 @@ impl<'r> InvokeHead<'r> {
         }
     }
 
-    /// The headers SigV4 signs for this request, in canonical order (names lower-case, sorted,
-    /// distinct), `None` where absent: the single place that decides which headers are signed.
-    fn signed_slots<'s>(&'s self, host: Value<'s>) -> [(&'static str, Option<Value<'s>>); 8] {
-        let [host_n, context_n, date_n, durable_n, invocation_n, log_n, token_n, tenant_n] =
-            SIGNED_HEADER_NAMES;
+    /// The values of the headers SigV4 signs for this request, one per name of
+    /// [`SIGNED_HEADER_NAMES`] (in canonical order: lower-case, sorted, distinct), `None` where
+    /// absent: the single place that decides which headers are signed.
+    fn signed_slots<'s>(&'s self, host: Value<'s>) -> Slots<'s> {
         let request = self.request;
+        let text = |t: &'s str| Value::Text(t.as_bytes());
+        // In the order of `SIGNED_HEADER_NAMES`.
         [
-            (host_n, Some(host)),
-            (
-                context_n,
-                request
-                    .client_context
-                    .as_ref()
-                    .map(|c| Value::Emit(c as &dyn Emit)),
-            ),
-            (date_n, Some(Value::Plain(self.amz_date.as_bytes()))),
-            (
-                durable_n,
-                request
-                    .durable_execution_name
-                    .map(|n| Value::Text(n.as_str().as_bytes())),
-            ),
-            (
-                invocation_n,
-                request
-                    .invocation_type
-                    .map(|t| Value::Plain(t.as_str().as_bytes())),
-            ),
-            (
-                log_n,
-                request
-                    .log_type
-                    .map(|t| Value::Plain(t.as_str().as_bytes())),
-            ),
-            (
-                token_n,
-                self.session_token.map(|t| Value::Text(t.as_bytes())),
-            ),
-            (
-                tenant_n,
-                request
-                    .tenant_id
-                    .map(|t| Value::Text(t.as_str().as_bytes())),
-            ),
+            Some(host),
+            request
+                .client_context
+                .as_ref()
+                .map(|c| Value::Emit(c as &dyn Emit)),
+            Some(Value::Plain(self.amz_date.as_bytes())),
+            request.durable_execution_name.map(|n| text(n.as_str())),
+            request
+                .invocation_type
+                .map(|t| Value::Plain(t.as_str().as_bytes())),
+            request
+                .log_type
+                .map(|t| Value::Plain(t.as_str().as_bytes())),
+            self.session_token.map(text),
+            request.tenant_id.map(|t| text(t.as_str())),
         ]
     }
 
@@ -288,7 +270,7 @@ impl<'r> InvokeHead<'r> {
         let slots = self.signed_slots(Value::Emit(&host));
         let mut headers: [(&str, &dyn Emit); 8] = [("", &host); 8];
         let mut n = 0;
-        for (name, value) in &slots {
+        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
             let value: &dyn Emit = match value {
                 Some(Value::Text(text) | Value::Plain(text)) => text,
                 Some(Value::Emit(e)) => *e,
@@ -347,7 +329,7 @@ impl<'r> InvokeHead<'r> {
         }
         sink.put(b"\n");
         let slots = self.signed_slots(host.value());
-        for (name, value) in &slots {
+        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
             let Some(value) = value else { continue };
             sink.put(name.as_bytes());
             sink.put(b":");
@@ -365,12 +347,14 @@ impl<'r> InvokeHead<'r> {
     }
 
     /// The `SignedHeaders` list of `slots`.
-    fn put_signed_headers<S: Sink>(slots: &[(&'static str, Option<Value<'_>>)], sink: &mut S) {
+    fn put_signed_headers<S: Sink>(slots: &Slots<'_>, sink: &mut S) {
         let mut sep: &[u8] = b"";
-        for (name, _) in slots.iter().filter(|(_, value)| value.is_some()) {
-            sink.put(sep);
-            sink.put(name.as_bytes());
-            sep = b";";
+        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
+            if value.is_some() {
+                sink.put(sep);
+                sink.put(name.as_bytes());
+                sep = b";";
+            }
         }
     }
 
@@ -562,7 +546,8 @@ impl<'r> InvokeHead<'r> {
         // as `X-Amz-Date`), so the names are stored once.
         let slots = self.signed_slots(host.value());
         for i in WIRE_ORDER {
-            let Some(&(name, Some(value))) = slots.get(usize::from(i)) else {
+            let i = usize::from(i);
+            let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
                 continue;
             };
             // The name and `: ` (the longest name is 28 bytes). Zero-filled, not space-filled:

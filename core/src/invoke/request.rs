@@ -169,17 +169,21 @@ fn is_arn_region(s: &str) -> bool {
     let s = s.strip_prefix("eusc-").unwrap_or(s);
     let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
     let mut t = crate::encode::split_byte(s, b'-');
-    let (a, b, c, d, e) = (t.next(), t.next(), t.next(), t.next(), t.next());
-    let two = a.is_some_and(|a| a.len() == 2 && lower(a));
-    let digit =
-        |x: Option<&str>| x.is_some_and(|x| x.len() == 1 && x.bytes().all(|b| b.is_ascii_digit()));
-    let iso_or_gov =
-        |x: &str| x == "gov" || x == "iso" || (x.len() == 4 && x.starts_with("iso") && lower(x));
-    match (b, c, d, e) {
-        (Some(b), Some(_), None, None) => two && lower(b) && digit(c),
-        (Some(b), Some(c), Some(_), None) => two && iso_or_gov(b) && lower(c) && digit(d),
-        _ => false,
-    }
+    let (Some(two), Some(b), Some(c)) = (t.next(), t.next(), t.next()) else {
+        return false;
+    };
+    // Three parts: `xx-word-N`; four: `xx-(gov|iso[a-z]?)-word-N`.
+    let (middle, word, digit) = match t.next() {
+        None => (None, b, c),
+        Some(d) => (Some(b), c, d),
+    };
+    t.next().is_none()
+        && two.len() == 2
+        && lower(two)
+        && middle.is_none_or(|m| m == "gov" || (m.starts_with("iso") && m.len() <= 4 && lower(m)))
+        && lower(word)
+        && digit.len() == 1
+        && is_digits(digit)
 }
 
 /// Matches the model's `FunctionName` pattern over `:`-separated segments:
@@ -191,45 +195,49 @@ fn is_arn_region(s: &str) -> bool {
 /// and returns the name part of the first match in the order a backtracking regex engine finds
 /// it: each optional group is tried present before absent (greedy). That is the parse the service
 /// applies its limits to: in `function:NAME`, `function:` is the keyword and NAME the name, not
-/// a name `function` with qualifier NAME. At most a few dozen combinations over eight segments.
-fn function_name_part<'s>(segs: &[&'s str], stage: u8) -> Option<&'s str> {
-    let rest = |n: usize| segs.get(n..).unwrap_or_default();
-    match stage {
-        0 => match segs {
-            ["arn", p, "lambda", ..] if is_partition(p) => function_name_part(rest(3), 1),
-            _ => None,
-        }
-        .or_else(|| function_name_part(segs, 1)),
-        1 => segs
-            .first()
-            .filter(|s| is_arn_region(s))
-            .and_then(|_| function_name_part(rest(1), 2))
-            .or_else(|| function_name_part(segs, 2)),
-        2 => segs
-            .first()
-            .filter(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|_| function_name_part(rest(1), 3))
-            .or_else(|| function_name_part(segs, 3)),
-        3 => segs
-            .first()
-            .filter(|s| **s == "function")
-            .and_then(|_| function_name_part(rest(1), 4))
-            .or_else(|| function_name_part(segs, 4)),
-        _ => match segs {
-            [name, tail @ ..]
-                if !name.is_empty()
-                    && name.bytes().all(is_name_char)
-                    && match tail {
-                        [] => true,
-                        [q] => is_name_qualifier(q),
-                        _ => false,
-                    } =>
-            {
-                Some(*name)
+/// a name `function` with qualifier NAME.
+///
+/// The engine's order is the order of the 16 present/absent combinations of the four optional
+/// groups counted with bit 3 (the ARN prefix) most significant and a set bit meaning absent, so
+/// they are tried in that order, in one loop (at most 16 short scans over eight segments).
+fn function_name_part<'s>(segs: &[&'s str]) -> Option<&'s str> {
+    for absent in 0u8..16 {
+        let mut rest = segs;
+        // Each group in turn: skipped if absent in this combination, else it must match here.
+        for group in 0..4u8 {
+            if absent & (8 >> group) != 0 {
+                continue;
             }
-            _ => None,
-        },
+            let (matched, skip) = match (group, rest) {
+                (0, ["arn", p, "lambda", ..]) => (is_partition(p), 3),
+                (1, [region, ..]) => (is_arn_region(region), 1),
+                (2, [account, ..]) => (account.len() == 12 && is_digits(account), 1),
+                (3, [keyword, ..]) => (*keyword == "function", 1),
+                _ => (false, 0),
+            };
+            if !matched {
+                rest = &[];
+                break;
+            }
+            rest = rest.get(skip..).unwrap_or_default();
+        }
+        if let [name, tail @ ..] = rest {
+            let qualifier_ok = match tail {
+                [] => true,
+                [q] => is_name_qualifier(q),
+                _ => false,
+            };
+            if qualifier_ok && !name.is_empty() && name.bytes().all(is_name_char) {
+                return Some(name);
+            }
+        }
     }
+    None
+}
+
+/// Whether every byte of `s` is an ASCII digit.
+fn is_digits(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A validated `FunctionName`: `my-function`, `my-function:alias`, `my-function:3`,
@@ -258,7 +266,7 @@ impl<'a> FunctionName<'a> {
             n += 1;
         }
         let segs = segs.get(..n).unwrap_or_default();
-        match function_name_part(segs, 0) {
+        match function_name_part(segs) {
             // `.` and `..` would be dot segments in the request path: a server (and botocore's
             // canonical path) would remove them and address another resource.
             Some("." | "..") | None => Err(RequestError::InvalidFunctionName),

@@ -166,6 +166,9 @@ impl Sha256Stream {
         self.update_slow(data);
     }
 
+    // Not inlined: on bare-metal targets every `update` is a call to it, and one copy of it
+    // serves them all.
+    #[inline(never)]
     fn update_slow(&mut self, mut data: &[u8]) {
         self.total = self.total.wrapping_add(data.len() as u64);
         while !data.is_empty() {

@@ -550,24 +550,16 @@ impl<'s, S: Sink + ?Sized> TrimCollapse<'s, S> {
 }
 
 impl<S: Sink + ?Sized> Sink for TrimCollapse<'_, S> {
-    fn put(&mut self, mut bytes: &[u8]) {
-        // Most pieces have no space or tab at all: pass them through whole. (Bytes up to `' '`
-        // send a piece down the exact path below, which also covers the tab.)
-        if !bytes.is_empty() && bytes.iter().all(|&b| b > b' ') {
-            if self.pending_space && self.started {
-                self.inner.put(b" ");
+    fn put(&mut self, bytes: &[u8]) {
+        // Words between spaces and tabs, each written after one space if a separator came
+        // before it and a word was already written. A piece without separators (the usual
+        // case) is one word, passed through whole.
+        let mut first = true;
+        for word in bytes.split(|&b| b == b' ' || b == b'\t') {
+            if !first {
+                self.pending_space = true;
             }
-            self.inner.put(bytes);
-            self.started = true;
-            self.pending_space = false;
-            return;
-        }
-        while !bytes.is_empty() {
-            let word_len = bytes
-                .iter()
-                .position(|&b| b == b' ' || b == b'\t')
-                .unwrap_or(bytes.len());
-            let (word, rest) = bytes.split_at(word_len);
+            first = false;
             if !word.is_empty() {
                 if self.pending_space && self.started {
                     self.inner.put(b" ");
@@ -576,14 +568,6 @@ impl<S: Sink + ?Sized> Sink for TrimCollapse<'_, S> {
                 self.started = true;
                 self.pending_space = false;
             }
-            let space_len = rest
-                .iter()
-                .position(|&b| b != b' ' && b != b'\t')
-                .unwrap_or(rest.len());
-            if space_len > 0 {
-                self.pending_space = true;
-            }
-            bytes = rest.get(space_len..).unwrap_or_default();
         }
     }
 }
