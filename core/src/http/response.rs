@@ -462,9 +462,20 @@ mod small {
 #[cfg(target_os = "none")]
 use small::{find_special, is_tchar, same_name, tchar_run};
 
-/// Bit `n` set for the length `n` of each framing field name (`connection`, `content-length`,
+/// [`length_bit`] of each framing field name (`connection`, `content-length`,
 /// `transfer-encoding`), as [`ResponseParser::interest_lengths`] for the interest list.
-const FRAMING_NAME_LENGTHS: u64 = 1 << 10 | 1 << 14 | 1 << 17;
+const FRAMING_NAME_LENGTHS: u32 = 1 << 10 | 1 << 14 | 1 << 17;
+
+/// The bit of a name of `n` bytes in a length mask: bit `n % 32`, or none past [`MAX_NAME_LEN`].
+/// A mask only rejects names quickly (names whose bit is set are then compared), so lengths that
+/// share a bit are harmless; 32 bits keep the test free of 64-bit shifts, which are library calls
+/// on a 32-bit microcontroller.
+fn length_bit(n: usize) -> u32 {
+    if n > MAX_NAME_LEN {
+        return 0;
+    }
+    1 << (n % 32)
+}
 
 #[cfg(not(target_os = "none"))]
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -980,9 +991,9 @@ impl Out {
 #[derive(Clone, Debug)]
 pub struct ResponseParser<'h> {
     interest: &'h [&'h str],
-    /// Bit `n` is set when an interest name is `n` bytes long (for `n < 64`): most field names
-    /// are then rejected without looking at the list.
-    interest_lengths: u64,
+    /// The [`length_bit`]s of the interest names: most field names are rejected without looking
+    /// at the list.
+    interest_lengths: u32,
     limits: Limits,
     state: State,
     /// Summary of `state` for the fast path; see [`Resume`].
@@ -1012,11 +1023,7 @@ impl<'h> ResponseParser<'h> {
     pub fn with_limits(interest: &'h [&'h str], limits: Limits) -> Self {
         Self {
             interest,
-            interest_lengths: interest.iter().fold(0, |m, n| {
-                m | 1u64
-                    .checked_shl(u32::try_from(n.len()).unwrap_or(u32::MAX))
-                    .unwrap_or(0)
-            }),
+            interest_lengths: interest.iter().fold(0, |m, n| m | length_bit(n.len())),
             limits,
             state: State::AwaitingHead(HeadPos::Version(0)),
             resume: Resume::StatusLine,
@@ -1749,16 +1756,11 @@ impl<'h> ResponseParser<'h> {
     }
 
     fn classify(&self, name: &[u8]) -> Field {
-        // One test rejects most names: no interest or framing name has their length. (The masks
-        // have no bit for 64, `MAX_NAME_LEN`: such names are compared; longer ones never match.)
-        let bit = 1u64.checked_shl(u32::try_from(name.len()).unwrap_or(u32::MAX));
-        let (interest, framing) = match bit {
-            Some(bit) => (
-                self.interest_lengths & bit != 0,
-                FRAMING_NAME_LENGTHS & bit != 0,
-            ),
-            None => (name.len() == MAX_NAME_LEN, false),
-        };
+        // One test rejects most names: no interest or framing name has a length that shares
+        // their bit. (Names longer than `MAX_NAME_LEN` have no bit: they never match.)
+        let bit = length_bit(name.len());
+        let interest = self.interest_lengths & bit != 0;
+        let framing = FRAMING_NAME_LENGTHS & bit != 0;
         if !(interest || framing) || self.head.interim() {
             // (Fields of 1xx responses say nothing about the final response.)
             return Field::Other;

@@ -468,6 +468,31 @@ fn long_names_are_never_interesting() {
 }
 
 #[test]
+fn names_whose_lengths_share_a_mask_bit_are_told_apart() {
+    // Lengths 10, 42 and 74 share a bit of the length mask with `connection`; 32 and 64 share
+    // one. Each name is reported only under its own index, and the framing name keeps its
+    // meaning.
+    let n32 = "a".repeat(32);
+    let n64 = "b".repeat(64);
+    let n42 = "c".repeat(42);
+    let input = format!(
+        "HTTP/1.1 200 OK\r\n{n64}: 64\r\n{n32}: 32\r\n{n42}: 42\r\n{}: 74\r\n\
+         Connection: close\r\nContent-Length: 0\r\n\r\n",
+        "d".repeat(74)
+    );
+    let t = parse_all(&[&n32, &n64, &n42], input.as_bytes(), true);
+    assert_eq!(
+        t.headers,
+        [
+            (1, b"64".to_vec()),
+            (0, b"32".to_vec()),
+            (2, b"42".to_vec())
+        ]
+    );
+    assert_eq!(t.head.map(|h| h.reusable), Some(false));
+}
+
+#[test]
 fn framing_names_are_not_reported() {
     let t = parse_all(
         &["content-length"],
