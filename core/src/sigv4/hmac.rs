@@ -126,8 +126,11 @@ pub(crate) struct Sha256Stream {
     state: [u32; 8],
     block: [u8; BLOCK],
     fill: usize,
-    /// Bytes hashed so far, including any blocks folded into the starting state.
-    total: u64,
+    /// Whole blocks compressed so far, including any folded into the starting state. (Bytes
+    /// hashed are `blocks * 64 + fill`: a 32-bit count covers 256 GiB, far beyond any `Invoke`
+    /// payload, and keeps the stream 4-byte aligned, so that creating and moving one uses the
+    /// same word-copy routines as everything else on a microcontroller.)
+    blocks: u32,
 }
 
 impl Sha256Stream {
@@ -136,12 +139,13 @@ impl Sha256Stream {
         Self::resume(H0, 0)
     }
 
-    fn resume(state: [u32; 8], already_hashed: u64) -> Self {
+    /// A stream whose `state` already covers `blocks_hashed` whole blocks.
+    fn resume(state: [u32; 8], blocks_hashed: u32) -> Self {
         Self {
             state,
             block: [0; BLOCK],
             fill: 0,
-            total: already_hashed,
+            blocks: blocks_hashed,
         }
     }
 
@@ -158,7 +162,6 @@ impl Sha256Stream {
                 if let Some(dst) = self.block.get_mut(self.fill..end) {
                     crate::encode::copy_short(dst, data);
                     self.fill = end;
-                    self.total = self.total.wrapping_add(data.len() as u64);
                     return;
                 }
             }
@@ -170,13 +173,13 @@ impl Sha256Stream {
     // serves them all.
     #[inline(never)]
     fn update_slow(&mut self, mut data: &[u8]) {
-        self.total = self.total.wrapping_add(data.len() as u64);
         while !data.is_empty() {
             // Whole blocks of the input are compressed where they are, not copied first (large
             // payloads go through here).
             if self.fill == 0 {
                 if let Some(block) = data.first_chunk::<BLOCK>() {
                     compress(&mut self.state, block);
+                    self.blocks = self.blocks.wrapping_add(1);
                     data = data.get(BLOCK..).unwrap_or_default();
                     continue;
                 }
@@ -188,6 +191,7 @@ impl Sha256Stream {
             data = data.get(take..).unwrap_or_default();
             if self.fill >= BLOCK {
                 compress(&mut self.state, &self.block);
+                self.blocks = self.blocks.wrapping_add(1);
                 self.fill = 0;
             }
         }
@@ -196,29 +200,21 @@ impl Sha256Stream {
     /// Pads, compresses the last block(s) and returns the digest. The stream is left holding the
     /// final state (the digest) and the padded last block.
     pub(crate) fn finish(&mut self) -> [u8; 32] {
-        let bit_len = self.total.wrapping_mul(8);
-        // Padding: 0x80, zeros, then the 64-bit big-endian bit length in the last 8 bytes.
-        if let Some(b) = self.block.get_mut(self.fill) {
-            *b = 0x80;
-        }
-        self.fill += 1;
-        if self.fill > BLOCK - 8 {
-            if let Some(tail) = self.block.get_mut(self.fill..) {
-                tail.fill(0);
-            }
-            compress(&mut self.state, &self.block);
-            self.fill = 0;
-        }
-        if let Some(zeros) = self.block.get_mut(self.fill..BLOCK - 8) {
-            zeros.fill(0);
-        }
-        if let Some(len) = self.block.last_chunk_mut::<8>() {
-            *len = bit_len.to_be_bytes();
-        }
-        compress(&mut self.state, &self.block);
+        let bit_len = (u64::from(self.blocks) * BLOCK as u64 + self.fill as u64) * 8;
+        // Padding: 0x80, zeros up to 8 bytes before the end of a block, then the 64-bit
+        // big-endian bit length, all through `update`. (Zeros from a static rather than filled
+        // in place: a fill of variable length is a call to a byte-wise clearing routine that
+        // firmware would link for this alone.)
+        let zeros = (2 * BLOCK - 9 - self.fill) % BLOCK;
+        self.update(&[0x80]);
+        self.update(ZEROS.get(..zeros).unwrap_or_default());
+        self.update(&bit_len.to_be_bytes());
         state_bytes(&self.state)
     }
 }
+
+/// Padding for [`Sha256Stream::finish`].
+static ZEROS: [u8; BLOCK] = [0; BLOCK];
 
 impl crate::encode::Sink for Sha256Stream {
     #[inline]
@@ -307,7 +303,7 @@ impl HmacKey {
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            let mut inner = SecretSha256(Sha256Stream::resume(self.inner, BLOCK as u64));
+            let mut inner = SecretSha256(Sha256Stream::resume(self.inner, 1));
             for part in parts {
                 inner.0.update(part);
             }
@@ -315,7 +311,7 @@ impl HmacKey {
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let mut outer = SecretSha256(Sha256Stream::resume(self.outer, BLOCK as u64));
+        let mut outer = SecretSha256(Sha256Stream::resume(self.outer, 1));
         outer.0.update(&inner_digest);
         inner_digest.zeroize();
         outer.0.finish()
