@@ -779,6 +779,8 @@ enum State {
 /// [`State`] (which it summarises) so that the per-call fast path dispatches on one byte rather
 /// than on the nested state and the held-back whitespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Firmware keeps no summary (see `ResponseParser::set_resume`): most variants are host-only.
+#[cfg_attr(target_os = "none", allow(dead_code))]
 enum Resume {
     /// Not in a head (reading the body, done or failed).
     General,
@@ -787,7 +789,6 @@ enum Resume {
     /// At the first byte of a head (its status line).
     StatusLine,
     /// At the first byte of a field line (or of the blank line ending the head).
-    #[cfg(not(target_os = "none"))]
     LineStart,
     /// In the value of a field that is neither interesting nor a framing field.
     PlainValue,
@@ -996,7 +997,9 @@ pub struct ResponseParser<'h> {
     interest_lengths: u32,
     limits: Limits,
     state: State,
-    /// Summary of `state` for the fast path; see [`Resume`].
+    /// Summary of `state` for the fast path; see [`Resume`]. (Hosts only: firmware has no fast
+    /// path, and keeping it there would only add stores.)
+    #[cfg(not(target_os = "none"))]
     resume: Resume,
     head: HeadAcc,
     line: LineAcc,
@@ -1026,6 +1029,7 @@ impl<'h> ResponseParser<'h> {
             interest_lengths: interest.iter().fold(0, |m, n| m | length_bit(n.len())),
             limits,
             state: State::AwaitingHead(HeadPos::Version(0)),
+            #[cfg(not(target_os = "none"))]
             resume: Resume::StatusLine,
             head: HeadAcc::fresh(limits.max_head_bytes),
             line: LineAcc::EMPTY,
@@ -1054,7 +1058,8 @@ impl<'h> ResponseParser<'h> {
             interest_lengths: _,
             limits,
             state,
-            resume,
+            #[cfg(not(target_os = "none"))]
+                resume: _,
             head,
             line,
             started,
@@ -1063,7 +1068,6 @@ impl<'h> ResponseParser<'h> {
             body_received,
         } = self;
         *state = State::AwaitingHead(HeadPos::Version(0));
-        *resume = Resume::StatusLine;
         *head = HeadAcc::fresh(limits.max_head_bytes);
         *line = LineAcc::EMPTY;
         *started = false;
@@ -1075,6 +1079,18 @@ impl<'h> ResponseParser<'h> {
         };
         *out = Out::EMPTY;
         *body_received = 0;
+        self.set_resume(Resume::StatusLine);
+    }
+
+    /// Records the fast-path summary of the state (hosts only; see [`ResponseParser::resume`]).
+    #[inline(always)]
+    fn set_resume(&mut self, resume: Resume) {
+        #[cfg(not(target_os = "none"))]
+        {
+            self.resume = resume;
+        }
+        #[cfg(target_os = "none")]
+        let _ = resume;
     }
 
     /// Whether [`Event::End`] has been returned.
@@ -1181,7 +1197,7 @@ impl<'h> ResponseParser<'h> {
             self.head.version = version;
             self.head.status = status;
             self.state = State::AwaitingHead(HeadPos::LineStart);
-            self.resume = Resume::LineStart;
+            self.set_resume(Resume::LineStart);
             pos = used;
         }
         loop {
@@ -1326,7 +1342,7 @@ impl<'h> ResponseParser<'h> {
             Ok(Lines::Rest(pos)) => pos,
             Err(e) => {
                 self.state = State::Failed(e);
-                self.resume = Resume::General;
+                self.set_resume(Resume::General);
                 return Err(e);
             }
         };
@@ -1351,7 +1367,7 @@ impl<'h> ResponseParser<'h> {
         };
         if let Err(e) = result {
             self.state = State::Failed(e);
-            self.resume = Resume::General;
+            self.set_resume(Resume::General);
         }
         result
     }
@@ -1389,7 +1405,7 @@ impl<'h> ResponseParser<'h> {
             Ok(_) => self.state = State::Done,
             Err(e) => self.state = State::Failed(e),
         }
-        self.resume = Resume::General;
+        self.set_resume(Resume::General);
         result
     }
 
@@ -1457,7 +1473,7 @@ impl<'h> ResponseParser<'h> {
                     self.head = HeadAcc::fresh(self.limits.max_head_bytes);
                     self.line = LineAcc::EMPTY;
                     self.state = State::AwaitingHead(HeadPos::Version(0));
-                    self.resume = Resume::StatusLine;
+                    self.set_resume(Resume::StatusLine);
                 }
             }
         }
@@ -1678,18 +1694,19 @@ impl<'h> ResponseParser<'h> {
             }
         };
         self.state = State::AwaitingHead(hp);
-        self.resume = match hp {
-            HeadPos::Value(Field::Other) => Resume::PlainValue,
-            HeadPos::Value(Field::Interest(index)) if self.line.pending_len == 0 => {
-                Resume::InterestValue(index)
-            }
-            // (Only the host's `whole_lines` looks at these two.)
-            #[cfg(not(target_os = "none"))]
-            HeadPos::LineStart => Resume::LineStart,
-            #[cfg(not(target_os = "none"))]
-            HeadPos::Version(0) => Resume::StatusLine,
-            _ => Resume::Head,
-        };
+        #[cfg(not(target_os = "none"))]
+        {
+            self.resume = match hp {
+                HeadPos::Value(Field::Other) => Resume::PlainValue,
+                HeadPos::Value(Field::Interest(index)) if self.line.pending_len == 0 => {
+                    Resume::InterestValue(index)
+                }
+                // (Only `whole_lines` looks at these two.)
+                HeadPos::LineStart => Resume::LineStart,
+                HeadPos::Version(0) => Resume::StatusLine,
+                _ => Resume::Head,
+            };
+        }
         Ok(step)
     }
 
@@ -1957,7 +1974,7 @@ impl<'h> ResponseParser<'h> {
             BodyFraming::UntilClose => BodyState::UntilClose,
         };
         self.state = State::ReadingBody(body);
-        self.resume = Resume::General;
+        self.set_resume(Resume::General);
         self.head_out = head;
         self.out.used = pos;
         Ok(Step::Head)
