@@ -1948,17 +1948,7 @@ impl<'h> ResponseParser<'h> {
         } else {
             BodyFraming::UntilClose
         };
-        let persistent = match h.version {
-            Version::Http11 => !h.close,
-            Version::Http10 => h.keep_alive && !h.close,
-        };
-        let reusable = persistent && framing != BodyFraming::UntilClose;
-        let head = Head {
-            version: h.version,
-            status: h.status,
-            framing,
-            reusable,
-        };
+        let (version, status) = (h.version, h.status);
         let body = match framing {
             BodyFraming::Empty => BodyState::Length {
                 remaining: 0,
@@ -1975,7 +1965,12 @@ impl<'h> ResponseParser<'h> {
         };
         self.state = State::ReadingBody(body);
         self.set_resume(Resume::General);
-        self.head_out = head;
+        self.head_out = Head {
+            version,
+            status,
+            framing,
+            reusable: self.reusable(),
+        };
         self.out.used = pos;
         Ok(Step::Head)
     }
