@@ -2419,43 +2419,26 @@ impl ChunkedDecoder {
                     };
                     pos += 1;
                 }
-                // trailer-section = *( field-line CRLF ), then the final CRLF.
-                ChunkPos::TrailerStart => {
+                // trailer-section = *( field-line CRLF ), then the final CRLF. Read a byte at a
+                // time (trailers are rare and discarded), each counted against the limit.
+                ChunkPos::TrailerStart | ChunkPos::TrailerLine | ChunkPos::TrailerLf => {
                     self.count_trailer(1)?;
                     pos += 1;
-                    match b {
-                        CR => self.pos = ChunkPos::EndLf,
-                        LF => return Ok(self.end(pos)),
-                        _ if is_tchar(b) => self.pos = ChunkPos::TrailerLine,
-                        _ => return Err(ResponseError::InvalidTrailer),
-                    }
-                }
-                ChunkPos::TrailerLine => {
-                    let rest = input.get(pos..).unwrap_or_default();
-                    let n = find_special(rest, 0x20);
-                    self.count_trailer(n)?;
-                    pos += n;
-                    match input.get(pos) {
-                        None => {}
-                        Some(&c) => {
-                            self.count_trailer(1)?;
-                            pos += 1;
-                            match c {
-                                HTAB => {}
-                                CR => self.pos = ChunkPos::TrailerLf,
-                                LF => self.pos = ChunkPos::TrailerStart,
-                                _ => return Err(ResponseError::InvalidTrailer),
-                            }
+                    self.pos = match (self.pos, b) {
+                        (ChunkPos::TrailerStart, CR) => ChunkPos::EndLf,
+                        (ChunkPos::TrailerStart, LF) => return Ok(self.end(pos)),
+                        (ChunkPos::TrailerStart, _) if is_tchar(b) => ChunkPos::TrailerLine,
+                        (ChunkPos::TrailerLine, HTAB) => ChunkPos::TrailerLine,
+                        (ChunkPos::TrailerLine, CR) => ChunkPos::TrailerLf,
+                        (ChunkPos::TrailerLine, LF) | (ChunkPos::TrailerLf, LF) => {
+                            ChunkPos::TrailerStart
                         }
-                    }
-                }
-                ChunkPos::TrailerLf => {
-                    if b != LF {
-                        return Err(ResponseError::InvalidLineEnding);
-                    }
-                    self.count_trailer(1)?;
-                    pos += 1;
-                    self.pos = ChunkPos::TrailerStart;
+                        (ChunkPos::TrailerLine, _) if b >= 0x20 && b != 0x7f => {
+                            ChunkPos::TrailerLine
+                        }
+                        (ChunkPos::TrailerLf, _) => return Err(ResponseError::InvalidLineEnding),
+                        _ => return Err(ResponseError::InvalidTrailer),
+                    };
                 }
                 ChunkPos::EndLf => {
                     if b != LF {

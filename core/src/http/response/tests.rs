@@ -1131,3 +1131,45 @@ fn token_lexer_matches_known_tokens_only_whole() {
         }
     }
 }
+
+#[test]
+fn chunked_trailer_bytes() {
+    // What a trailer line may hold, and what ends the trailer section.
+    for (trailer, ok) in [
+        (&b"X: a\tb \x80\xff\r\n\r\n"[..], true),
+        (b"X: a\n\n", true),
+        (b"X: a\x7f\r\n\r\n", false),
+        (b"X: a\rb\r\n\r\n", false),
+        (b"\tX: a\r\n\r\n", false),
+    ] {
+        let mut body = b"0\r\n".to_vec();
+        body.extend_from_slice(trailer);
+        let t = chunked(&body);
+        assert_eq!(
+            t.error.is_none(),
+            ok,
+            "{}",
+            String::from_utf8_lossy(trailer)
+        );
+    }
+    // Every trailer byte but the final LF counts against the limit, whatever the split.
+    let trailer = b"X-One: 1\r\nX-Two: 2\r\n\r\n";
+    let counted = trailer.len() as u32 - 1;
+    for (max, ok) in [(counted, true), (counted - 1, false)] {
+        let mut body = b"0\r\n".to_vec();
+        body.extend_from_slice(trailer);
+        for split in 0..=body.len() {
+            let mut d = ChunkedDecoder::new(max);
+            let (a, b) = body.split_at(split);
+            let mut result = d.handle_input(a).map(|p| p.event);
+            if let Ok(None) = result {
+                result = d.handle_input(b).map(|p| p.event);
+            }
+            assert_eq!(
+                result.is_ok_and(|e| e == Some(ChunkedEvent::End)),
+                ok,
+                "max {max} split {split}"
+            );
+        }
+    }
+}
