@@ -22,7 +22,8 @@
 //!
 //! The head is written by one routine over a [`Sink`]: into the buffer directly when the buffer is
 //! at least as long as a cheap upper bound of the head's length (the usual case), otherwise after a
-//! first pass of the same routine has counted the exact length. A buffer that is too small gets
+//! first pass of the same routine has counted the exact length (bare-metal targets always make
+//! that pass, and keep no bound). A buffer that is too small gets
 //! [`RequestError::BufferTooSmall`] with the size required and is left untouched.
 //!
 //! Signing hashes the canonical request as it is written, by a writer specialized for this
@@ -82,6 +83,7 @@ impl<'h> HostValue<'h> {
         }
     }
 
+    #[cfg(any(test, not(target_os = "none")))]
     fn len(&self) -> usize {
         self.len.unwrap_or_else(|| {
             let mut count = Counter(0);
@@ -148,6 +150,7 @@ type Slots<'s> = [Option<Value<'s>>; 8];
 const WIRE_ORDER: [u8; 8] = [0, 2, 6, 4, 5, 1, 7, 3];
 
 /// The longest `SignedHeaders` list: every name, separated by `;`.
+#[cfg(any(test, not(target_os = "none")))]
 const MAX_SIGNED_HEADERS_LEN: usize = {
     let mut len = SIGNED_HEADER_NAMES.len() - 1;
     let mut i = 0;
@@ -408,7 +411,9 @@ impl<'r> InvokeHead<'r> {
 
     /// An upper bound of the head's length, from the lengths of its parts (each byte of a
     /// percent-encoded part counted as three, every signed header name counted): no encoding, no
-    /// signature. [`InvokeHead::write`] skips its sizing pass when `out` is at least this long.
+    /// signature. [`InvokeHead::write`] skips its sizing pass when `out` is at least this long
+    /// (on hosts: bare-metal targets always size, see [`InvokeHead::write_head_small`]).
+    #[cfg(any(test, not(target_os = "none")))]
     fn max_len(&self, host: &HostValue<'_>) -> usize {
         const FIXED: usize = "POST ".len()
             + "/2015-03-31/functions/".len()
@@ -528,10 +533,12 @@ impl<'r> InvokeHead<'r> {
         Ok(w.pos)
     }
 
-    /// [`InvokeHead::write_head`] for bare-metal targets: the same passes (sizing only when `out`
-    /// is shorter than the bound, then writing), both through one sink that writes what fits
-    /// and counts everything, so that the head writer is compiled once rather than once per
-    /// sink (about 500 bytes of flash). Built and compared with `write_head` in the tests.
+    /// [`InvokeHead::write_head`] for bare-metal targets: a sizing pass, then the writing pass,
+    /// both through one sink that writes what fits and counts everything, so that the head
+    /// writer is compiled once rather than once per sink (about 500 bytes of flash). The sizing
+    /// pass is made whatever the buffer's length: the upper bound that lets hosts skip it costs
+    /// more flash (about 150 bytes) than the pass costs time. Built and compared with
+    /// `write_head` in the tests.
     #[cfg(any(test, target_os = "none"))]
     fn write_head_small(
         &self,
@@ -539,14 +546,12 @@ impl<'r> InvokeHead<'r> {
         signature: &Signature,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
-        if out.len() < self.max_len(host) {
-            let mut sizing = SizingWriter::new(&mut []);
-            self.emit_head(host, signature, &mut sizing);
-            if sizing.required > out.len() {
-                return Err(RequestError::BufferTooSmall {
-                    required: sizing.required,
-                });
-            }
+        let mut sizing = SizingWriter::new(&mut []);
+        self.emit_head(host, signature, &mut sizing);
+        if sizing.required > out.len() {
+            return Err(RequestError::BufferTooSmall {
+                required: sizing.required,
+            });
         }
         let mut w = SizingWriter::new(out);
         self.emit_head(host, signature, &mut w);
