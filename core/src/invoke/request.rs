@@ -165,25 +165,79 @@ fn is_partition(s: &str) -> bool {
 }
 
 /// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`: a region inside an ARN.
+///
+/// Checked by position rather than by splitting at `-`: the first two letters and the final
+/// `-digit` are at fixed places, and what lies between is a word after at most one
+/// `gov-`/`iso-`/`isoX-` part.
 fn is_arn_region(s: &str) -> bool {
-    let s = s.strip_prefix("eusc-").unwrap_or(s);
-    let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
-    let mut t = crate::encode::split_byte(s, b'-');
-    let (Some(two), Some(b), Some(c)) = (t.next(), t.next(), t.next()) else {
+    let s = s.strip_prefix("eusc-").unwrap_or(s).as_bytes();
+    let lower = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase);
+    // `xx-` … `-N`: at least one byte between them.
+    let [a, b, b'-', mid @ .., b'-', digit] = s else {
         return false;
     };
-    // Three parts: `xx-word-N`; four: `xx-(gov|iso[a-z]?)-word-N`.
-    let (middle, word, digit) = match t.next() {
-        None => (None, b, c),
-        Some(d) => (Some(b), c, d),
+    if !lower(&[*a, *b]) || !digit.is_ascii_digit() {
+        return false;
+    }
+    // `mid` is `word` or `gov-word` / `iso-word` / `isoX-word` (X a lower-case letter).
+    let word = match mid.iter().position(|&c| c == b'-') {
+        None => mid,
+        Some(i) => {
+            let (part, word) = mid.split_at_checked(i).unwrap_or((mid, &[]));
+            let part_ok =
+                part == b"gov" || (part.starts_with(b"iso") && part.len() <= 4 && lower(part));
+            if !part_ok {
+                return false;
+            }
+            word.get(1..).unwrap_or_default()
+        }
     };
-    t.next().is_none()
-        && two.len() == 2
-        && lower(two)
-        && middle.is_none_or(|m| m == "gov" || (m.starts_with("iso") && m.len() <= 4 && lower(m)))
-        && lower(word)
-        && digit.len() == 1
-        && is_digits(digit)
+    lower(word)
+}
+
+/// Whether the `:`-separated segments of `prefix` (`None`: no segment at all) are, in order,
+/// the optional groups of the `FunctionName` pattern that come before the name:
+///
+/// ```text
+/// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?
+/// ```
+///
+/// Matched greedily, each group tried where the previous one ended: no segment that one group
+/// accepts is accepted by another (`arn`, a region with its `-`, twelve digits, `function`), so
+/// a segment either starts the group it fits or the prefix does not match.
+fn is_name_prefix(prefix: Option<&str>) -> bool {
+    let Some(prefix) = prefix else {
+        return true;
+    };
+    let mut segs = crate::encode::split_byte(prefix, b':');
+    let mut seg = segs.next();
+    if seg == Some("arn") {
+        if !(segs.next().is_some_and(is_partition) && segs.next() == Some("lambda")) {
+            return false;
+        }
+        seg = segs.next();
+    }
+    if seg.is_some_and(is_arn_region) {
+        seg = segs.next();
+    }
+    if seg.is_some_and(|a| a.len() == 12 && is_digits(a)) {
+        seg = segs.next();
+    }
+    if seg == Some("function") {
+        seg = segs.next();
+    }
+    seg.is_none()
+}
+
+/// `s` split at its last `:`: the part before it (`None` if there is no `:`) and after it.
+fn split_last_colon(s: &str) -> (Option<&str>, &str) {
+    match s.bytes().rposition(|b| b == b':') {
+        Some(i) => {
+            let (before, after) = crate::encode::split_str_at(s, i);
+            (Some(before), after.get(1..).unwrap_or_default())
+        }
+        None => (None, s),
+    }
 }
 
 /// Matches the model's `FunctionName` pattern over `:`-separated segments:
@@ -197,44 +251,20 @@ fn is_arn_region(s: &str) -> bool {
 /// applies its limits to: in `function:NAME`, `function:` is the keyword and NAME the name, not
 /// a name `function` with qualifier NAME.
 ///
-/// The engine's order is the order of the 16 present/absent combinations of the four optional
-/// groups counted with bit 3 (the ARN prefix) most significant and a set bit meaning absent, so
-/// they are tried in that order, in one loop (at most 16 short scans over eight segments).
-fn function_name_part<'s>(segs: &[&'s str]) -> Option<&'s str> {
-    for absent in 0u8..16 {
-        let mut rest = segs;
-        // Each group in turn: skipped if absent in this combination, else it must match here.
-        for group in 0..4u8 {
-            if absent & (8 >> group) != 0 {
-                continue;
-            }
-            let (matched, skip) = match (group, rest) {
-                (0, ["arn", p, "lambda", ..]) => (is_partition(p), 3),
-                (1, [region, ..]) => (is_arn_region(region), 1),
-                (2, [account, ..]) => (account.len() == 12 && is_digits(account), 1),
-                (3, [keyword, ..]) => (*keyword == "function", 1),
-                _ => (false, 0),
-            };
-            if !matched {
-                rest = &[];
-                break;
-            }
-            rest = rest.get(skip..).unwrap_or_default();
-        }
-        if let [name, tail @ ..] = rest {
-            let qualifier_ok = match tail {
-                [] => true,
-                [q] => is_name_qualifier(q),
-                _ => false,
-            };
-            if qualifier_ok && !name.is_empty() && name.bytes().all(is_name_char) {
-                return Some(name);
-            }
-        }
+/// The name is the last segment or the one before it (then followed by a qualifier). Before
+/// the name, the groups can be laid over the segments in at most one way (see
+/// [`is_name_prefix`]), and the layout that leaves the last segment as the name has one group
+/// more present than the one that leaves it as the qualifier: the engine tries it first, so it
+/// wins whenever it matches.
+fn function_name_part(name: &str) -> Option<&str> {
+    let is_name = |s: &str| !s.is_empty() && s.bytes().all(is_name_char);
+    let (before, last) = split_last_colon(name);
+    if is_name(last) && is_name_prefix(before) {
+        return Some(last);
     }
-    None
+    let (prefix, middle) = split_last_colon(before?);
+    (is_name(middle) && is_name_qualifier(last) && is_name_prefix(prefix)).then_some(middle)
 }
-
 /// Whether every byte of `s` is an ASCII digit.
 fn is_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
@@ -256,17 +286,7 @@ impl<'a> FunctionName<'a> {
         if name.len() > MAX_FUNCTION_NAME_LEN {
             return Err(RequestError::FunctionNameTooLong);
         }
-        let mut segs = [""; 8];
-        let mut n = 0;
-        for seg in crate::encode::split_byte(name, b':') {
-            match segs.get_mut(n) {
-                Some(slot) => *slot = seg,
-                None => return Err(RequestError::InvalidFunctionName),
-            }
-            n += 1;
-        }
-        let segs = segs.get(..n).unwrap_or_default();
-        match function_name_part(segs) {
+        match function_name_part(name) {
             // `.` and `..` would be dot segments in the request path: a server (and botocore's
             // canonical path) would remove them and address another resource.
             Some("." | "..") | None => Err(RequestError::InvalidFunctionName),
@@ -564,6 +584,218 @@ impl<'a> InvokeRequest<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The former segment-array implementation, as the reference for the position-based one.
+    mod reference {
+        use super::super::{is_digits, is_name_char, is_name_qualifier, is_partition};
+
+        /// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`: a region inside an ARN.
+        pub(super) fn is_arn_region(s: &str) -> bool {
+            let s = s.strip_prefix("eusc-").unwrap_or(s);
+            let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
+            let mut t = crate::encode::split_byte(s, b'-');
+            let (Some(two), Some(b), Some(c)) = (t.next(), t.next(), t.next()) else {
+                return false;
+            };
+            // Three parts: `xx-word-N`; four: `xx-(gov|iso[a-z]?)-word-N`.
+            let (middle, word, digit) = match t.next() {
+                None => (None, b, c),
+                Some(d) => (Some(b), c, d),
+            };
+            t.next().is_none()
+                && two.len() == 2
+                && lower(two)
+                && middle.is_none_or(|m| {
+                    m == "gov" || (m.starts_with("iso") && m.len() <= 4 && lower(m))
+                })
+                && lower(word)
+                && digit.len() == 1
+                && is_digits(digit)
+        }
+
+        /// Matches the model's `FunctionName` pattern over `:`-separated segments:
+        ///
+        /// ```text
+        /// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:QUALIFIER)?
+        /// ```
+        ///
+        /// and returns the name part of the first match in the order a backtracking regex engine finds
+        /// it: each optional group is tried present before absent (greedy). That is the parse the service
+        /// applies its limits to: in `function:NAME`, `function:` is the keyword and NAME the name, not
+        /// a name `function` with qualifier NAME.
+        ///
+        /// The engine's order is the order of the 16 present/absent combinations of the four optional
+        /// groups counted with bit 3 (the ARN prefix) most significant and a set bit meaning absent, so
+        /// they are tried in that order, in one loop (at most 16 short scans over eight segments).
+        pub(super) fn function_name_part<'s>(segs: &[&'s str]) -> Option<&'s str> {
+            for absent in 0u8..16 {
+                let mut rest = segs;
+                // Each group in turn: skipped if absent in this combination, else it must match here.
+                for group in 0..4u8 {
+                    if absent & (8 >> group) != 0 {
+                        continue;
+                    }
+                    let (matched, skip) = match (group, rest) {
+                        (0, ["arn", p, "lambda", ..]) => (is_partition(p), 3),
+                        (1, [region, ..]) => (is_arn_region(region), 1),
+                        (2, [account, ..]) => (account.len() == 12 && is_digits(account), 1),
+                        (3, [keyword, ..]) => (*keyword == "function", 1),
+                        _ => (false, 0),
+                    };
+                    if !matched {
+                        rest = &[];
+                        break;
+                    }
+                    rest = rest.get(skip..).unwrap_or_default();
+                }
+                if let [name, tail @ ..] = rest {
+                    let qualifier_ok = match tail {
+                        [] => true,
+                        [q] => is_name_qualifier(q),
+                        _ => false,
+                    };
+                    if qualifier_ok && !name.is_empty() && name.bytes().all(is_name_char) {
+                        return Some(name);
+                    }
+                }
+            }
+            None
+        }
+
+        /// The former `FunctionName::new` parse: at most eight segments.
+        pub(super) fn name_part(name: &str) -> Option<&str> {
+            let segs: std::vec::Vec<&str> = name.split(':').collect();
+            if segs.len() > 8 {
+                return None;
+            }
+            function_name_part(&segs)
+        }
+    }
+
+    /// A small deterministic generator (xorshift), so the comparisons reach past the
+    /// exhaustive lengths without a dependency.
+    fn xorshift(state: &mut u64) -> usize {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        (*state >> 11) as usize
+    }
+
+    #[test]
+    fn arn_regions_match_the_reference() {
+        let alphabet = [b'a', b'b', b'-', b'1', b'i', b's', b'o', b'g', b'v', b'A'];
+        let mut buf = std::vec::Vec::new();
+        for len in 0..=6u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let s = std::str::from_utf8(&buf).unwrap();
+                assert_eq!(is_arn_region(s), reference::is_arn_region(s), "{s:?}");
+            }
+        }
+        // Regions built part by part, each part mostly well-formed, joined mostly by `-`.
+        let parts: [&[&str]; 5] = [
+            &["", "", "eusc-", "eusc", "eu-"],
+            &["us", "eu", "de", "u", "usa", "Us", "é"],
+            &[
+                "", "", "gov", "iso", "isob", "isoe", "isobb", "isoB", "go", "gov1", "x",
+            ],
+            &["east", "west", "e", "", "East", "e1", "a-b"],
+            &["1", "2", "12", "", "x"],
+        ];
+        let seps = ["-", "-", "-", "", "--"];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut s = std::string::String::new();
+        for _ in 0..300_000 {
+            s.clear();
+            for (i, choices) in parts.iter().enumerate() {
+                if i > 1 {
+                    s.push_str(seps[xorshift(&mut state) % seps.len()]);
+                }
+                s.push_str(choices[xorshift(&mut state) % choices.len()]);
+            }
+            assert_eq!(is_arn_region(&s), reference::is_arn_region(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn function_name_parts_match_the_reference() {
+        let segments = [
+            "arn",
+            "aws",
+            "aws-cn",
+            "",
+            "lambda",
+            "us-east-1",
+            "us-gov-west-1",
+            "eusc-de-east-1",
+            "123456789012",
+            "12345",
+            "1234567890123",
+            "function",
+            "my-fn",
+            "$LATEST",
+            "$LATEST.PUBLISHED",
+            "a.b",
+            ".",
+            "x y",
+            "gcp",
+            "7",
+            "ƒ",
+        ];
+        let check = |name: &str| {
+            assert_eq!(
+                function_name_part(name),
+                reference::name_part(name),
+                "{name:?}"
+            );
+        };
+        let mut name = std::string::String::new();
+        for len in 1..=4u32 {
+            for mut n in 0..segments.len().pow(len) {
+                name.clear();
+                for i in 0..len {
+                    if i > 0 {
+                        name.push(':');
+                    }
+                    name.push_str(segments[n % segments.len()]);
+                    n /= segments.len();
+                }
+                check(&name);
+            }
+        }
+        // Longer names, each segment mostly the one a well-formed name has at its place.
+        let shape = [
+            "arn",
+            "aws",
+            "lambda",
+            "us-east-1",
+            "123456789012",
+            "function",
+            "my-fn",
+            "7",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            let len = 5 + xorshift(&mut state) % 6;
+            name.clear();
+            for i in 0..len {
+                if i > 0 {
+                    name.push(':');
+                }
+                let pick = xorshift(&mut state);
+                let seg = match shape.get(i) {
+                    Some(s) if pick % 3 != 0 => s,
+                    _ => segments[pick % segments.len()],
+                };
+                name.push_str(seg);
+            }
+            check(&name);
+        }
+    }
 
     #[test]
     fn accepts_every_function_name_form() {
