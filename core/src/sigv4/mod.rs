@@ -428,9 +428,15 @@ impl PayloadHash {
         if payload.is_empty() {
             return Self::EMPTY;
         }
-        let mut h = PayloadHasher::new();
-        h.update(payload);
-        h.finish()
+        // The stream alone, not a `PayloadHasher`: the length is known, and the hasher's 64-bit
+        // count would make it 8-byte aligned, which firmware pays for with an 8-byte clearing
+        // routine linked for it, and a copy of the new stream into it.
+        let mut sha = Sha256Stream::new();
+        sha.update(payload);
+        Self {
+            sha256: sha.finish(),
+            len: payload.len() as u64,
+        }
     }
 
     /// The payload length in bytes (the `Content-Length`).
