@@ -231,11 +231,15 @@ fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
     out
 }
 
-/// A [`Sha256Stream`] over data derived from a secret (a key longer than a block, an HMAC state):
-/// zeroizes its state and buffered input on drop.
-struct SecretSha256(Sha256Stream);
+/// A borrowed [`Sha256Stream`] over data derived from a secret (a key longer than a block, an
+/// HMAC state): zeroizes the stream's state and buffered input on drop.
+///
+/// A guard over a stream that stays in its own local, not a wrapper that owns it: a new stream
+/// moved into a wrapper with a destructor is built and then copied (a call to an aligned-copy
+/// routine that firmware would link for this alone); borrowed, it is built where it stays.
+struct SecretSha256<'s>(&'s mut Sha256Stream);
 
-impl Drop for SecretSha256 {
+impl Drop for SecretSha256<'_> {
     fn drop(&mut self) {
         self.0.state.zeroize();
         self.0.block.zeroize();
@@ -303,7 +307,8 @@ impl HmacKey {
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            let mut inner = SecretSha256(Sha256Stream::resume(self.inner, 1));
+            let mut stream = Sha256Stream::resume(self.inner, 1);
+            let inner = SecretSha256(&mut stream);
             for part in parts {
                 inner.0.update(part);
             }
@@ -311,7 +316,8 @@ impl HmacKey {
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let mut outer = SecretSha256(Sha256Stream::resume(self.outer, 1));
+        let mut stream = Sha256Stream::resume(self.outer, 1);
+        let outer = SecretSha256(&mut stream);
         outer.0.update(&inner_digest);
         inner_digest.zeroize();
         outer.0.finish()
@@ -354,7 +360,8 @@ impl HmacKey {
 /// such keys, not on the usual path (a secret key of 40 characters).
 #[inline(never)]
 fn hash_long_key(parts: &[&[u8]]) -> [u8; 32] {
-    let mut long = SecretSha256(Sha256Stream::new());
+    let mut stream = Sha256Stream::new();
+    let long = SecretSha256(&mut stream);
     for part in parts {
         long.0.update(part);
     }
