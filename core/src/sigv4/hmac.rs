@@ -140,6 +140,9 @@ impl Sha256Stream {
     }
 
     /// A stream whose `state` already covers `blocks_hashed` whole blocks.
+    // Not inlined: five streams are started on a request's path, and each inlined start (clear
+    // the block, copy the state, set the counts) is longer than a call.
+    #[inline(never)]
     fn resume(state: [u32; 8], blocks_hashed: u32) -> Self {
         Self {
             state,
@@ -278,17 +281,9 @@ impl HmacKey {
                 pos += crate::encode::copy_prefix(free, part);
             }
         }
-        for b in &mut padded {
-            *b ^= 0x36;
-        }
-        let mut inner = H0;
-        compress(&mut inner, &padded);
+        let inner = pad_state(&mut padded, 0x36);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
-        for b in &mut padded {
-            *b ^= 0x36 ^ 0x5c;
-        }
-        let mut outer = H0;
-        compress(&mut outer, &padded);
+        let outer = pad_state(&mut padded, 0x36 ^ 0x5c);
         padded.zeroize();
         Self { inner, outer }
     }
@@ -354,6 +349,19 @@ impl HmacKey {
         state.zeroize();
         digest
     }
+}
+
+/// XORs `pad` into every byte of `block` and returns the chaining value after compressing it
+/// from the initial one: a pad state of [`HmacKey`]. One routine for both pads, not inlined
+/// into each.
+#[inline(never)]
+fn pad_state(block: &mut [u8; BLOCK], pad: u8) -> [u32; 8] {
+    for b in block.iter_mut() {
+        *b ^= pad;
+    }
+    let mut state = H0;
+    compress(&mut state, block);
+    state
 }
 
 /// SHA-256 of a key longer than a block. Not inlined: its hash state then takes stack only for
