@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+use heapless::string::StringView;
 use heapless::String;
 
 use super::ResponseMeta;
@@ -27,24 +28,24 @@ const EXCEPTION: &[u8] = b"Exception";
 /// Flag in [`ServiceErrorKind::STEM_LENS`]: the code is the stem followed by [`EXCEPTION`].
 const SUFFIXED: u8 = 0x80;
 
-/// The length of the code `text[start..start + len]` without a final [`EXCEPTION`], and whether
-/// it had one.
+/// The length of the name `text[start..start + len]` without a final `suffix`, and whether it
+/// had one.
 ///
 /// This and the functions below run only at compile time (they build constants), where an index
 /// out of range is a build error, not a panic; hence the plain indexing.
 #[allow(clippy::indexing_slicing)]
-const fn stem(text: &[u8], start: usize, len: usize) -> (usize, bool) {
-    if len <= EXCEPTION.len() {
+const fn stem(text: &[u8], start: usize, len: usize, suffix: &[u8]) -> (usize, bool) {
+    if len <= suffix.len() {
         return (len, false);
     }
     let mut i = 0;
-    while i < EXCEPTION.len() {
-        if text[start + len - EXCEPTION.len() + i] != EXCEPTION[i] {
+    while i < suffix.len() {
+        if text[start + len - suffix.len() + i] != suffix[i] {
             return (len, false);
         }
         i += 1;
     }
-    (len - EXCEPTION.len(), true)
+    (len - suffix.len(), true)
 }
 
 /// The total length of the stems of the codes in `text` (cut by `lens`).
@@ -53,7 +54,7 @@ const fn stem_text_len(text: &str, lens: &[u8]) -> usize {
     let (mut k, mut start, mut total) = (0, 0, 0);
     while k < lens.len() {
         let len = lens[k] as usize;
-        total += stem(text.as_bytes(), start, len).0;
+        total += stem(text.as_bytes(), start, len, EXCEPTION).0;
         start += len;
         k += 1;
     }
@@ -69,7 +70,7 @@ const fn stem_text<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
     while k < lens.len() {
         let len = lens[k] as usize;
         let mut i = 0;
-        while i < stem(text, start, len).0 {
+        while i < stem(text, start, len, EXCEPTION).0 {
             out[at] = text[start + i];
             at += 1;
             i += 1;
@@ -87,7 +88,7 @@ const fn stem_lens<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
     let (mut k, mut start) = (0, 0);
     while k < N {
         let len = lens[k] as usize;
-        let (keep, suffixed) = stem(text.as_bytes(), start, len);
+        let (keep, suffixed) = stem(text.as_bytes(), start, len, EXCEPTION);
         // Every code in the table is under 128 bytes (the longest is 40): the flag bit is free.
         out[k] = keep as u8 | if suffixed { SUFFIXED } else { 0 };
         start += len;
@@ -193,25 +194,7 @@ macro_rules! service_error_kinds {
 
             /// The kind for an error code (already stripped of `namespace#` and `:…`).
             pub fn from_code(code: &str) -> ServiceErrorKind {
-                // The query-protocol spellings moto sends.
-                let code = match code {
-                    "AccessDenied" => "AccessDeniedException",
-                    "ExpiredToken" => "ExpiredTokenException",
-                    other => other,
-                };
-                let (stem, suffixed) = match code.as_bytes().strip_suffix(EXCEPTION) {
-                    Some(stem) => (stem, SUFFIXED),
-                    None => (code.as_bytes(), 0),
-                };
-                let mut start = 0;
-                for (&kind, &len) in Self::KINDS.iter().zip(&Self::STEM_LENS) {
-                    let end = start + usize::from(len & !SUFFIXED);
-                    if len & SUFFIXED == suffixed && Self::STEM_TEXT.get(start..end) == Some(stem) {
-                        return kind;
-                    }
-                    start = end;
-                }
-                ServiceErrorKind::Unknown
+                kind_for_code(code.as_bytes())
             }
         }
     };
@@ -366,14 +349,129 @@ impl ThrottleReason {
         ),
     ];
 
-    /// The reason for the string in the error body. A lookup in a table rather than a `match`
-    /// over strings, which compiles to a compare per name.
+    /// The reason for the string in the error body.
     pub fn from_name(name: &str) -> ThrottleReason {
-        Self::KNOWN
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map_or(Self::Other, |(reason, _)| *reason)
+        reason_for_name(name.as_bytes())
     }
+}
+
+/// The suffix every [`ThrottleReason`] name shares, stored once rather than 6 times.
+const LIMIT_EXCEEDED: &[u8] = b"LimitExceeded";
+
+/// The total length of the [`ThrottleReason::KNOWN`] names without [`LIMIT_EXCEEDED`]. Like the
+/// other table builders, it runs only at compile time, where an index out of range is a build
+/// error, not a panic; hence the plain indexing.
+#[allow(clippy::indexing_slicing)]
+const fn reason_text_len() -> usize {
+    let (mut k, mut total) = (0, 0);
+    while k < ThrottleReason::KNOWN.len() {
+        let name = ThrottleReason::KNOWN[k].1.as_bytes();
+        total += stem(name, 0, name.len(), LIMIT_EXCEEDED).0;
+        k += 1;
+    }
+    total
+}
+
+/// The [`ThrottleReason::KNOWN`] names without [`LIMIT_EXCEEDED`], back to back; what
+/// [`reason_for_name`] compares with, in the packed form of [`ServiceErrorKind::STEM_TEXT`]
+/// (about 100 bytes less than the table of `&str`s).
+const REASON_TEXT: [u8; reason_text_len()] = reason_text();
+
+/// Builds [`REASON_TEXT`].
+#[allow(clippy::indexing_slicing)]
+const fn reason_text<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    let (mut k, mut at) = (0, 0);
+    while k < ThrottleReason::KNOWN.len() {
+        let name = ThrottleReason::KNOWN[k].1.as_bytes();
+        let mut i = 0;
+        while i < stem(name, 0, name.len(), LIMIT_EXCEEDED).0 {
+            out[at] = name[i];
+            at += 1;
+            i += 1;
+        }
+        k += 1;
+    }
+    out
+}
+
+/// The stem length of each of [`REASON_TEXT`], flagged with [`SUFFIXED`].
+const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = reason_lens();
+
+/// Builds [`REASON_LENS`].
+#[allow(clippy::indexing_slicing)]
+const fn reason_lens() -> [u8; ThrottleReason::KNOWN.len()] {
+    let mut out = [0u8; ThrottleReason::KNOWN.len()];
+    let mut k = 0;
+    while k < out.len() {
+        let name = ThrottleReason::KNOWN[k].1.as_bytes();
+        let (keep, suffixed) = stem(name, 0, name.len(), LIMIT_EXCEEDED);
+        out[k] = keep as u8 | if suffixed { SUFFIXED } else { 0 };
+        k += 1;
+    }
+    out
+}
+
+/// The reasons of [`ThrottleReason::KNOWN`], in order, without their names.
+const REASONS: [ThrottleReason; ThrottleReason::KNOWN.len()] = reasons();
+
+/// Builds [`REASONS`].
+#[allow(clippy::indexing_slicing)]
+const fn reasons() -> [ThrottleReason; ThrottleReason::KNOWN.len()] {
+    let mut out = [ThrottleReason::Other; ThrottleReason::KNOWN.len()];
+    let mut k = 0;
+    while k < out.len() {
+        out[k] = ThrottleReason::KNOWN[k].0;
+        k += 1;
+    }
+    out
+}
+
+/// [`ThrottleReason::from_name`] on bytes.
+fn reason_for_name(name: &[u8]) -> ThrottleReason {
+    match find_code(name, LIMIT_EXCEEDED, &REASON_TEXT, &REASON_LENS) {
+        Some((i, true)) => REASONS.get(i).copied().unwrap_or(ThrottleReason::Other),
+        _ => ThrottleReason::Other,
+    }
+}
+
+/// [`ServiceErrorKind::from_code`] on bytes.
+fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
+    use ServiceErrorKind as K;
+    match find_code(code, EXCEPTION, &K::STEM_TEXT, &K::STEM_LENS) {
+        Some((i, same_suffix)) => {
+            let kind = K::KINDS.get(i).copied().unwrap_or(K::Unknown);
+            // The query-protocol spellings moto sends: `AccessDenied`, `ExpiredToken`.
+            if same_suffix || matches!(kind, K::AccessDeniedException | K::ExpiredTokenException) {
+                kind
+            } else {
+                K::Unknown
+            }
+        }
+        None => K::Unknown,
+    }
+}
+
+/// Looks `code` up in a packed table of stems (`text` cut by `lens`, each flagged with
+/// [`SUFFIXED`] when its name ends in `suffix`): the position of the entry whose stem is `code`
+/// without `suffix`, and whether `code` has the suffix exactly when the entry does. Every stem in
+/// a table is different (a test checks), so the first equal one is the only one. Shared by codes
+/// and throttle reasons.
+#[inline(never)]
+fn find_code(code: &[u8], suffix: &[u8], text: &[u8], lens: &[u8]) -> Option<(usize, bool)> {
+    let (stem, suffixed) = match code.strip_suffix(suffix) {
+        Some(stem) => (stem, SUFFIXED),
+        None => (code, 0),
+    };
+    let mut start = 0;
+    for (i, &len) in lens.iter().enumerate() {
+        let end = start + usize::from(len & !SUFFIXED);
+        if text.get(start..end) == Some(stem) {
+            return Some((i, len & SUFFIXED == suffixed));
+        }
+        start = end;
+    }
+    None
 }
 
 /// A Lambda service error: the typed result of a non-2xx `Invoke` response.
@@ -428,40 +526,39 @@ impl ServiceError {
     /// Not inlined, so that its scanning temporaries are not in the frame that holds the error.
     #[inline(never)]
     pub(crate) fn decode(&mut self, error_type: Option<&str>, body: &[u8]) {
-        let from_header = error_type.map(strip_code).filter(|c| !c.is_empty());
-        let body = trim_ascii_start(body);
+        let from_header = error_type
+            .map(|t| strip_code_bytes(t.as_bytes()))
+            .filter(|c| !c.is_empty());
+        let body = body.trim_ascii_start();
         let mut from_body = None;
+        // The raw message and the byte its escapes start with.
+        let mut message = None;
         match body.first() {
             Some(b'{') => {
-                if let Some(parsed) = JsonError::scan(body) {
-                    from_body = parsed
-                        .type_
-                        .or(parsed.code)
-                        .or(parsed.code_upper)
-                        .map(strip_code);
-                    if let Some(raw) = parsed.message.or(parsed.message_upper) {
-                        let msg = self.message.insert(String::new());
-                        self.message_truncated = unescape_json(raw, msg);
-                    }
-                    self.reason = parsed.reason.map(ThrottleReason::from_name);
+                if let Some([type_, code, code_upper, msg, msg_upper, reason]) = scan_json(body) {
+                    from_body = type_.or(code).or(code_upper).map(strip_code_bytes);
+                    message = msg.or(msg_upper).map(|m| (m, b'\\'));
+                    self.reason = reason.map(reason_for_name);
                 }
             }
             Some(b'<') => {
-                from_body = xml_element(body, b"Code")
-                    .and_then(|c| core::str::from_utf8(c).ok())
-                    .map(|c| strip_code(c.trim_ascii()));
-                if let Some(raw) = xml_element(body, b"Message") {
-                    let msg = self.message.insert(String::new());
-                    self.message_truncated = unescape_xml(raw, msg);
-                }
+                // A code that is not UTF-8 is none (the whole element, as a `str` would be).
+                from_body = xml_element(body, b"<Code>", b"</Code>")
+                    .filter(|c| is_utf8(c))
+                    .map(strip_code_bytes);
+                message = xml_element(body, b"<Message>", b"</Message>").map(|m| (m, b'&'));
             }
             _ => {}
         }
+        if let Some((raw, escape)) = message {
+            let msg = self.message.insert(String::new());
+            self.message_truncated = decode_text(raw, escape, msg.as_mut_view());
+        }
         if let Some(code) = from_header.or(from_body.filter(|c| !c.is_empty())) {
-            self.kind = ServiceErrorKind::from_code(code);
+            self.kind = kind_for_code(code);
             let raw = self.code.insert(String::new());
             // A code longer than the capacity is not one we know; keep none rather than a piece.
-            if raw.push_str(code).is_err() {
+            if decode_text(code, NO_ESCAPE, raw.as_mut_view()) {
                 self.code = None;
             }
         }
@@ -488,210 +585,102 @@ impl fmt::Display for ServiceError {
 impl core::error::Error for ServiceError {}
 
 /// `Type#Code:detail` → `Code`: the part before the first `:`, then after the first `#` in it,
-/// without ASCII whitespace around it. Byte searches, not `str::split`: see
-/// [`crate::encode::split_byte`].
-pub(super) fn strip_code(raw: &str) -> &str {
-    let raw = crate::encode::split_byte(raw, b':')
-        .next()
-        .unwrap_or_default();
-    let code = match raw.bytes().position(|b| b == b'#') {
+/// without ASCII whitespace around it. On bytes: the body's codes are not `str`s (they are checked
+/// for UTF-8 once, when copied out).
+fn strip_code_bytes(raw: &[u8]) -> &[u8] {
+    let end = raw.iter().position(|&b| b == b':').unwrap_or(raw.len());
+    let raw = raw.get(..end).unwrap_or_default();
+    let code = match raw.iter().position(|&b| b == b'#') {
         Some(i) => raw.get(i + 1..).unwrap_or_default(),
         None => raw,
     };
     code.trim_ascii()
 }
 
-fn trim_ascii_start(s: &[u8]) -> &[u8] {
-    s.trim_ascii_start()
+/// The `str` form of [`strip_code_bytes`], for the tests that pin the stripping rules.
+#[cfg(test)]
+pub(super) fn strip_code(raw: &str) -> &str {
+    core::str::from_utf8(strip_code_bytes(raw.as_bytes())).unwrap_or_default()
 }
 
-/// The string members of an AWS JSON error body that matter here, still escaped (borrowed from
-/// the body, unescaped later straight into the bounded message, so no scratch buffer as large as
-/// the body is needed).
-///
-/// Found by a small bounded scanner rather than `serde-json-core`: its string parser indexes
-/// backwards without a bounds proof (`parse_str`) and its value skipper slices, so it keeps panic
-/// paths in firmware whatever the input, and it costs about 2 KiB of code for six fields. The
-/// scanner is a loop over the body with no recursion (nesting is a depth counter), it accepts
-/// exactly one top-level object, and, like the `serde` derive it replaces, it is all or nothing: a
-/// syntax error, a duplicate member of interest or a non-string value for one (other than
-/// `null`) gives no fields at all.
-#[derive(Default)]
-struct JsonError<'a> {
-    type_: Option<&'a str>,
-    code: Option<&'a str>,
-    code_upper: Option<&'a str>,
-    message: Option<&'a str>,
-    message_upper: Option<&'a str>,
-    reason: Option<&'a str>,
+/// The first UTF-8 character of `s` and its length in bytes; `None` for an empty or ill-formed
+/// start (an overlong form, a surrogate, a value past U+10FFFF, a missing continuation byte).
+/// The same rules as `core::str::from_utf8`, in a fraction of its code: the error path needs a
+/// character at a time, not a fast validator.
+fn utf8_char(s: &[u8]) -> Option<(char, usize)> {
+    let (&lead, tail) = s.split_first()?;
+    // The number of leading one bits is the length of the sequence; 1 (a continuation byte)
+    // and 5 or more are never a valid start.
+    let len = (!lead).leading_zeros() as usize;
+    let (min, bits) = match len {
+        0 => return Some((char::from(lead), 1)),
+        2 => (0x80, lead & 0x1f),
+        3 => (0x800, lead & 0x0f),
+        4 => (0x1_0000, lead & 0x07),
+        _ => return None,
+    };
+    let mut code = u32::from(bits);
+    for &b in tail.get(..len - 1)? {
+        if b & 0xc0 != 0x80 {
+            return None;
+        }
+        code = (code << 6) | u32::from(b & 0x3f);
+    }
+    if code < min {
+        return None;
+    }
+    // `from_u32` rejects surrogates and values past U+10FFFF.
+    Some((char::from_u32(code)?, len))
 }
 
-impl<'a> JsonError<'a> {
-    /// Scans `body`, which starts with `{` (after whitespace). Anything after the object is
-    /// ignored.
-    fn scan(body: &'a [u8]) -> Option<Self> {
-        let mut fields = JsonError::default();
-        let mut json = JsonCursor { rest: body };
-        json.require(b'{')?;
-        if json.eat(b'}') {
-            return Some(fields);
-        }
-        loop {
-            let key = json.string()?;
-            json.require(b':')?;
-            let slot = match key {
-                b"__type" => Some(&mut fields.type_),
-                b"code" => Some(&mut fields.code),
-                b"Code" => Some(&mut fields.code_upper),
-                b"message" => Some(&mut fields.message),
-                b"Message" => Some(&mut fields.message_upper),
-                b"Reason" => Some(&mut fields.reason),
-                _ => None,
-            };
-            match slot {
-                Some(slot) => {
-                    let value = json.string_or_null()?;
-                    if slot.is_some() {
-                        // A duplicate member: which one is meant is ambiguous.
-                        return None;
-                    }
-                    *slot = match value {
-                        Some(raw) => Some(core::str::from_utf8(raw).ok()?),
-                        None => None,
-                    };
-                }
-                None => json.skip_value()?,
-            }
-            if json.eat(b',') {
-                continue;
-            }
-            json.require(b'}')?;
-            return Some(fields);
-        }
+/// Whether `s` is all well-formed UTF-8.
+fn is_utf8(mut s: &[u8]) -> bool {
+    while let Some((_, len)) = utf8_char(s) {
+        s = s.get(len..).unwrap_or_default();
     }
+    s.is_empty()
 }
 
-/// The unread part of a JSON text. Every step consumes at least one byte or fails, so scanning is
-/// linear in the input; nothing indexes, so nothing can panic.
-struct JsonCursor<'a> {
-    rest: &'a [u8],
-}
+/// [`decode_text`]'s `escape` for text that has no escapes: a byte that never starts a character
+/// of well-formed UTF-8, which is all `decode_text` reads.
+const NO_ESCAPE: u8 = 0x80;
 
-impl<'a> JsonCursor<'a> {
-    /// The next byte after whitespace, not consumed.
-    fn peek(&mut self) -> Option<u8> {
-        self.rest = self.rest.trim_ascii_start();
-        self.rest.first().copied()
-    }
-
-    /// Consumes `byte` (after whitespace) if it is next.
-    fn eat(&mut self, byte: u8) -> bool {
-        if self.peek() == Some(byte) {
-            self.rest = self.rest.get(1..).unwrap_or_default();
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Consumes `byte` (after whitespace), or `None`: a syntax error ends the scan.
-    fn require(&mut self, byte: u8) -> Option<()> {
-        self.eat(byte).then_some(())
-    }
-
-    /// A string (after whitespace): its raw content between the quotes, escapes not decoded. Only
-    /// the structure is checked here (a backslash takes the next byte with it; no raw control
-    /// characters); escapes are checked when decoded.
-    fn string(&mut self) -> Option<&'a [u8]> {
-        self.require(b'"')?;
-        let body = self.rest;
-        let mut escaped = false;
-        for (i, &b) in body.iter().enumerate() {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                self.rest = body.get(i + 1..).unwrap_or_default();
-                return body.get(..i);
-            } else if b < 0x20 {
-                return None;
-            }
-        }
-        // Unterminated (a body cut short by the reader's buffer, say).
-        None
-    }
-
-    /// A string, or `null` as `None`; anything else fails.
-    fn string_or_null(&mut self) -> Option<Option<&'a [u8]>> {
-        if self.peek() == Some(b'"') {
-            return self.string().map(Some);
-        }
-        self.rest.strip_prefix(b"null").map(|after| {
-            self.rest = after;
-            None
-        })
-    }
-
-    /// Skips one value of any kind. Objects and arrays are skipped with a depth counter rather
-    /// than recursion, so hostile nesting costs no stack; their inner structure is only checked
-    /// for strings and balance.
-    fn skip_value(&mut self) -> Option<()> {
-        let mut depth = 0usize;
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    self.string()?;
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    self.rest = self.rest.get(1..).unwrap_or_default();
-                }
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    self.rest = self.rest.get(1..).unwrap_or_default();
-                }
-                b',' | b':' if depth > 0 => {
-                    self.rest = self.rest.get(1..).unwrap_or_default();
-                }
-                _ => {
-                    // A number, `true`, `false` or `null`: a run of the bytes they are made of.
-                    let len = self
-                        .rest
-                        .iter()
-                        .position(|b| {
-                            !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-                        })
-                        .unwrap_or(self.rest.len());
-                    if len == 0 {
-                        return None;
-                    }
-                    self.rest = self.rest.get(len..).unwrap_or_default();
-                }
-            }
-            if depth == 0 {
-                return Some(());
-            }
-        }
-    }
-}
-
-/// Push `s` into `out`, cutting at a character boundary when full. Returns whether it was cut.
-fn push_bounded<const N: usize>(out: &mut String<N>, s: &str) -> bool {
-    if out.push_str(s).is_ok() {
+/// Decodes `raw` into `out` a character at a time: escapes starting with `escape` (`\` for JSON,
+/// `&` for XML, or [`NO_ESCAPE`]) decoded, the rest copied. Returns whether `out` was too small:
+/// it then holds the longest whole-character prefix that fits. Text that is not UTF-8 gives
+/// nothing; a bad JSON escape ends the text there (what came before is kept); an XML `&` that
+/// starts no known entity is kept as is. One function for messages and codes, in place (no copy
+/// of a 512-byte message on the stack).
+#[inline(never)]
+fn decode_text(raw: &[u8], escape: u8, out: &mut StringView) -> bool {
+    if !is_utf8(raw) {
         return false;
     }
-    let room = N - out.len();
-    let mut cut = room.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
+    let mut rest = raw;
+    while let Some(&first) = rest.first() {
+        let next = if first != escape {
+            utf8_char(rest)
+        } else if escape == b'&' {
+            Some(xml_entity(rest))
+        } else {
+            json_escape(rest)
+        };
+        let Some((c, used)) = next else { break };
+        if out.push(c).is_err() {
+            return true;
+        }
+        rest = rest.get(used..).unwrap_or_default();
     }
-    let _ = out.push_str(s.get(..cut).unwrap_or_default());
-    true
+    false
 }
 
-/// The value of up to four hex digits.
-fn hex_value(digits: &[u8]) -> Option<u32> {
+/// The value of `digits` in `radix` (10 or 16, either case); `None` for an empty run or any other
+/// byte. At most 8 digits are ever passed, so it cannot overflow; wrapping arithmetic keeps the
+/// overflow checks (and their panics) out regardless.
+fn number(digits: &[u8], radix: u32) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
     digits.iter().try_fold(0u32, |n, &d| {
         let v = match d {
             b'0'..=b'9' => d - b'0',
@@ -699,135 +688,933 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
             b'A'..=b'F' => d - b'A' + 10,
             _ => return None,
         };
-        Some((n << 4) | u32::from(v))
+        let v = u32::from(v);
+        (v < radix).then(|| n.wrapping_mul(radix).wrapping_add(v))
     })
 }
 
-/// `\uXXXX` at the start of `s` (four hex digits, exactly).
-fn json_u_escape(s: &[u8]) -> Option<u32> {
-    match s {
-        [b'\\', b'u', digits @ ..] => hex_value(digits.first_chunk::<4>()?),
-        _ => None,
+/// The UTF-16 unit of the `\uXXXX` at the start of `s` (four hex digits, exactly).
+fn json_unit(s: &[u8]) -> Option<u32> {
+    number(s.strip_prefix(b"\\u")?.get(..4)?, 16)
+}
+
+/// The letters of JSON's two-character escapes, and what each stands for at the same position.
+const JSON_ESCAPES: &[u8] = b"\"\\/bfnrt";
+/// See [`JSON_ESCAPES`].
+const JSON_UNESCAPED: &[u8] = b"\"\\/\x08\x0c\n\r\t";
+
+/// The JSON escape (RFC 8259 §7) at the start of `e` (which starts with `\`), and its length;
+/// `None` for an unknown letter, bad hex or a lone surrogate.
+fn json_escape(e: &[u8]) -> Option<(char, usize)> {
+    let letter = *e.get(1)?;
+    if let Some(i) = JSON_ESCAPES.iter().position(|&b| b == letter) {
+        return Some((char::from(*JSON_UNESCAPED.get(i)?), 2));
+    }
+    if letter != b'u' {
+        return None;
+    }
+    let unit = json_unit(e)?;
+    if !(0xd800..=0xdbff).contains(&unit) {
+        // `None` for a lone low surrogate.
+        return Some((char::from_u32(unit)?, 6));
+    }
+    // A high surrogate: the low one must follow as another `\u` escape.
+    let low = json_unit(e.get(6..)?)?;
+    if !(0xdc00..=0xdfff).contains(&low) {
+        return None;
+    }
+    let code = 0x1_0000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+    Some((char::from_u32(code)?, 12))
+}
+
+/// The names of XML's predefined entities, back to back, cut by [`XML_ENTITY_LENS`]: a table for
+/// [`find_code`] (shared with the error codes) rather than a `match` of string compares.
+const XML_ENTITIES: &[u8] = b"ltgtampquotapos";
+/// See [`XML_ENTITIES`].
+const XML_ENTITY_LENS: [u8; 5] = [2, 2, 3, 4, 4];
+/// What each of [`XML_ENTITIES`] stands for.
+const XML_UNESCAPED: &[u8] = b"<>&\"'";
+
+/// The XML reference at the start of `s` (which starts with `&`) and its length: one of the five
+/// predefined entities or a numeric reference (`&#N;`, `&#xH;`, up to 8 digits); anything else is
+/// a plain `&`.
+fn xml_entity(s: &[u8]) -> (char, usize) {
+    let entity = || {
+        let semi = s.iter().position(|&b| b == b';')?;
+        let name = s.get(1..semi)?;
+        let c = match find_code(name, b"", XML_ENTITIES, &XML_ENTITY_LENS) {
+            Some((i, _)) => char::from(*XML_UNESCAPED.get(i)?),
+            None => {
+                let num = name.strip_prefix(b"#")?;
+                let (digits, radix) = match num.strip_prefix(b"x") {
+                    Some(hex) => (hex, 16),
+                    None => (num, 10),
+                };
+                if digits.len() > 8 {
+                    return None;
+                }
+                char::from_u32(number(digits, radix)?)?
+            }
+        };
+        Some((c, semi + 1))
+    };
+    entity().unwrap_or(('&', 1))
+}
+
+/// Whether `b` continues a number or a `true`, `false` or `null` in JSON (loosely: the scanner
+/// only needs where the token ends).
+fn is_json_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
+}
+
+/// The next JSON token after whitespace, consumed from `rest`: its first byte, and for a string
+/// its raw content between the quotes (escapes not decoded), for a word (number, literal) the
+/// whole word, for a structural byte (`{}[],:`) nothing. `None` at the end, on any other byte,
+/// and on a string that is unterminated or holds a raw control character (only the structure is
+/// checked here: a backslash takes the next byte with it; escapes are checked when decoded).
+/// Every token consumes at least a byte, so scanning is linear; nothing indexes, so nothing can
+/// panic.
+fn json_token<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
+    let s = rest.trim_ascii_start();
+    let (&first, tail) = s.split_first()?;
+    let (token, after) = if first == b'"' {
+        let mut escaped = false;
+        let end = tail.iter().position(|&b| {
+            let stop = !escaped && (b == b'"' || b < 0x20);
+            escaped = !escaped && b == b'\\';
+            stop
+        })?;
+        if tail.get(end) != Some(&b'"') {
+            return None;
+        }
+        (tail.get(..end)?, tail.get(end + 1..)?)
+    } else if is_json_word(first) {
+        let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
+        s.split_at_checked(len)?
+    } else if b"{}[],:".contains(&first) {
+        (&[][..], tail)
+    } else {
+        return None;
+    };
+    *rest = after;
+    Some((first, token))
+}
+
+/// The members of an AWS JSON error body that matter here, back to back, cut by
+/// [`JSON_KEY_LENS`]: `__type`, `code`, `Code`, `message`, `Message`, `Reason`.
+const JSON_KEYS: &[u8] = b"__typecodeCodemessageMessageReason";
+/// See [`JSON_KEYS`].
+const JSON_KEY_LENS: [u8; 6] = [6, 4, 4, 7, 7, 6];
+
+/// The string members of an AWS JSON error body that matter here, by [`JSON_KEYS`], still escaped
+/// (borrowed from the body, unescaped later straight into the bounded message, so no scratch
+/// buffer as large as the body is needed).
+///
+/// Found by a small bounded scanner rather than `serde-json-core`: its string parser indexes
+/// backwards without a bounds proof (`parse_str`) and its value skipper slices, so it keeps panic
+/// paths in firmware whatever the input, and it costs about 2 KiB of code for six fields. The
+/// scanner is a loop over the body with no recursion (nesting is a depth counter), it accepts
+/// exactly one top-level object, and, like the `serde` derive it replaces, it is all or nothing: a
+/// syntax error, a duplicate member of interest, a non-string value for one (other than `null`)
+/// or one that is not UTF-8 gives no fields at all.
+type JsonError<'a> = [Option<&'a [u8]>; 6];
+
+/// Scans `body`, which starts with `{` (after whitespace). Anything after the object is ignored.
+fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
+    let mut fields: JsonError<'_> = [None; 6];
+    let mut rest = body;
+    if json_token(&mut rest)?.0 != b'{' {
+        return None;
+    }
+    let mut token = json_token(&mut rest)?;
+    if token.0 == b'}' {
+        return Some(fields);
+    }
+    loop {
+        let (b'"', key) = token else { return None };
+        if json_token(&mut rest)?.0 != b':' {
+            return None;
+        }
+        match find_code(key, b"", JSON_KEYS, &JSON_KEY_LENS) {
+            Some((i, _)) => {
+                let value = match json_token(&mut rest)? {
+                    (b'"', raw) if is_utf8(raw) => Some(raw),
+                    (b'n', b"null") => None,
+                    _ => return None,
+                };
+                let slot = fields.get_mut(i)?;
+                if slot.is_some() {
+                    // A duplicate member: which one is meant is ambiguous.
+                    return None;
+                }
+                *slot = value;
+            }
+            None => skip_json_value(&mut rest)?,
+        }
+        match json_token(&mut rest)?.0 {
+            b',' => token = json_token(&mut rest)?,
+            b'}' => return Some(fields),
+            _ => return None,
+        }
     }
 }
 
-/// Decodes the escapes of a raw JSON string (RFC 8259 §7) into `out`, a bounded message (written
-/// in place rather than returned: no copy of it on the stack); returns whether it was cut. A bad
-/// escape (unknown letter, bad hex, lone surrogate) ends the message there: what came before is
-/// kept.
-fn unescape_json(raw: &str, out: &mut String<MESSAGE_CAPACITY>) -> bool {
-    let mut rest = raw;
+/// Skips one value of any kind. Objects and arrays are skipped with a depth counter rather than
+/// recursion, so hostile nesting costs no stack; their inner structure is only checked for
+/// strings and balance.
+fn skip_json_value(rest: &mut &[u8]) -> Option<()> {
+    let mut depth = 0usize;
     loop {
-        let i = rest.bytes().position(|b| b == b'\\').unwrap_or(rest.len());
-        let (run, escape) = crate::encode::split_str_at(rest, i);
-        if push_bounded(out, run) {
-            return true;
+        match json_token(rest)?.0 {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b',' | b':' if depth == 0 => return None,
+            _ => {}
         }
-        let e = escape.as_bytes();
-        let (c, used) = match e.get(1) {
-            None => break,
-            Some(b'"') => ('"', 2),
-            Some(b'\\') => ('\\', 2),
-            Some(b'/') => ('/', 2),
-            Some(b'b') => ('\u{8}', 2),
-            Some(b'f') => ('\u{c}', 2),
-            Some(b'n') => ('\n', 2),
-            Some(b'r') => ('\r', 2),
-            Some(b't') => ('\t', 2),
-            Some(b'u') => {
-                let Some(unit) = json_u_escape(e) else { break };
-                let (code, used) = match unit {
-                    // A high surrogate: the low one must follow as another `\u` escape.
-                    0xd800..=0xdbff => match json_u_escape(e.get(6..).unwrap_or_default()) {
-                        Some(low @ 0xdc00..=0xdfff) => {
-                            (0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00), 12)
-                        }
-                        _ => break,
-                    },
-                    _ => (unit, 6),
-                };
-                // `None` for a lone low surrogate.
-                let Some(c) = char::from_u32(code) else { break };
-                (c, used)
-            }
-            Some(_) => break,
-        };
-        if out.push(c).is_err() {
-            return true;
+        if depth == 0 {
+            return Some(());
         }
-        rest = escape.get(used..).unwrap_or_default();
     }
-    false
 }
 
 /// The content of the first `<tag>…</tag>` in `body`, found by plain search: enough for the flat
 /// AWS query-protocol error documents (`<ErrorResponse><Error><Code>…`), without an XML parser.
-fn xml_element<'a>(body: &'a [u8], tag: &[u8]) -> Option<&'a [u8]> {
-    let open_at = find_tag(body, b"<", tag)?;
-    let content = body.get(open_at + tag.len() + 2..)?;
-    let close_at = find_tag(content, b"</", tag)?;
-    content.get(..close_at)
+/// `open` and `close` are the tags, `<…>` and `</…>`.
+fn xml_element<'a>(body: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
+    let start = find(body, open)? + open.len();
+    let content = body.get(start..)?;
+    content.get(..find(content, close)?)
 }
 
-/// Index of `prefix tag >` in `hay`.
-fn find_tag(hay: &[u8], prefix: &[u8], tag: &[u8]) -> Option<usize> {
-    let len = prefix.len() + tag.len() + 1;
-    hay.windows(len).position(|w| {
-        w.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(b">"))
-            .is_some_and(|name| name == tag)
-    })
+/// Where `needle` first occurs in `hay`.
+#[inline(never)]
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    (0..hay.len()).find(|&i| hay.get(i..).is_some_and(|s| s.starts_with(needle)))
 }
 
-/// Decode the five predefined XML entities and numeric references into `out`; anything else is
-/// kept as is. Returns whether the message was cut.
-fn unescape_xml(raw: &[u8], out: &mut String<MESSAGE_CAPACITY>) -> bool {
-    let text = core::str::from_utf8(raw).unwrap_or_default();
-    let mut rest = text;
-    while let Some(amp) = rest.bytes().position(|b| b == b'&') {
-        let (before, after) = crate::encode::split_str_at(rest, amp);
-        if push_bounded(out, before) {
-            return true;
+#[cfg(test)]
+mod tests {
+    //! The decoder against the one it replaced (kept below, unchanged but for names, as the
+    //! oracle): the size work must not change what any input decodes to.
+
+    use std::string::ToString;
+    use std::vec::Vec;
+    use std::{format, vec};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The decoder as it was before the size work (`&str` based, `core::str::from_utf8`).
+    mod oracle {
+        use heapless::String;
+
+        use super::super::{ServiceErrorKind, ThrottleReason, EXCEPTION, MESSAGE_CAPACITY};
+
+        pub(super) type Decoded = (
+            ServiceErrorKind,
+            Option<String<64>>,
+            Option<String<MESSAGE_CAPACITY>>,
+            bool,
+            Option<ThrottleReason>,
+        );
+
+        pub(super) fn from_code(code: &str) -> ServiceErrorKind {
+            type K = ServiceErrorKind;
+            let code = match code {
+                "AccessDenied" => "AccessDeniedException",
+                "ExpiredToken" => "ExpiredTokenException",
+                other => other,
+            };
+            let (stem, suffixed) = match code.as_bytes().strip_suffix(EXCEPTION) {
+                Some(stem) => (stem, 0x80),
+                None => (code.as_bytes(), 0),
+            };
+            let mut start = 0;
+            for (&kind, &len) in K::KINDS.iter().zip(&K::STEM_LENS) {
+                let end = start + usize::from(len & 0x7f);
+                if len & 0x80 == suffixed && K::STEM_TEXT.get(start..end) == Some(stem) {
+                    return kind;
+                }
+                start = end;
+            }
+            K::Unknown
         }
-        let entity = after
-            .bytes()
-            .position(|b| b == b';')
-            .and_then(|semi| after.get(1..semi));
-        let decoded = entity.and_then(|e| match e {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => {
-                let num = e.as_bytes().strip_prefix(b"#")?;
-                // Up to 8 digits: no overflow, and no `from_str_radix` in firmware.
-                let code = match num.strip_prefix(b"x") {
-                    Some(hex) if (1..=8).contains(&hex.len()) => hex_value(hex)?,
-                    None if (1..=8).contains(&num.len()) => {
-                        num.iter().try_fold(0u32, |n, &d| {
-                            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-                        })?
+
+        pub(super) fn from_name(name: &str) -> ThrottleReason {
+            ThrottleReason::KNOWN
+                .iter()
+                .find(|(_, n)| *n == name)
+                .map_or(ThrottleReason::Other, |(reason, _)| *reason)
+        }
+
+        pub(super) fn decode(error_type: Option<&str>, body: &[u8]) -> Decoded {
+            let (mut kind, mut code_out, mut message, mut truncated, mut reason_out) =
+                (ServiceErrorKind::Unknown, None, None, false, None);
+            let from_header = error_type.map(strip_code).filter(|c| !c.is_empty());
+            let body = body.trim_ascii_start();
+            let mut from_body = None;
+            match body.first() {
+                Some(b'{') => {
+                    if let Some(parsed) = JsonError::scan(body) {
+                        from_body = parsed
+                            .type_
+                            .or(parsed.code)
+                            .or(parsed.code_upper)
+                            .map(strip_code);
+                        if let Some(raw) = parsed.message.or(parsed.message_upper) {
+                            let msg = message.insert(String::new());
+                            truncated = unescape_json(raw, msg);
+                        }
+                        reason_out = parsed.reason.map(from_name);
                     }
+                }
+                Some(b'<') => {
+                    from_body = xml_element(body, b"Code")
+                        .and_then(|c| core::str::from_utf8(c).ok())
+                        .map(|c| strip_code(c.trim_ascii()));
+                    if let Some(raw) = xml_element(body, b"Message") {
+                        let msg = message.insert(String::new());
+                        truncated = unescape_xml(raw, msg);
+                    }
+                }
+                _ => {}
+            }
+            if let Some(code) = from_header.or(from_body.filter(|c| !c.is_empty())) {
+                kind = from_code(code);
+                let raw = code_out.insert(String::new());
+                if raw.push_str(code).is_err() {
+                    code_out = None;
+                }
+            }
+            (kind, code_out, message, truncated, reason_out)
+        }
+
+        pub(super) fn strip_code(raw: &str) -> &str {
+            let raw = raw.split(':').next().unwrap_or_default();
+            let code = match raw.bytes().position(|b| b == b'#') {
+                Some(i) => raw.get(i + 1..).unwrap_or_default(),
+                None => raw,
+            };
+            code.trim_ascii()
+        }
+
+        #[derive(Default)]
+        struct JsonError<'a> {
+            type_: Option<&'a str>,
+            code: Option<&'a str>,
+            code_upper: Option<&'a str>,
+            message: Option<&'a str>,
+            message_upper: Option<&'a str>,
+            reason: Option<&'a str>,
+        }
+
+        impl<'a> JsonError<'a> {
+            fn scan(body: &'a [u8]) -> Option<Self> {
+                let mut fields = JsonError::default();
+                let mut json = JsonCursor { rest: body };
+                json.require(b'{')?;
+                if json.eat(b'}') {
+                    return Some(fields);
+                }
+                loop {
+                    let key = json.string()?;
+                    json.require(b':')?;
+                    let slot = match key {
+                        b"__type" => Some(&mut fields.type_),
+                        b"code" => Some(&mut fields.code),
+                        b"Code" => Some(&mut fields.code_upper),
+                        b"message" => Some(&mut fields.message),
+                        b"Message" => Some(&mut fields.message_upper),
+                        b"Reason" => Some(&mut fields.reason),
+                        _ => None,
+                    };
+                    match slot {
+                        Some(slot) => {
+                            let value = json.string_or_null()?;
+                            if slot.is_some() {
+                                return None;
+                            }
+                            *slot = match value {
+                                Some(raw) => Some(core::str::from_utf8(raw).ok()?),
+                                None => None,
+                            };
+                        }
+                        None => json.skip_value()?,
+                    }
+                    if json.eat(b',') {
+                        continue;
+                    }
+                    json.require(b'}')?;
+                    return Some(fields);
+                }
+            }
+        }
+
+        struct JsonCursor<'a> {
+            rest: &'a [u8],
+        }
+
+        impl<'a> JsonCursor<'a> {
+            fn peek(&mut self) -> Option<u8> {
+                self.rest = self.rest.trim_ascii_start();
+                self.rest.first().copied()
+            }
+
+            fn eat(&mut self, byte: u8) -> bool {
+                if self.peek() == Some(byte) {
+                    self.rest = self.rest.get(1..).unwrap_or_default();
+                    true
+                } else {
+                    false
+                }
+            }
+
+            fn require(&mut self, byte: u8) -> Option<()> {
+                self.eat(byte).then_some(())
+            }
+
+            fn string(&mut self) -> Option<&'a [u8]> {
+                self.require(b'"')?;
+                let body = self.rest;
+                let mut escaped = false;
+                for (i, &b) in body.iter().enumerate() {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        self.rest = body.get(i + 1..).unwrap_or_default();
+                        return body.get(..i);
+                    } else if b < 0x20 {
+                        return None;
+                    }
+                }
+                None
+            }
+
+            fn string_or_null(&mut self) -> Option<Option<&'a [u8]>> {
+                if self.peek() == Some(b'"') {
+                    return self.string().map(Some);
+                }
+                self.rest.strip_prefix(b"null").map(|after| {
+                    self.rest = after;
+                    None
+                })
+            }
+
+            fn skip_value(&mut self) -> Option<()> {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                        }
+                        b'{' | b'[' => {
+                            depth += 1;
+                            self.rest = self.rest.get(1..).unwrap_or_default();
+                        }
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            self.rest = self.rest.get(1..).unwrap_or_default();
+                        }
+                        b',' | b':' if depth > 0 => {
+                            self.rest = self.rest.get(1..).unwrap_or_default();
+                        }
+                        _ => {
+                            let len = self
+                                .rest
+                                .iter()
+                                .position(|b| {
+                                    !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                                })
+                                .unwrap_or(self.rest.len());
+                            if len == 0 {
+                                return None;
+                            }
+                            self.rest = self.rest.get(len..).unwrap_or_default();
+                        }
+                    }
+                    if depth == 0 {
+                        return Some(());
+                    }
+                }
+            }
+        }
+
+        fn push_bounded<const N: usize>(out: &mut String<N>, s: &str) -> bool {
+            if out.push_str(s).is_ok() {
+                return false;
+            }
+            let room = N - out.len();
+            let mut cut = room.min(s.len());
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let _ = out.push_str(s.get(..cut).unwrap_or_default());
+            true
+        }
+
+        fn hex_value(digits: &[u8]) -> Option<u32> {
+            digits.iter().try_fold(0u32, |n, &d| {
+                let v = match d {
+                    b'0'..=b'9' => d - b'0',
+                    b'a'..=b'f' => d - b'a' + 10,
+                    b'A'..=b'F' => d - b'A' + 10,
                     _ => return None,
                 };
-                char::from_u32(code)
+                Some((n << 4) | u32::from(v))
+            })
+        }
+
+        fn json_u_escape(s: &[u8]) -> Option<u32> {
+            match s {
+                [b'\\', b'u', digits @ ..] => hex_value(digits.first_chunk::<4>()?),
+                _ => None,
             }
-        });
-        match (decoded, entity) {
-            (Some(c), Some(e)) => {
+        }
+
+        fn unescape_json(raw: &str, out: &mut String<MESSAGE_CAPACITY>) -> bool {
+            let mut rest = raw;
+            loop {
+                let i = rest.bytes().position(|b| b == b'\\').unwrap_or(rest.len());
+                let (run, escape) = rest.split_at_checked(i).unwrap_or((rest, ""));
+                if push_bounded(out, run) {
+                    return true;
+                }
+                let e = escape.as_bytes();
+                let (c, used) = match e.get(1) {
+                    None => break,
+                    Some(b'"') => ('"', 2),
+                    Some(b'\\') => ('\\', 2),
+                    Some(b'/') => ('/', 2),
+                    Some(b'b') => ('\u{8}', 2),
+                    Some(b'f') => ('\u{c}', 2),
+                    Some(b'n') => ('\n', 2),
+                    Some(b'r') => ('\r', 2),
+                    Some(b't') => ('\t', 2),
+                    Some(b'u') => {
+                        let Some(unit) = json_u_escape(e) else { break };
+                        let (code, used) = match unit {
+                            0xd800..=0xdbff => {
+                                match json_u_escape(e.get(6..).unwrap_or_default()) {
+                                    Some(low @ 0xdc00..=0xdfff) => {
+                                        (0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00), 12)
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            _ => (unit, 6),
+                        };
+                        let Some(c) = char::from_u32(code) else { break };
+                        (c, used)
+                    }
+                    Some(_) => break,
+                };
                 if out.push(c).is_err() {
                     return true;
                 }
-                rest = after.get(e.len() + 2..).unwrap_or_default();
+                rest = escape.get(used..).unwrap_or_default();
             }
-            _ => {
-                if out.push('&').is_err() {
+            false
+        }
+
+        fn xml_element<'a>(body: &'a [u8], tag: &[u8]) -> Option<&'a [u8]> {
+            let open_at = find_tag(body, b"<", tag)?;
+            let content = body.get(open_at + tag.len() + 2..)?;
+            let close_at = find_tag(content, b"</", tag)?;
+            content.get(..close_at)
+        }
+
+        fn find_tag(hay: &[u8], prefix: &[u8], tag: &[u8]) -> Option<usize> {
+            let len = prefix.len() + tag.len() + 1;
+            hay.windows(len).position(|w| {
+                w.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(b">"))
+                    .is_some_and(|name| name == tag)
+            })
+        }
+
+        fn unescape_xml(raw: &[u8], out: &mut String<MESSAGE_CAPACITY>) -> bool {
+            let text = core::str::from_utf8(raw).unwrap_or_default();
+            let mut rest = text;
+            while let Some(amp) = rest.bytes().position(|b| b == b'&') {
+                let (before, after) = rest.split_at_checked(amp).unwrap_or((rest, ""));
+                if push_bounded(out, before) {
                     return true;
                 }
-                rest = after.get(1..).unwrap_or_default();
+                let entity = after
+                    .bytes()
+                    .position(|b| b == b';')
+                    .and_then(|semi| after.get(1..semi));
+                let decoded = entity.and_then(|e| match e {
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "amp" => Some('&'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    _ => {
+                        let num = e.as_bytes().strip_prefix(b"#")?;
+                        let code = match num.strip_prefix(b"x") {
+                            Some(hex) if (1..=8).contains(&hex.len()) => hex_value(hex)?,
+                            None if (1..=8).contains(&num.len()) => {
+                                num.iter().try_fold(0u32, |n, &d| {
+                                    d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+                                })?
+                            }
+                            _ => return None,
+                        };
+                        char::from_u32(code)
+                    }
+                });
+                match (decoded, entity) {
+                    (Some(c), Some(e)) => {
+                        if out.push(c).is_err() {
+                            return true;
+                        }
+                        rest = after.get(e.len() + 2..).unwrap_or_default();
+                    }
+                    _ => {
+                        if out.push('&').is_err() {
+                            return true;
+                        }
+                        rest = after.get(1..).unwrap_or_default();
+                    }
+                }
             }
+            push_bounded(out, rest)
         }
     }
-    push_bounded(out, rest)
+
+    /// Decodes with both and compares everything the decoder sets.
+    fn check(header: Option<&str>, body: &[u8]) {
+        let e = ServiceError::from_parts(500, header, body);
+        let (kind, code, message, truncated, reason) = oracle::decode(header, body);
+        let ours = (
+            e.kind,
+            e.code.as_deref(),
+            e.message.as_deref(),
+            e.message_truncated,
+            e.reason,
+        );
+        let theirs = (kind, code.as_deref(), message.as_deref(), truncated, reason);
+        assert_eq!(
+            ours,
+            theirs,
+            "header {header:?}, body {:?}",
+            body.escape_ascii().to_string()
+        );
+    }
+
+    /// Pieces the generated bodies are made of: JSON and XML structure, the members and codes
+    /// that matter, escapes good and bad, whitespace, UTF-8 good and bad, and runs long enough to
+    /// fill the message.
+    const PIECES: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b":",
+        b",",
+        b"\\",
+        b" ",
+        b"\t",
+        b"\n",
+        b"\x0c",
+        b"\x0b",
+        b"\x01",
+        b"\0",
+        b"null",
+        b"nul",
+        b"true",
+        b"1.5e3",
+        b"-2",
+        b"\"__type\"",
+        b"\"code\"",
+        b"\"Code\"",
+        b"\"message\"",
+        b"\"Message\"",
+        b"\"Reason\"",
+        b"\"x\"",
+        b"__type",
+        b"message",
+        b"#",
+        b"a#",
+        b"ns#",
+        b"AccessDenied",
+        b"ExpiredToken",
+        b"Exception",
+        b"Service",
+        b"ServiceException",
+        b"SignatureDoesNotMatch",
+        b"CallerRate",
+        b"LimitExceeded",
+        b"CallerRateLimitExceeded",
+        b"\\\"",
+        b"\\\\",
+        b"\\/",
+        b"\\b",
+        b"\\f",
+        b"\\n",
+        b"\\r",
+        b"\\t",
+        b"\\x",
+        b"\\u00e9",
+        b"\\u0041",
+        b"\\u00",
+        b"\\uzzzz",
+        b"\\ud83d",
+        b"\\ude00",
+        b"\\ud83d\\ude00",
+        b"\\udbff\\udfff",
+        b"\\ud800\\u0041",
+        b"\\u0000",
+        "é".as_bytes(),
+        "€".as_bytes(),
+        "😀".as_bytes(),
+        b"\xff",
+        b"\xc3",
+        b"\xe2\x82",
+        b"\xc0\xaf",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xf0\x9f\x98",
+        b"\x80",
+        b"<Code>",
+        b"</Code>",
+        b"<Message>",
+        b"</Message>",
+        b"<Code",
+        b"</Message",
+        b"<",
+        b">",
+        b"&",
+        b";",
+        b"&amp;",
+        b"&lt;",
+        b"&gt;",
+        b"&quot;",
+        b"&apos;",
+        b"&AMP;",
+        b"&#65;",
+        b"&#x42;",
+        b"&#X42;",
+        b"&#x1F600;",
+        b"&#xD800;",
+        b"&#;",
+        b"&#x;",
+        b"&#123456789;",
+        b"&#x110000;",
+        b"&#x0000000041;",
+        b"&#00000065;",
+        b"&#000000065;",
+        b"&#x00000041;",
+        b"&#x000000041;",
+        b"\x1f",
+        b"\x7f",
+        b"\xc2\x80",
+        b"\xdf\xbf",
+        b"\xe0\xa0\x80",
+        b"\xe0\x9f\xbf",
+        b"\xef\xbf\xbf",
+        b"\xf0\x90\x80\x80",
+        b"\xf0\x8f\xbf\xbf",
+        b"\xf4\x8f\xbf\xbf",
+        b"\xf5",
+        b"\xc1\xbf",
+        b"&bogus;",
+        b"&amp",
+        b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ];
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            8 => proptest::sample::select(PIECES).prop_map(<[u8]>::to_vec),
+            1 => proptest::collection::vec(any::<u8>(), 0..4),
+            // Runs that reach the message capacity, with a character across the boundary.
+            1 => (proptest::sample::select(PIECES), 1usize..200)
+                .prop_map(|(p, n)| p.repeat(n)),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(piece(), 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn decodes_as_the_oracle(header in proptest::option::of(text()), body in text()) {
+            let header = header.as_deref().and_then(|h| core::str::from_utf8(h).ok());
+            check(header, &body);
+        }
+
+        /// Well-formed JSON bodies whose members take generated values: the paths past the
+        /// scanner (escapes, codes, truncation) get most of the cases.
+        #[test]
+        fn json_members_decode_as_the_oracle(
+            members in proptest::collection::vec(
+                (proptest::sample::select(&["__type", "code", "Code", "message", "Message",
+                    "Reason", "x"][..]), text()),
+                0..4,
+            )
+        ) {
+            let mut body = b"{".to_vec();
+            for (i, (key, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(format!("\"{key}\":\"").as_bytes());
+                body.extend(value.iter().filter(|&&b| b != b'"' && b >= 0x20));
+                body.push(b'"');
+            }
+            body.push(b'}');
+            check(None, &body);
+        }
+
+        #[test]
+        fn xml_decodes_as_the_oracle(code in text(), message in text()) {
+            let mut body = b"<Error><Code>".to_vec();
+            body.extend_from_slice(&code);
+            body.extend_from_slice(b"</Code><Message>");
+            body.extend_from_slice(&message);
+            body.extend_from_slice(b"</Message></Error>");
+            check(None, &body);
+        }
+    }
+
+    #[test]
+    fn codes_and_reasons_map_as_the_oracle() {
+        let known = ServiceErrorKind::KINDS.iter().filter_map(|k| k.code());
+        let reasons = ThrottleReason::KNOWN.iter().map(|(_, n)| *n);
+        for name in known.chain(reasons) {
+            let stem = name
+                .strip_suffix("Exception")
+                .or(name.strip_suffix("LimitExceeded"))
+                .unwrap_or(name);
+            for probe in [
+                name.to_string(),
+                stem.to_string(),
+                format!("{stem}Exception"),
+                format!("{stem}LimitExceeded"),
+                format!("{name}Exception"),
+                format!("{name}LimitExceeded"),
+                format!("{stem}Exceptio"),
+                name.to_ascii_lowercase(),
+                name.get(1..).unwrap_or_default().to_string(),
+            ] {
+                assert_eq!(
+                    ServiceErrorKind::from_code(&probe),
+                    oracle::from_code(&probe),
+                    "{probe}"
+                );
+                assert_eq!(
+                    ThrottleReason::from_name(&probe),
+                    oracle::from_name(&probe),
+                    "{probe}"
+                );
+            }
+        }
+        for probe in [
+            "",
+            "Exception",
+            "LimitExceeded",
+            "AccessDenied",
+            "ExpiredToken",
+            "x",
+        ] {
+            assert_eq!(
+                ServiceErrorKind::from_code(probe),
+                oracle::from_code(probe),
+                "{probe}"
+            );
+            assert_eq!(
+                ThrottleReason::from_name(probe),
+                oracle::from_name(probe),
+                "{probe}"
+            );
+        }
+    }
+
+    /// [`find_code`] takes the first equal stem, whatever its flag: right only while no two
+    /// entries of a table share a stem.
+    #[test]
+    fn packed_tables_have_distinct_stems() {
+        let tables: [(&[u8], &[u8]); 4] = [
+            (&ServiceErrorKind::STEM_TEXT, &ServiceErrorKind::STEM_LENS),
+            (&REASON_TEXT, &REASON_LENS),
+            (JSON_KEYS, &JSON_KEY_LENS),
+            (XML_ENTITIES, &XML_ENTITY_LENS),
+        ];
+        for (text, lens) in tables {
+            let mut stems = Vec::new();
+            let mut rest = text;
+            for &len in lens {
+                let (stem, after) = rest.split_at(usize::from(len & !SUFFIXED));
+                assert!(
+                    !stems.contains(&stem),
+                    "{:?}",
+                    stem.escape_ascii().to_string()
+                );
+                stems.push(stem);
+                rest = after;
+            }
+            assert!(rest.is_empty());
+        }
+        assert_eq!(JSON_ESCAPES.len(), JSON_UNESCAPED.len());
+        assert_eq!(XML_ENTITY_LENS.len(), XML_UNESCAPED.len());
+    }
+
+    #[test]
+    fn odd_inputs_decode_as_the_oracle() {
+        let long_e = "é".repeat(MESSAGE_CAPACITY);
+        let bodies: Vec<Vec<u8>> = vec![
+            format!("{{\"message\":\"a{long_e}\"}}").into_bytes(),
+            format!("{{\"message\":\"{}\\u00e9\"}}", "a".repeat(511)).into_bytes(),
+            format!("{{\"message\":\"{}\\ud83d\\ude00\"}}", "a".repeat(509)).into_bytes(),
+            format!("{{\"message\":\"{}\\x\"}}", "a".repeat(512)).into_bytes(),
+            format!("<Message>{}&amp;</Message>", "a".repeat(511)).into_bytes(),
+            format!("<Message>{}&amp;</Message>", "a".repeat(512)).into_bytes(),
+            format!("<Message>{}\u{20ac}</Message>", "a".repeat(510)).into_bytes(),
+            b"<Message>ok\xff</Message>".to_vec(),
+            b"<Code>Service\xffException</Code>".to_vec(),
+            b"<Code> ns#AccessDenied:x </Code>".to_vec(),
+            b"<Code><Code>A</Code></Code>".to_vec(),
+            b"{\"message\":null,\"message\":\"b\"}".to_vec(),
+            b"{\"message\":\"b\",\"message\":null}".to_vec(),
+            b"{\"message\":nullx}".to_vec(),
+            b"{\"message\":\"\xff\"}".to_vec(),
+            b"{\"x\":\"\xff\",\"code\":\"a\\u0041\"}".to_vec(),
+            b"{\"__type\":\"\",\"code\":\"ServiceException\"}".to_vec(),
+            b"{\"__typ\\u0065\":\"ServiceException\"}".to_vec(),
+            b"\x0c{\x0c\"code\"\x0c:\x0c\"A\"\x0c}".to_vec(),
+            b"{\"code\":\"A\"}trailing".to_vec(),
+            b"{\"x\":{]}".to_vec(),
+            b"{\"x\":,}".to_vec(),
+            b"{,}".to_vec(),
+            b"{\"x\":1,}".to_vec(),
+            b"{\"message\":\"a\x1fb\"}".to_vec(),
+            b"{\"message\":\"a\\\x1fb\"}".to_vec(),
+            b"{\"x\":\"\x1f\",\"code\":\"A\"}".to_vec(),
+            b"{\"message\":\"a\x7f\x20b\"}".to_vec(),
+        ];
+        for body in &bodies {
+            check(None, body);
+            check(Some(" a#ServiceException:tail "), body);
+        }
+        for header in [
+            "",
+            ":",
+            "#",
+            " ",
+            "a:b#c",
+            "#:",
+            &"C".repeat(64),
+            &"C".repeat(65),
+        ] {
+            check(Some(header), b"");
+        }
+    }
 }
