@@ -395,6 +395,9 @@ const fn reason_text<const N: usize>() -> [u8; N] {
     out
 }
 
+/// [`REASON_TEXT`] as [`find_code`] reads it.
+const REASON_PACKED: [u8; packed_len(&REASON_TEXT)] = pack(&REASON_TEXT);
+
 /// The stem length of each of [`REASON_TEXT`], flagged with [`SUFFIXED`].
 const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = reason_lens();
 
@@ -429,7 +432,7 @@ const fn reasons() -> [ThrottleReason; ThrottleReason::KNOWN.len()] {
 
 /// [`ThrottleReason::from_name`] on bytes.
 fn reason_for_name(name: &[u8]) -> ThrottleReason {
-    match find_code(name, LIMIT_EXCEEDED, &REASON_TEXT, &REASON_LENS) {
+    match find_code(name, LIMIT_EXCEEDED, &REASON_PACKED, &REASON_LENS) {
         Some((i, true)) => REASONS.get(i).copied().unwrap_or(ThrottleReason::Other),
         _ => ThrottleReason::Other,
     }
@@ -438,7 +441,7 @@ fn reason_for_name(name: &[u8]) -> ThrottleReason {
 /// [`ServiceErrorKind::from_code`] on bytes.
 fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     use ServiceErrorKind as K;
-    match find_code(code, EXCEPTION, &K::STEM_TEXT, &K::STEM_LENS) {
+    match find_code(code, EXCEPTION, &STEMS_PACKED, &K::STEM_LENS) {
         Some((i, same_suffix)) => {
             let kind = K::KINDS.get(i).copied().unwrap_or(K::Unknown);
             // The query-protocol spellings moto sends: `AccessDenied`, `ExpiredToken`.
@@ -452,24 +455,79 @@ fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     }
 }
 
-/// Looks `code` up in a packed table of stems (`text` cut by `lens`, each flagged with
+/// [`ServiceErrorKind::STEM_TEXT`] as [`find_code`] reads it.
+const STEMS_PACKED: [u8; packed_len(&ServiceErrorKind::STEM_TEXT)] =
+    pack(&ServiceErrorKind::STEM_TEXT);
+
+/// The size of `text` packed by [`pack`]: six bits a character, and a byte of padding so that
+/// every character can be read as a 16-bit window.
+const fn packed_len(text: &[u8]) -> usize {
+    (text.len() * 6).div_ceil(8) + 1
+}
+
+/// Packs `text` (letters, digits and `_`: every name in these tables) six bits a character, in
+/// the alphabet `0-9 A-Z _ a-z`: about a quarter less flash than the text itself (the error-code
+/// stems are about 880 bytes). Any other byte would read back as `_`; a test checks that every
+/// table reads back as its text. Compile time only, like the other table builders.
+#[allow(clippy::indexing_slicing)]
+const fn pack<const N: usize>(text: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        let symbol = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A' + 10,
+            b'a'..=b'z' => b - b'a' + 37,
+            _ => 36,
+        } as u16;
+        let (byte, shift) = (i * 6 / 8, i * 6 % 8);
+        out[byte] |= (symbol << shift) as u8;
+        out[byte + 1] |= (symbol << shift >> 8) as u8;
+        i += 1;
+    }
+    out
+}
+
+/// Character `i` of a table built by [`pack`].
+fn unpack(packed: &[u8], i: usize) -> Option<u8> {
+    let (byte, shift) = (i * 6 / 8, i * 6 % 8);
+    let window = packed.get(byte..)?.first_chunk::<2>()?;
+    let symbol = (u16::from_le_bytes(*window) >> shift) as u8 & 0x3f;
+    // The alphabet is in ASCII order, so a character is the symbol plus the gaps before it.
+    let mut c = symbol + b'0';
+    if symbol > 9 {
+        c += b'A' - b'9' - 1;
+    }
+    if symbol > 35 {
+        c += b'_' - b'Z' - 1;
+    }
+    if symbol > 36 {
+        c += b'a' - b'_' - 1;
+    }
+    Some(c)
+}
+
+/// Looks `code` up in a table of stems (`packed` by [`pack`], cut by `lens`, each flagged with
 /// [`SUFFIXED`] when its name ends in `suffix`): the position of the entry whose stem is `code`
 /// without `suffix`, and whether `code` has the suffix exactly when the entry does. Every stem in
-/// a table is different (a test checks), so the first equal one is the only one. Shared by codes
-/// and throttle reasons.
+/// a table is different (a test checks), so the first equal one is the only one. Shared by codes,
+/// throttle reasons, JSON keys and XML entities.
 #[inline(never)]
-fn find_code(code: &[u8], suffix: &[u8], text: &[u8], lens: &[u8]) -> Option<(usize, bool)> {
+fn find_code(code: &[u8], suffix: &[u8], packed: &[u8], lens: &[u8]) -> Option<(usize, bool)> {
     let (stem, suffixed) = match code.strip_suffix(suffix) {
         Some(stem) => (stem, SUFFIXED),
         None => (code, 0),
     };
     let mut start = 0;
     for (i, &len) in lens.iter().enumerate() {
-        let end = start + usize::from(len & !SUFFIXED);
-        if text.get(start..end) == Some(stem) {
+        let n = usize::from(len & !SUFFIXED);
+        if n == stem.len()
+            && (stem.iter().enumerate()).all(|(j, &b)| unpack(packed, start + j) == Some(b))
+        {
             return Some((i, len & SUFFIXED == suffixed));
         }
-        start = end;
+        start += n;
     }
     None
 }
@@ -666,7 +724,8 @@ fn decode_text(raw: &[u8], escape: u8, out: &mut StringView) -> bool {
             json_escape(rest)
         };
         let Some((c, used)) = next else { break };
-        if out.push(c).is_err() {
+        // `push_str` of the encoded character rather than `push`: one path for every length.
+        if out.push_str(c.encode_utf8(&mut [0; 4])).is_err() {
             return true;
         }
         rest = rest.get(used..).unwrap_or_default();
@@ -681,7 +740,8 @@ fn number(digits: &[u8], radix: u32) -> Option<u32> {
     if digits.is_empty() {
         return None;
     }
-    digits.iter().try_fold(0u32, |n, &d| {
+    let mut n = 0u32;
+    for &d in digits {
         let v = match d {
             b'0'..=b'9' => d - b'0',
             b'a'..=b'f' => d - b'a' + 10,
@@ -689,13 +749,20 @@ fn number(digits: &[u8], radix: u32) -> Option<u32> {
             _ => return None,
         };
         let v = u32::from(v);
-        (v < radix).then(|| n.wrapping_mul(radix).wrapping_add(v))
-    })
+        if v >= radix {
+            return None;
+        }
+        n = n.wrapping_mul(radix).wrapping_add(v);
+    }
+    Some(n)
 }
 
 /// The UTF-16 unit of the `\uXXXX` at the start of `s` (four hex digits, exactly).
 fn json_unit(s: &[u8]) -> Option<u32> {
-    number(s.strip_prefix(b"\\u")?.get(..4)?, 16)
+    match s {
+        [b'\\', b'u', digits @ ..] => number(digits.get(..4)?, 16),
+        _ => None,
+    }
 }
 
 /// The letters of JSON's two-character escapes, and what each stands for at the same position.
@@ -714,13 +781,15 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
         return None;
     }
     let unit = json_unit(e)?;
-    if !(0xd800..=0xdbff).contains(&unit) {
+    // Not a high surrogate (`0xd800..=0xdbff`).
+    if unit & 0xfc00 != 0xd800 {
         // `None` for a lone low surrogate.
         return Some((char::from_u32(unit)?, 6));
     }
     // A high surrogate: the low one must follow as another `\u` escape.
     let low = json_unit(e.get(6..)?)?;
-    if !(0xdc00..=0xdfff).contains(&low) {
+    // Not a low surrogate (`0xdc00..=0xdfff`).
+    if low & 0xfc00 != 0xdc00 {
         return None;
     }
     let code = 0x1_0000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
@@ -732,6 +801,8 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
 const XML_ENTITIES: &[u8] = b"ltgtampquotapos";
 /// See [`XML_ENTITIES`].
 const XML_ENTITY_LENS: [u8; 5] = [2, 2, 3, 4, 4];
+/// [`XML_ENTITIES`] as [`find_code`] reads it.
+const XML_ENTITIES_PACKED: [u8; packed_len(XML_ENTITIES)] = pack(XML_ENTITIES);
 /// What each of [`XML_ENTITIES`] stands for.
 const XML_UNESCAPED: &[u8] = b"<>&\"'";
 
@@ -742,13 +813,13 @@ fn xml_entity(s: &[u8]) -> (char, usize) {
     let entity = || {
         let semi = s.iter().position(|&b| b == b';')?;
         let name = s.get(1..semi)?;
-        let c = match find_code(name, b"", XML_ENTITIES, &XML_ENTITY_LENS) {
+        let c = match find_code(name, b"", &XML_ENTITIES_PACKED, &XML_ENTITY_LENS) {
             Some((i, _)) => char::from(*XML_UNESCAPED.get(i)?),
             None => {
-                let num = name.strip_prefix(b"#")?;
-                let (digits, radix) = match num.strip_prefix(b"x") {
-                    Some(hex) => (hex, 16),
-                    None => (num, 10),
+                let (digits, radix) = match name {
+                    [b'#', b'x', hex @ ..] => (hex, 16),
+                    [b'#', dec @ ..] => (dec, 10),
+                    _ => return None,
                 };
                 if digits.len() > 8 {
                     return None;
@@ -805,6 +876,8 @@ fn json_token<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
 const JSON_KEYS: &[u8] = b"__typecodeCodemessageMessageReason";
 /// See [`JSON_KEYS`].
 const JSON_KEY_LENS: [u8; 6] = [6, 4, 4, 7, 7, 6];
+/// [`JSON_KEYS`] as [`find_code`] reads it.
+const JSON_KEYS_PACKED: [u8; packed_len(JSON_KEYS)] = pack(JSON_KEYS);
 
 /// The string members of an AWS JSON error body that matter here, by [`JSON_KEYS`], still escaped
 /// (borrowed from the body, unescaped later straight into the bounded message, so no scratch
@@ -835,7 +908,7 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
         if json_token(&mut rest)?.0 != b':' {
             return None;
         }
-        match find_code(key, b"", JSON_KEYS, &JSON_KEY_LENS) {
+        match find_code(key, b"", &JSON_KEYS_PACKED, &JSON_KEY_LENS) {
             Some((i, _)) => {
                 let value = match json_token(&mut rest)? {
                     (b'"', raw) if is_utf8(raw) => Some(raw),
@@ -1562,6 +1635,18 @@ mod tests {
                 rest = after;
             }
             assert!(rest.is_empty());
+        }
+        let packed: [(&[u8], &[u8]); 4] = [
+            (&ServiceErrorKind::STEM_TEXT, &STEMS_PACKED),
+            (&REASON_TEXT, &REASON_PACKED),
+            (JSON_KEYS, &JSON_KEYS_PACKED),
+            (XML_ENTITIES, &XML_ENTITIES_PACKED),
+        ];
+        for (text, packed) in packed {
+            let back: Vec<u8> = (0..text.len())
+                .map(|i| unpack(packed, i).unwrap())
+                .collect();
+            assert_eq!(back, text);
         }
         assert_eq!(JSON_ESCAPES.len(), JSON_UNESCAPED.len());
         assert_eq!(XML_ENTITY_LENS.len(), XML_UNESCAPED.len());
