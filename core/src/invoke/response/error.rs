@@ -192,6 +192,33 @@ macro_rules! service_error_kinds {
                 None
             }
 
+            /// The kind at position `i` of [`Self::KINDS`], [`ServiceErrorKind::Unknown`] past
+            /// its end. Compares in declaration order, where the position is the discriminant,
+            /// which the compiler folds into a range check: indexing `KINDS` would link it.
+            fn at(i: usize) -> ServiceErrorKind {
+                let mut k = 0;
+                $(
+                    if i == k {
+                        return ServiceErrorKind::$name;
+                    }
+                    k += 1;
+                )*
+                for kind in [
+                    ServiceErrorKind::InvalidSignatureException,
+                    ServiceErrorKind::UnrecognizedClientException,
+                    ServiceErrorKind::AccessDeniedException,
+                    ServiceErrorKind::ExpiredTokenException,
+                    ServiceErrorKind::SignatureDoesNotMatch,
+                    ServiceErrorKind::InvalidClientTokenId,
+                ] {
+                    if i == k {
+                        return kind;
+                    }
+                    k += 1;
+                }
+                ServiceErrorKind::Unknown
+            }
+
             /// The kind for an error code (already stripped of `namespace#` and `:…`).
             pub fn from_code(code: &str) -> ServiceErrorKind {
                 kind_for_code(code.as_bytes())
@@ -443,7 +470,7 @@ fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     use ServiceErrorKind as K;
     match find_code(code, EXCEPTION, &STEMS_PACKED, &K::STEM_LENS) {
         Some((i, same_suffix)) => {
-            let kind = K::KINDS.get(i).copied().unwrap_or(K::Unknown);
+            let kind = K::at(i);
             // The query-protocol spellings moto sends: `AccessDenied`, `ExpiredToken`.
             if same_suffix || matches!(kind, K::AccessDeniedException | K::ExpiredTokenException) {
                 kind
@@ -893,6 +920,9 @@ const JSON_KEYS_PACKED: [u8; packed_len(JSON_KEYS)] = pack(JSON_KEYS);
 type JsonError<'a> = [Option<&'a [u8]>; 6];
 
 /// Scans `body`, which starts with `{` (after whitespace). Anything after the object is ignored.
+/// Not inlined into [`ServiceError::decode`]: a few bytes smaller, and its token temporaries stay
+/// out of the frame that holds the error.
+#[inline(never)]
 fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
     let mut fields: JsonError<'_> = [None; 6];
     let mut rest = body;
@@ -1649,6 +1679,13 @@ mod tests {
             assert_eq!(back, text);
         }
         assert_eq!(JSON_ESCAPES.len(), JSON_UNESCAPED.len());
+        for (i, &kind) in ServiceErrorKind::KINDS.iter().enumerate() {
+            assert_eq!(ServiceErrorKind::at(i), kind);
+        }
+        assert_eq!(
+            ServiceErrorKind::at(ServiceErrorKind::KINDS.len()),
+            ServiceErrorKind::Unknown
+        );
         assert_eq!(XML_ENTITY_LENS.len(), XML_UNESCAPED.len());
     }
 
