@@ -203,18 +203,26 @@ macro_rules! service_error_kinds {
                     }
                     k += 1;
                 )*
-                for kind in [
-                    ServiceErrorKind::InvalidSignatureException,
-                    ServiceErrorKind::UnrecognizedClientException,
-                    ServiceErrorKind::AccessDeniedException,
-                    ServiceErrorKind::ExpiredTokenException,
-                    ServiceErrorKind::SignatureDoesNotMatch,
-                    ServiceErrorKind::InvalidClientTokenId,
-                ] {
-                    if i == k {
-                        return kind;
-                    }
-                    k += 1;
+                // Spelled out like the ones above (a loop over an array of these would be a
+                // table again).
+                let auth = i.wrapping_sub(k);
+                if auth == 0 {
+                    return ServiceErrorKind::InvalidSignatureException;
+                }
+                if auth == 1 {
+                    return ServiceErrorKind::UnrecognizedClientException;
+                }
+                if auth == 2 {
+                    return ServiceErrorKind::AccessDeniedException;
+                }
+                if auth == 3 {
+                    return ServiceErrorKind::ExpiredTokenException;
+                }
+                if auth == 4 {
+                    return ServiceErrorKind::SignatureDoesNotMatch;
+                }
+                if auth == 5 {
+                    return ServiceErrorKind::InvalidClientTokenId;
                 }
                 ServiceErrorKind::Unknown
             }
@@ -422,8 +430,9 @@ const fn reason_text<const N: usize>() -> [u8; N] {
     out
 }
 
-/// [`REASON_TEXT`] as [`find_code`] reads it.
-const REASON_PACKED: [u8; packed_len(&REASON_TEXT)] = pack(&REASON_TEXT);
+/// The throttle reasons as [`find_code`] reads them.
+const REASON_TABLE: [u8; table_len(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT)] =
+    table(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT);
 
 /// The stem length of each of [`REASON_TEXT`], flagged with [`SUFFIXED`].
 const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = reason_lens();
@@ -459,7 +468,7 @@ const fn reasons() -> [ThrottleReason; ThrottleReason::KNOWN.len()] {
 
 /// [`ThrottleReason::from_name`] on bytes.
 fn reason_for_name(name: &[u8]) -> ThrottleReason {
-    match find_code(name, LIMIT_EXCEEDED, &REASON_PACKED, &REASON_LENS) {
+    match find_code(name, &REASON_TABLE) {
         Some((i, true)) => REASONS.get(i).copied().unwrap_or(ThrottleReason::Other),
         _ => ThrottleReason::Other,
     }
@@ -468,7 +477,7 @@ fn reason_for_name(name: &[u8]) -> ThrottleReason {
 /// [`ServiceErrorKind::from_code`] on bytes.
 fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     use ServiceErrorKind as K;
-    match find_code(code, EXCEPTION, &STEMS_PACKED, &K::STEM_LENS) {
+    match find_code(code, &CODE_TABLE) {
         Some((i, same_suffix)) => {
             let kind = K::at(i);
             // The query-protocol spellings moto sends: `AccessDenied`, `ExpiredToken`.
@@ -482,24 +491,50 @@ fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     }
 }
 
-/// [`ServiceErrorKind::STEM_TEXT`] as [`find_code`] reads it.
-const STEMS_PACKED: [u8; packed_len(&ServiceErrorKind::STEM_TEXT)] =
-    pack(&ServiceErrorKind::STEM_TEXT);
+/// The error codes as [`find_code`] reads them.
+const CODE_TABLE: [u8; table_len(
+    EXCEPTION,
+    &ServiceErrorKind::STEM_LENS,
+    &ServiceErrorKind::STEM_TEXT,
+)] = table(
+    EXCEPTION,
+    &ServiceErrorKind::STEM_LENS,
+    &ServiceErrorKind::STEM_TEXT,
+);
 
-/// The size of `text` packed by [`pack`]: six bits a character, and a byte of padding so that
-/// every character can be read as a 16-bit window.
-const fn packed_len(text: &[u8]) -> usize {
-    (text.len() * 6).div_ceil(8) + 1
+/// The size of a [`table`].
+const fn table_len(suffix: &[u8], lens: &[u8], text: &[u8]) -> usize {
+    2 + suffix.len() + lens.len() + (text.len() * 6).div_ceil(8) + 1
 }
 
-/// Packs `text` (letters, digits and `_`: every name in these tables) six bits a character, in
-/// the alphabet `0-9 A-Z _ a-z`: about a quarter less flash than the text itself (the error-code
-/// stems are about 880 bytes). Any other byte would read back as `_`; a test checks that every
-/// table reads back as its text. Compile time only, like the other table builders.
+/// A lookup table for [`find_code`], in one byte array so that a lookup passes one slice rather
+/// than three: the length of the suffix the names share, the suffix, the number of names, each
+/// name's stem length (flagged with [`SUFFIXED`] when the name ends in the suffix), then the
+/// stems back to back, six bits a character in the alphabet `0-9 A-Z _ a-z` (about a quarter less
+/// flash than the text: the error-code stems are about 880 bytes), and a byte of padding so that
+/// every character can be read as a 16-bit window. Any character outside the alphabet would read
+/// back as `_`; a test checks that every table reads back as its text. Compile time only, like
+/// the other table builders.
 #[allow(clippy::indexing_slicing)]
-const fn pack<const N: usize>(text: &[u8]) -> [u8; N] {
+const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
+    out[0] = suffix.len() as u8;
+    let mut at = 1;
     let mut i = 0;
+    while i < suffix.len() {
+        out[at] = suffix[i];
+        at += 1;
+        i += 1;
+    }
+    out[at] = lens.len() as u8;
+    at += 1;
+    i = 0;
+    while i < lens.len() {
+        out[at] = lens[i];
+        at += 1;
+        i += 1;
+    }
+    i = 0;
     while i < text.len() {
         let b = text[i];
         let symbol = match b {
@@ -508,7 +543,7 @@ const fn pack<const N: usize>(text: &[u8]) -> [u8; N] {
             b'a'..=b'z' => b - b'a' + 37,
             _ => 36,
         } as u16;
-        let (byte, shift) = (i * 6 / 8, i * 6 % 8);
+        let (byte, shift) = (at + i * 6 / 8, i * 6 % 8);
         out[byte] |= (symbol << shift) as u8;
         out[byte + 1] |= (symbol << shift >> 8) as u8;
         i += 1;
@@ -516,7 +551,16 @@ const fn pack<const N: usize>(text: &[u8]) -> [u8; N] {
     out
 }
 
-/// Character `i` of a table built by [`pack`].
+/// The suffix, stem lengths and packed stems of a [`table`].
+fn table_parts(table: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let (&suffix_len, rest) = table.split_first()?;
+    let (suffix, rest) = rest.split_at_checked(usize::from(suffix_len))?;
+    let (&count, rest) = rest.split_first()?;
+    let (lens, packed) = rest.split_at_checked(usize::from(count))?;
+    Some((suffix, lens, packed))
+}
+
+/// Character `i` of the stems of a [`table`].
 fn unpack(packed: &[u8], i: usize) -> Option<u8> {
     let (byte, shift) = (i * 6 / 8, i * 6 % 8);
     let window = packed.get(byte..)?.first_chunk::<2>()?;
@@ -535,13 +579,13 @@ fn unpack(packed: &[u8], i: usize) -> Option<u8> {
     Some(c)
 }
 
-/// Looks `code` up in a table of stems (`packed` by [`pack`], cut by `lens`, each flagged with
-/// [`SUFFIXED`] when its name ends in `suffix`): the position of the entry whose stem is `code`
-/// without `suffix`, and whether `code` has the suffix exactly when the entry does. Every stem in
-/// a table is different (a test checks), so the first equal one is the only one. Shared by codes,
+/// Looks `code` up in a [`table`]: the position of the name whose stem is `code` without the
+/// table's suffix, and whether `code` has the suffix exactly when the name does. Every stem in a
+/// table is different (a test checks), so the first equal one is the only one. Shared by codes,
 /// throttle reasons, JSON keys and XML entities.
 #[inline(never)]
-fn find_code(code: &[u8], suffix: &[u8], packed: &[u8], lens: &[u8]) -> Option<(usize, bool)> {
+fn find_code(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
+    let (suffix, lens, packed) = table_parts(table)?;
     let (stem, suffixed) = match code.strip_suffix(suffix) {
         Some(stem) => (stem, SUFFIXED),
         None => (code, 0),
@@ -828,8 +872,9 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
 const XML_ENTITIES: &[u8] = b"ltgtampquotapos";
 /// See [`XML_ENTITIES`].
 const XML_ENTITY_LENS: [u8; 5] = [2, 2, 3, 4, 4];
-/// [`XML_ENTITIES`] as [`find_code`] reads it.
-const XML_ENTITIES_PACKED: [u8; packed_len(XML_ENTITIES)] = pack(XML_ENTITIES);
+/// [`XML_ENTITIES`] as [`find_code`] reads them.
+const XML_ENTITY_TABLE: [u8; table_len(b"", &XML_ENTITY_LENS, XML_ENTITIES)] =
+    table(b"", &XML_ENTITY_LENS, XML_ENTITIES);
 /// What each of [`XML_ENTITIES`] stands for.
 const XML_UNESCAPED: &[u8] = b"<>&\"'";
 
@@ -840,7 +885,7 @@ fn xml_entity(s: &[u8]) -> (char, usize) {
     let entity = || {
         let semi = s.iter().position(|&b| b == b';')?;
         let name = s.get(1..semi)?;
-        let c = match find_code(name, b"", &XML_ENTITIES_PACKED, &XML_ENTITY_LENS) {
+        let c = match find_code(name, &XML_ENTITY_TABLE) {
             Some((i, _)) => char::from(*XML_UNESCAPED.get(i)?),
             None => {
                 let (digits, radix) = match name {
@@ -903,8 +948,9 @@ fn json_token<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
 const JSON_KEYS: &[u8] = b"__typecodeCodemessageMessageReason";
 /// See [`JSON_KEYS`].
 const JSON_KEY_LENS: [u8; 6] = [6, 4, 4, 7, 7, 6];
-/// [`JSON_KEYS`] as [`find_code`] reads it.
-const JSON_KEYS_PACKED: [u8; packed_len(JSON_KEYS)] = pack(JSON_KEYS);
+/// [`JSON_KEYS`] as [`find_code`] reads them.
+const JSON_KEY_TABLE: [u8; table_len(b"", &JSON_KEY_LENS, JSON_KEYS)] =
+    table(b"", &JSON_KEY_LENS, JSON_KEYS);
 
 /// The string members of an AWS JSON error body that matter here, by [`JSON_KEYS`], still escaped
 /// (borrowed from the body, unescaped later straight into the bounded message, so no scratch
@@ -938,7 +984,7 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
         if json_token(&mut rest)?.0 != b':' {
             return None;
         }
-        match find_code(key, b"", &JSON_KEYS_PACKED, &JSON_KEY_LENS) {
+        match find_code(key, &JSON_KEY_TABLE) {
             Some((i, _)) => {
                 let value = match json_token(&mut rest)? {
                     (b'"', raw) if is_utf8(raw) => Some(raw),
@@ -1645,13 +1691,21 @@ mod tests {
     /// entries of a table share a stem.
     #[test]
     fn packed_tables_have_distinct_stems() {
-        let tables: [(&[u8], &[u8]); 4] = [
-            (&ServiceErrorKind::STEM_TEXT, &ServiceErrorKind::STEM_LENS),
-            (&REASON_TEXT, &REASON_LENS),
-            (JSON_KEYS, &JSON_KEY_LENS),
-            (XML_ENTITIES, &XML_ENTITY_LENS),
+        let tables: [(&[u8], &[u8], &[u8]); 4] = [
+            (&CODE_TABLE, EXCEPTION, &ServiceErrorKind::STEM_TEXT),
+            (&REASON_TABLE, LIMIT_EXCEEDED, &REASON_TEXT),
+            (&JSON_KEY_TABLE, b"", JSON_KEYS),
+            (&XML_ENTITY_TABLE, b"", XML_ENTITIES),
         ];
-        for (text, lens) in tables {
+        for (table, suffix, text) in tables {
+            let (table_suffix, lens, packed) = table_parts(table).unwrap();
+            assert_eq!(table_suffix, suffix);
+            // The packed stems read back as the text.
+            let back: Vec<u8> = (0..text.len())
+                .map(|i| unpack(packed, i).unwrap())
+                .collect();
+            assert_eq!(back, text);
+            // Every stem is different.
             let mut stems = Vec::new();
             let mut rest = text;
             for &len in lens {
@@ -1665,18 +1719,6 @@ mod tests {
                 rest = after;
             }
             assert!(rest.is_empty());
-        }
-        let packed: [(&[u8], &[u8]); 4] = [
-            (&ServiceErrorKind::STEM_TEXT, &STEMS_PACKED),
-            (&REASON_TEXT, &REASON_PACKED),
-            (JSON_KEYS, &JSON_KEYS_PACKED),
-            (XML_ENTITIES, &XML_ENTITIES_PACKED),
-        ];
-        for (text, packed) in packed {
-            let back: Vec<u8> = (0..text.len())
-                .map(|i| unpack(packed, i).unwrap())
-                .collect();
-            assert_eq!(back, text);
         }
         assert_eq!(JSON_ESCAPES.len(), JSON_UNESCAPED.len());
         for (i, &kind) in ServiceErrorKind::KINDS.iter().enumerate() {
