@@ -671,8 +671,8 @@ impl ServiceError {
             }
             Some(b'<') => {
                 // A code that is not UTF-8 is none (the whole element, as a `str` would be).
-                from_body = xml_element(body, b"<Code>", b"</Code>").filter(|c| is_utf8(c));
-                message = xml_element(body, b"<Message>", b"</Message>").map(|m| (m, b'&'));
+                from_body = xml_element(body, b"<Code></Code>").filter(|c| is_utf8(c));
+                message = xml_element(body, b"<Message></Message>").map(|m| (m, b'&'));
             }
             _ => {}
         }
@@ -809,13 +809,11 @@ fn decode_text(raw: &[u8], escape: u8, out: &mut StringView) -> bool {
     false
 }
 
-/// The value of `digits` in `radix` (10 or 16, either case); `None` for an empty run or any other
-/// byte. At most 8 digits are ever passed, so it cannot overflow; wrapping arithmetic keeps the
-/// overflow checks (and their panics) out regardless.
+/// The value of `digits` in `radix` (10 or 16, either case); `None` for any other byte, and 0
+/// for no digits (the callers require one to eight). At most 8 digits are ever passed, so it
+/// cannot overflow; wrapping arithmetic keeps the overflow checks (and their panics) out
+/// regardless.
 fn number(digits: &[u8], radix: u32) -> Option<u32> {
-    if digits.is_empty() {
-        return None;
-    }
     let mut n = 0u32;
     for &d in digits {
         // A digit's value, or a letter's (either case) plus 10: anything else comes out at 36 or
@@ -903,7 +901,7 @@ fn xml_entity(s: &[u8]) -> (char, usize) {
                     [b'#', dec @ ..] => (dec, 10),
                     _ => return None,
                 };
-                if digits.len() > 8 {
+                if !(1..=8).contains(&digits.len()) {
                     return None;
                 }
                 char::from_u32(number(digits, radix)?)?
@@ -933,14 +931,15 @@ fn json_token<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
     let s = rest.trim_ascii_start();
     let (&first, tail) = s.split_first()?;
     let (token, after) = if first == b'"' {
-        let mut escaped = false;
-        let end = tail.iter().position(|&b| {
-            let stop = !escaped && (b == b'"' || b < 0x20);
-            escaped = !escaped && b == b'\\';
-            stop
-        })?;
-        if tail.get(end) != Some(&b'"') {
-            return None;
+        let mut end = 0;
+        loop {
+            match *tail.get(end)? {
+                b'"' => break,
+                // A backslash takes the next byte with it, whatever it is.
+                b'\\' => end += 2,
+                0..0x20 => return None,
+                _ => end += 1,
+            }
         }
         (tail.get(..end)?, tail.get(end + 1..)?)
     } else if is_json_word(first) {
@@ -1040,8 +1039,10 @@ fn skip_json_value(rest: &mut &[u8]) -> Option<()> {
 
 /// The content of the first `<tag>…</tag>` in `body`, found by plain search: enough for the flat
 /// AWS query-protocol error documents (`<ErrorResponse><Error><Code>…`), without an XML parser.
-/// `open` and `close` are the tags, `<…>` and `</…>`.
-fn xml_element<'a>(body: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]> {
+/// `tags` is both tags, `<tag></tag>`: one argument rather than two (the opening tag is the
+/// shorter half).
+fn xml_element<'a>(body: &'a [u8], tags: &[u8]) -> Option<&'a [u8]> {
+    let (open, close) = tags.split_at_checked(tags.len() / 2)?;
     let start = find(body, open)? + open.len();
     let content = body.get(start..)?;
     content.get(..find(content, close)?)
@@ -1050,7 +1051,8 @@ fn xml_element<'a>(body: &'a [u8], open: &[u8], close: &[u8]) -> Option<&'a [u8]
 /// Where `needle` first occurs in `hay`.
 #[inline(never)]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    (0..hay.len()).find(|&i| hay.get(i..).is_some_and(|s| s.starts_with(needle)))
+    // `max(1)`: `windows(0)` would panic; every needle here is a tag, never empty.
+    hay.windows(needle.len().max(1)).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -1762,7 +1764,7 @@ mod tests {
                 assert_eq!(number(&[b], radix), plain, "{b} {radix}");
             }
         }
-        assert_eq!(number(b"", 16), None);
+        assert_eq!(number(b"", 16), Some(0));
         assert_eq!(number(b"ffffffff", 16), Some(u32::MAX));
         assert_eq!(number(b"99999999", 10), Some(99_999_999));
     }
