@@ -920,38 +920,53 @@ fn is_json_word(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || (b.wrapping_sub(b'+') < 15 && b != b',' && b != b'/')
 }
 
-/// The next JSON token after whitespace, consumed from `rest`: its first byte, and for a string
-/// its raw content between the quotes (escapes not decoded), for a word (number, literal) the
-/// whole word, for a structural byte (`{}[],:`) nothing. `None` at the end, on any other byte,
-/// and on a string that is unterminated or holds a raw control character (only the structure is
-/// checked here: a backslash takes the next byte with it; escapes are checked when decoded).
-/// Every token consumes at least a byte, so scanning is linear; nothing indexes, so nothing can
-/// panic.
-fn json_token<'a>(rest: &mut &'a [u8]) -> Option<(u8, &'a [u8])> {
-    let s = rest.trim_ascii_start();
-    let (&first, tail) = s.split_first()?;
-    let (token, after) = if first == b'"' {
-        let mut end = 0;
-        loop {
-            match *tail.get(end)? {
-                b'"' => break,
-                // A backslash takes the next byte with it, whatever it is.
-                b'\\' => end += 2,
-                0..0x20 => return None,
-                _ => end += 1,
+/// A JSON text being read a token at a time: the unread part, and the content of the last token.
+struct Json<'a> {
+    rest: &'a [u8],
+    token: &'a [u8],
+}
+
+impl<'a> Json<'a> {
+    /// Reads the next token after whitespace and returns its first byte; `token` is then, for a
+    /// string, its raw content between the quotes (escapes not decoded), for a word (number,
+    /// literal) the whole word, for a structural byte (`{}[],:`) nothing. 0 (never a token's
+    /// first byte) at the end, on any other byte, and on a string that is unterminated or holds a
+    /// raw control character (only the structure is checked here: a backslash takes the next byte
+    /// with it; escapes are checked when decoded). A byte rather than an `Option` of the token:
+    /// every caller compares it at once, and it comes back in a register. Every token consumes at
+    /// least a byte, so scanning is linear; nothing indexes, so nothing can panic.
+    fn next(&mut self) -> u8 {
+        self.read().unwrap_or(0)
+    }
+
+    /// [`Json::next`], with `None` for 0.
+    fn read(&mut self) -> Option<u8> {
+        let s = self.rest.trim_ascii_start();
+        let (&first, tail) = s.split_first()?;
+        let (token, after) = if first == b'"' {
+            let mut end = 0;
+            loop {
+                match *tail.get(end)? {
+                    b'"' => break,
+                    // A backslash takes the next byte with it, whatever it is.
+                    b'\\' => end += 2,
+                    0..0x20 => return None,
+                    _ => end += 1,
+                }
             }
-        }
-        (tail.get(..end)?, tail.get(end + 1..)?)
-    } else if is_json_word(first) {
-        let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
-        s.split_at_checked(len)?
-    } else if b"{}[],:".contains(&first) {
-        (&[][..], tail)
-    } else {
-        return None;
-    };
-    *rest = after;
-    Some((first, token))
+            (tail.get(..end)?, tail.get(end + 1..)?)
+        } else if is_json_word(first) {
+            let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
+            s.split_at_checked(len)?
+        } else if b"{}[],:".contains(&first) {
+            (&[][..], tail)
+        } else {
+            return None;
+        };
+        self.rest = after;
+        self.token = token;
+        Some(first)
+    }
 }
 
 /// The members of an AWS JSON error body that matter here, back to back, cut by
@@ -982,24 +997,30 @@ type JsonError<'a> = [Option<&'a [u8]>; 6];
 #[inline(never)]
 fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
     let mut fields: JsonError<'_> = [None; 6];
-    let mut rest = body;
-    if json_token(&mut rest)?.0 != b'{' {
+    let mut json = Json {
+        rest: body,
+        token: &[],
+    };
+    if json.next() != b'{' {
         return None;
     }
-    let mut token = json_token(&mut rest)?;
-    if token.0 == b'}' {
+    let mut kind = json.next();
+    if kind == b'}' {
         return Some(fields);
     }
     loop {
-        let (b'"', key) = token else { return None };
-        if json_token(&mut rest)?.0 != b':' {
+        if kind != b'"' {
+            return None;
+        }
+        let key = json.token;
+        if json.next() != b':' {
             return None;
         }
         match find_code(key, &JSON_KEY_TABLE) {
             Some((i, _)) => {
-                let value = match json_token(&mut rest)? {
-                    (b'"', raw) if is_utf8(raw) => Some(raw),
-                    (b'n', b"null") => None,
+                let value = match json.next() {
+                    b'"' if is_utf8(json.token) => Some(json.token),
+                    b'n' if json.token == b"null" => None,
                     _ => return None,
                 };
                 let slot = fields.get_mut(i)?;
@@ -1009,10 +1030,10 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
                 }
                 *slot = value;
             }
-            None => skip_json_value(&mut rest)?,
+            None => skip_json_value(&mut json)?,
         }
-        match json_token(&mut rest)?.0 {
-            b',' => token = json_token(&mut rest)?,
+        match json.next() {
+            b',' => kind = json.next(),
             b'}' => return Some(fields),
             _ => return None,
         }
@@ -1022,10 +1043,11 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
 /// Skips one value of any kind. Objects and arrays are skipped with a depth counter rather than
 /// recursion, so hostile nesting costs no stack; their inner structure is only checked for
 /// strings and balance.
-fn skip_json_value(rest: &mut &[u8]) -> Option<()> {
+fn skip_json_value(json: &mut Json<'_>) -> Option<()> {
     let mut depth = 0usize;
     loop {
-        match json_token(rest)?.0 {
+        match json.next() {
+            0 => return None,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => depth = depth.checked_sub(1)?,
             b',' | b':' if depth == 0 => return None,
