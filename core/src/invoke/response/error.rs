@@ -1628,7 +1628,11 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        // 4096 cases by default (the pieces are chosen to hit the edges often); more with
+        // PROPTEST_CASES, as in `tests/response_proptest.rs`.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4096)
+        ))]
 
         #[test]
         fn decodes_as_the_oracle(header in proptest::option::of(text()), body in text()) {
