@@ -33,7 +33,7 @@
 use crate::encode::{
     hex32, percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink, SliceWriter,
 };
-use crate::endpoint::{Endpoint, HostHeader};
+use crate::endpoint::Endpoint;
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::sigv4::{
     Credentials, PayloadHash, Scope, SignableRequest, Signature, Signer, SigningError,
@@ -60,12 +60,17 @@ enum Value<'v> {
 /// The `Host` header value, written once per request into a small buffer when it fits (every
 /// AWS host does): the canonical request, the size bound and the head then copy it rather than
 /// assembling it from its parts three times.
+///
+/// Hosts only: bare-metal targets write the host from its parts each time
+/// ([`InvokeHead::write_signed`]), which costs less flash than the buffer and its fallback.
+#[cfg(any(test, not(target_os = "none")))]
 struct HostValue<'h> {
-    header: HostHeader<'h>,
+    header: crate::endpoint::HostHeader<'h>,
     buf: [u8; 64],
     len: Option<usize>,
 }
 
+#[cfg(any(test, not(target_os = "none")))]
 impl<'h> HostValue<'h> {
     fn new(endpoint: &Endpoint<'h>) -> Self {
         let header = endpoint.host_header();
@@ -83,7 +88,6 @@ impl<'h> HostValue<'h> {
         }
     }
 
-    #[cfg(any(test, not(target_os = "none")))]
     fn len(&self) -> usize {
         self.len.unwrap_or_else(|| {
             let mut count = Counter(0);
@@ -348,7 +352,7 @@ impl<'r> InvokeHead<'r> {
     /// already canonical, a single query parameter, fixed path segments that need no encoding.
     /// Byte for byte what [`SignableRequest::write_canonical_request`] writes for
     /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
-    fn put_canonical_request<S: Sink>(&self, host: &HostValue<'_>, sink: &mut S) {
+    fn put_canonical_request<S: Sink>(&self, host: Value<'_>, sink: &mut S) {
         sink.put(b"POST\n");
         // The canonical URI is the wire path encoded once more; its fixed segments are
         // unreserved characters and `/`, which that encoding keeps.
@@ -368,7 +372,7 @@ impl<'r> InvokeHead<'r> {
             percent_encode(q.as_str().as_bytes(), false, sink);
         }
         sink.put(b"\n");
-        let slots = self.signed_slots(host.value());
+        let slots = self.signed_slots(host);
         for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
             let Some(value) = value else { continue };
             sink.put(name.as_bytes());
@@ -399,11 +403,7 @@ impl<'r> InvokeHead<'r> {
     }
 
     /// Hashes the canonical request as it is written and signs it.
-    fn sign(
-        &self,
-        host: &HostValue<'_>,
-        signer: &mut Signer<'_>,
-    ) -> Result<Signature, SigningError> {
+    fn sign(&self, host: Value<'_>, signer: &mut Signer<'_>) -> Result<Signature, SigningError> {
         let mut hash = crate::sigv4::Sha256Stream::new();
         self.put_canonical_request(host, &mut hash);
         signer.sign_canonical_hash(hash.finish(), &self.scope())
@@ -496,12 +496,23 @@ impl<'r> InvokeHead<'r> {
     /// [`InvokeHead::write`] once the key is derived. Not inlined: see [`InvokeHead::derive_key`].
     #[inline(never)]
     fn write_signed(&self, signer: &mut Signer<'_>, out: &mut [u8]) -> Result<usize, RequestError> {
-        let host = HostValue::new(self.endpoint);
-        let signature = self.sign(&host, signer)?;
+        // Bare-metal targets keep no host buffer: the host is written from its parts by each of
+        // the three passes (hash, size, write), through the `Emit` path the client context
+        // needs anyway (about 200 bytes of flash less than the buffer, its fallback and the
+        // copies).
         #[cfg(target_os = "none")]
-        return self.write_head_small(&host, &signature, out);
+        {
+            let header = self.endpoint.host_header();
+            let host = Value::Emit(&header);
+            let signature = self.sign(host, signer)?;
+            self.write_head_small(host, &signature, out)
+        }
         #[cfg(not(target_os = "none"))]
-        self.write_head(&host, &signature, out)
+        {
+            let host = HostValue::new(self.endpoint);
+            let signature = self.sign(host.value(), signer)?;
+            self.write_head(&host, &signature, out)
+        }
     }
 
     /// Writes the signed head into `out`.
@@ -515,19 +526,20 @@ impl<'r> InvokeHead<'r> {
         // A buffer at least as long as the upper bound needs no sizing pass: the head is
         // written in one go. A shorter one is sized first, so that it is left untouched if the
         // head does not fit.
+        let value = host.value();
         if out.len() < self.max_len(host) {
             let mut count = Counter(0);
-            self.emit_head(host, signature, &mut count);
+            self.emit_head(value, signature, &mut count);
             if count.0 > out.len() {
                 return Err(RequestError::BufferTooSmall { required: count.0 });
             }
         }
         let mut w = SliceWriter::new(out);
-        self.emit_head(host, signature, &mut w);
+        self.emit_head(value, signature, &mut w);
         if w.overflowed {
             // Unreachable while the bound holds and the passes agree; reported, not trusted.
             let mut count = Counter(0);
-            self.emit_head(host, signature, &mut count);
+            self.emit_head(value, signature, &mut count);
             return Err(RequestError::BufferTooSmall { required: count.0 });
         }
         Ok(w.pos)
@@ -542,7 +554,7 @@ impl<'r> InvokeHead<'r> {
     #[cfg(any(test, target_os = "none"))]
     fn write_head_small(
         &self,
-        host: &HostValue<'_>,
+        host: Value<'_>,
         signature: &Signature,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
@@ -566,16 +578,17 @@ impl<'r> InvokeHead<'r> {
 
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
-        let host = HostValue::new(self.endpoint);
-        let signature = self.sign(&host, signer)?;
+        let header = self.endpoint.host_header();
+        let host = Value::Emit(&header);
+        let signature = self.sign(host, signer)?;
         let mut count = Counter(0);
-        self.emit_head(&host, &signature, &mut count);
+        self.emit_head(host, &signature, &mut count);
         Ok(count.0)
     }
 
     /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, host: &HostValue<'_>, signature: &Signature, sink: &mut S) {
+    fn emit_head<S: Sink>(&self, host: Value<'_>, signature: &Signature, sink: &mut S) {
         sink.put(b"POST ");
         self.path().put(sink);
         if let Some(q) = self.request.qualifier {
@@ -586,7 +599,7 @@ impl<'r> InvokeHead<'r> {
         // Every header but the last three is a signed one: written from the signed slots, the
         // wire name being the canonical name with each word capitalised (`x-amz-date` is sent
         // as `X-Amz-Date`), so the names are stored once.
-        let slots = self.signed_slots(host.value());
+        let slots = self.signed_slots(host);
         for i in WIRE_ORDER {
             let i = usize::from(i);
             let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
