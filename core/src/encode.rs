@@ -267,29 +267,26 @@ pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, m
 }
 
 /// [`percent_encode`] over a `dyn Sink`.
+///
+/// One scan: each escaped byte ends the run of kept bytes before it, and the run left at the end
+/// goes out last (so a value with nothing to escape, the common case, is one put).
 fn percent_encode_dyn(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
     let mask = if keep_slash { 3 } else { 1 };
-    let keeps = |b: u8| keep_bits(b) & mask != 0;
-    // The common case, nothing to escape: one put.
-    if bytes.iter().all(|&b| keeps(b)) {
-        if !bytes.is_empty() {
-            sink.put(bytes);
-        }
-        return;
-    }
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let kept = rest.iter().position(|&b| !keeps(b)).unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(kept);
-        if !run.is_empty() {
-            sink.put(run);
-        }
-        if let Some((&b, after)) = tail.split_first() {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if keep_bits(b) & mask == 0 {
+            put_nonempty(bytes.get(start..i).unwrap_or_default(), sink);
             sink.put(&[b'%', hex_digit(b >> 4, true), hex_digit(b, true)]);
-            rest = after;
-        } else {
-            rest = tail;
+            start = i + 1;
         }
+    }
+    put_nonempty(bytes.get(start..).unwrap_or_default(), sink);
+}
+
+/// Puts `run` unless it is empty (sinks are never handed empty pieces by the encoder).
+fn put_nonempty(run: &[u8], sink: &mut dyn Sink) {
+    if !run.is_empty() {
+        sink.put(run);
     }
 }
 
