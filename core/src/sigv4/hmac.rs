@@ -205,18 +205,43 @@ impl Sha256Stream {
     pub(crate) fn finish(&mut self) -> [u8; 32] {
         let bit_len = (u64::from(self.blocks) * BLOCK as u64 + self.fill as u64) * 8;
         // Padding: 0x80, zeros up to 8 bytes before the end of a block, then the 64-bit
-        // big-endian bit length, all through `update`. (Zeros from a static rather than filled
-        // in place: a fill of variable length is a call to a byte-wise clearing routine that
-        // firmware would link for this alone.)
-        let zeros = (2 * BLOCK - 9 - self.fill) % BLOCK;
+        // big-endian bit length, all through `update`.
         self.update(&[0x80]);
-        self.update(ZEROS.get(..zeros).unwrap_or_default());
+        self.pad_zeros();
         self.update(&bit_len.to_be_bytes());
         state_bytes(&self.state)
     }
+
+    /// Zeros up to 8 bytes before the end of a block, in one piece from a static. (Not filled
+    /// in place: a fill of variable length is a call to a byte-wise clearing routine that
+    /// firmware would link for this alone.)
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn pad_zeros(&mut self) {
+        let zeros = (2 * BLOCK - 8 - self.fill) % BLOCK;
+        self.update(ZEROS.get(..zeros).unwrap_or_default());
+    }
+
+    /// [`Sha256Stream::pad_zeros`] on bare-metal targets: a byte at a time (at most 63 calls
+    /// of `update` per hash), which saves the 64-byte static and the length arithmetic. The
+    /// tests pad with both.
+    #[cfg(any(test, target_os = "none"))]
+    #[inline(always)]
+    fn pad_zeros_small(&mut self) {
+        while self.fill != BLOCK - 8 {
+            self.update(&[0]);
+        }
+    }
+
+    #[cfg(target_os = "none")]
+    #[inline(always)]
+    fn pad_zeros(&mut self) {
+        self.pad_zeros_small();
+    }
 }
 
-/// Padding for [`Sha256Stream::finish`].
+/// Padding for [`Sha256Stream::pad_zeros`].
+#[cfg(not(target_os = "none"))]
 static ZEROS: [u8; BLOCK] = [0; BLOCK];
 
 impl crate::encode::Sink for Sha256Stream {
@@ -495,6 +520,23 @@ mod tests {
                 piece = piece % 13 + 1;
             }
             assert_eq!(s.finish(), want, "pieces, length {len}");
+            // Both ways of padding with zeros leave the same stream.
+            let mut s = Sha256Stream::new();
+            s.update(&data[..len]);
+            s.update(&[0x80]);
+            let mut small = s.clone();
+            s.pad_zeros();
+            small.pad_zeros_small();
+            assert_eq!(
+                (small.fill, small.blocks),
+                (s.fill, s.blocks),
+                "length {len}"
+            );
+            assert_eq!(
+                (small.state, small.block),
+                (s.state, s.block),
+                "length {len}"
+            );
         }
     }
 }
