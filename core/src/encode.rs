@@ -204,11 +204,12 @@ pub(crate) const fn hex_digit(n: u8, upper: bool) -> u8 {
 
 /// Lower-case hex of 32 bytes, as SigV4 writes hashes and signatures.
 pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        copy_prefix(pair, &[hex_digit(b >> 4, false), hex_digit(b, false)]);
-    }
-    out
+    // Digit by digit, each from its byte's high or low nibble: no zero-filled buffer first, no
+    // pairs to copy.
+    core::array::from_fn(|i| {
+        let b = bytes.get(i / 2).copied().unwrap_or(0);
+        hex_digit(if i % 2 == 0 { b >> 4 } else { b }, false)
+    })
 }
 
 /// RFC 3986 unreserved characters: the only ones SigV4 and botocore leave unescaped.
