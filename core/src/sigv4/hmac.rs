@@ -252,11 +252,12 @@ impl crate::encode::Sink for Sha256Stream {
 }
 
 fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
-        crate::encode::copy_prefix(dst, &word.to_be_bytes());
-    }
-    out
+    // Byte by byte from its word (big-endian): no zero-filled buffer first.
+    core::array::from_fn(|i| {
+        let word = state.get(i / 4).copied().unwrap_or(0);
+        // The shift is 24, 16, 8 or 0; the cast keeps the low byte, as intended.
+        (word >> (24 - 8 * (i % 4))) as u8
+    })
 }
 
 /// A borrowed [`Sha256Stream`] over data derived from a secret (a key longer than a block, an
