@@ -196,10 +196,25 @@ impl SigningKey {
         }
         // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
         // (a key over 64 bytes is hashed first, as RFC 2104 requires). One 32-byte buffer holds
-        // each intermediate key in turn: this runs on small stacks.
-        let mut k = HmacKey::from_parts(&[b"AWS4", secret_access_key.as_bytes()]).mac(&[&date]);
-        for part in [region.as_bytes(), service.as_bytes(), b"aws4_request"] {
-            k = HmacKey::new(&k).mac(&[part]);
+        // each intermediate key in turn: this runs on small stacks. The four steps are one loop
+        // (one HMAC call site), the first keyed by "AWS4" + secret, each later one by the MAC
+        // before it.
+        let mut k = [0u8; 32];
+        for (i, part) in [
+            &date[..],
+            region.as_bytes(),
+            service.as_bytes(),
+            b"aws4_request",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let key: &[&[u8]] = if i == 0 {
+                &[b"AWS4", secret_access_key.as_bytes()]
+            } else {
+                &[&k]
+            };
+            k = HmacKey::from_parts(key).mac(&[part]);
         }
         let key = slot.insert(SigningKey {
             mac: HmacKey::new(&k),
