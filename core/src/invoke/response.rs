@@ -413,6 +413,8 @@ impl LogDecoder {
         Ok(())
     }
 
+    // Out of line on firmware, where it is a smaller loop body; hosts keep it in `feed`'s loop.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn push(&mut self, c: u8, out: &mut [u8]) -> Result<(), HeaderProblem> {
         let quad_pos = self.in_quad;
         self.in_quad = (quad_pos + 1) & 3;
