@@ -658,35 +658,35 @@ impl ServiceError {
     #[inline(never)]
     pub(crate) fn decode(&mut self, error_type: Option<&str>, body: &[u8]) {
         let body = body.trim_ascii_start();
-        let mut from_body = None;
-        // The raw message and the byte its escapes start with.
-        let mut message = None;
+        // The members of interest, in the order of [`JSON_KEYS`]; an XML body fills the first
+        // code and message slots, so both kinds of body share what follows.
+        let mut fields: JsonError<'_> = [None; 6];
+        // The byte the message's escapes start with.
+        let mut escape = b'\\';
         match body.first() {
-            Some(b'{') => {
-                if let Some([type_, code, code_upper, msg, msg_upper, reason]) = scan_json(body) {
-                    from_body = type_.or(code).or(code_upper);
-                    message = msg.or(msg_upper).map(|m| (m, b'\\'));
-                    self.reason = reason.map(reason_for_name);
-                }
-            }
+            Some(b'{') => scan_json(body, &mut fields),
             Some(b'<') => {
+                escape = b'&';
                 // A code that is not UTF-8 is none (the whole element, as a `str` would be).
-                from_body = xml_element(body, b"<Code></Code>").filter(|c| is_utf8(c));
-                message = xml_element(body, b"<Message></Message>").map(|m| (m, b'&'));
+                fields[0] = xml_element(body, b"<Code></Code>").filter(|c| is_utf8(c));
+                fields[3] = xml_element(body, b"<Message></Message>");
             }
             _ => {}
         }
-        if let Some((raw, escape)) = message {
+        let [type_, code, code_upper, msg, msg_upper, reason] = fields;
+        let from_body = type_.or(code).or(code_upper);
+        self.reason = reason.map(reason_for_name);
+        if let Some(raw) = msg.or(msg_upper) {
             let msg = self.message.insert(String::new());
             self.message_truncated = decode_text(raw, escape, msg.as_mut_view());
         }
-        // The header's code wins, if it is not empty once stripped.
-        let code = [error_type.map(str::as_bytes), from_body]
-            .into_iter()
-            .flatten()
-            .map(strip_code_bytes)
-            .find(|c| !c.is_empty());
-        if let Some(code) = code {
+        // The header's code wins, if it is not empty once stripped. A missing code strips to
+        // empty like a blank one, so neither needs an `Option` past here.
+        let mut code = strip_code_bytes(error_type.unwrap_or_default().as_bytes());
+        if code.is_empty() {
+            code = strip_code_bytes(from_body.unwrap_or_default());
+        }
+        if !code.is_empty() {
             self.kind = kind_for_code(code);
             let raw = self.code.insert(String::new());
             // A code longer than the capacity is not one we know; keep none rather than a piece.
@@ -991,12 +991,20 @@ const JSON_KEY_TABLE: [u8; table_len(b"", &JSON_KEY_LENS, JSON_KEYS)] =
 /// or one that is not UTF-8 gives no fields at all.
 type JsonError<'a> = [Option<&'a [u8]>; 6];
 
-/// Scans `body`, which starts with `{` (after whitespace). Anything after the object is ignored.
-/// Not inlined into [`ServiceError::decode`]: a few bytes smaller, and its token temporaries stay
-/// out of the frame that holds the error.
+/// Scans `body`, which starts with `{` (after whitespace), into `fields` (all `None` on entry;
+/// left so on any error). Anything after the object is ignored. Fills the caller's array rather
+/// than returning an `Option` of one, which came back through memory and was copied. Not inlined
+/// into [`ServiceError::decode`]: its token temporaries stay out of the frame that holds the
+/// error.
 #[inline(never)]
-fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
-    let mut fields: JsonError<'_> = [None; 6];
+fn scan_json<'a>(body: &'a [u8], fields: &mut JsonError<'a>) {
+    if scan_members(body, fields).is_none() {
+        *fields = [None; 6];
+    }
+}
+
+/// [`scan_json`] without the reset on error.
+fn scan_members<'a>(body: &'a [u8], fields: &mut JsonError<'a>) -> Option<()> {
     let mut json = Json {
         rest: body,
         token: &[],
@@ -1006,7 +1014,7 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
     }
     let mut kind = json.next();
     if kind == b'}' {
-        return Some(fields);
+        return Some(());
     }
     loop {
         if kind != b'"' {
@@ -1034,7 +1042,7 @@ fn scan_json(body: &[u8]) -> Option<JsonError<'_>> {
         }
         match json.next() {
             b',' => kind = json.next(),
-            b'}' => return Some(fields),
+            b'}' => return Some(()),
             _ => return None,
         }
     }
