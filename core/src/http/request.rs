@@ -47,16 +47,6 @@ pub const SERVICE: &str = "lambda";
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("picolambda/", env!("CARGO_PKG_VERSION"));
 
-/// A signed header's value: plain text, or written by an [`Emit`] (the host, the client context).
-#[derive(Clone, Copy)]
-enum Value<'v> {
-    /// Trimmed for the canonical request like any header value, also where there is nothing to
-    /// trim (the date, enum names): one path for all text takes less flash than a second one
-    /// that skips the trimming.
-    Text(&'v [u8]),
-    Emit(&'v dyn Emit),
-}
-
 /// The `Host` header value, written once per request into a small buffer when it fits (every
 /// AWS host does): the canonical request, the size bound and the head then copy it rather than
 /// assembling it from its parts three times.
@@ -81,11 +71,8 @@ impl<'h> HostValue<'h> {
         Self { header, buf, len }
     }
 
-    fn value(&self) -> Value<'_> {
-        match self.len.and_then(|n| self.buf.get(..n)) {
-            Some(text) => Value::Text(text),
-            None => Value::Emit(&self.header),
-        }
+    fn value(&self) -> &dyn Emit {
+        self
     }
 
     fn len(&self) -> usize {
@@ -94,6 +81,16 @@ impl<'h> HostValue<'h> {
             self.header.emit(&mut count);
             count.0
         })
+    }
+}
+
+#[cfg(any(test, not(target_os = "none")))]
+impl Emit for HostValue<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        match self.len.and_then(|n| self.buf.get(..n)) {
+            Some(text) => sink.put(text),
+            None => self.header.emit(sink),
+        }
     }
 }
 
@@ -146,8 +143,12 @@ const _: () = {
     assert!(at == got.len());
 };
 
-/// The signed headers' values, by the index of their name in [`SIGNED_HEADER_NAMES`].
-type Slots<'s> = [Option<Value<'s>>; 8];
+/// The signed headers' values, by the index of their name in [`SIGNED_HEADER_NAMES`]. Every
+/// value is an [`Emit`], text too (through `impl Emit for &str`): one way of writing a value
+/// takes less flash than a text path beside the `Emit` one that the host and the client context
+/// need, and text goes through SigV4's trimming like any value (nothing to trim in the date or
+/// the enum names).
+type Slots<'s> = [Option<&'s dyn Emit>; 8];
 
 /// The order headers are sent in, as indices into [`SIGNED_HEADER_NAMES`]: `Host` and
 /// `X-Amz-Date` first, then the optional ones in the order botocore sends them.
@@ -283,24 +284,22 @@ impl<'r> InvokeHead<'r> {
     /// The values of the headers SigV4 signs for this request, one per name of
     /// [`SIGNED_HEADER_NAMES`] (in canonical order: lower-case, sorted, distinct), `None` where
     /// absent: the single place that decides which headers are signed.
-    fn signed_slots<'s>(&'s self, host: Value<'s>) -> Slots<'s> {
+    fn signed_slots<'s>(&'s self, host: &'s dyn Emit) -> Slots<'s> {
         let request = self.request;
-        let text = |t: &'s str| Value::Text(t.as_bytes());
+        let text = |t: &'s &'r str| t as &dyn Emit;
         // In the order of `SIGNED_HEADER_NAMES`.
         [
             Some(host),
+            request.client_context.as_ref().map(|c| c as &dyn Emit),
+            Some(&self.amz_date),
             request
-                .client_context
+                .durable_execution_name
                 .as_ref()
-                .map(|c| Value::Emit(c as &dyn Emit)),
-            Some(Value::Text(self.amz_date.as_bytes())),
-            request.durable_execution_name.map(|n| text(n.as_str())),
-            request
-                .invocation_type
-                .map(|t| Value::Text(t.as_str().as_bytes())),
-            request.log_type.map(|t| Value::Text(t.as_str().as_bytes())),
-            self.session_token.map(text),
-            request.tenant_id.map(|t| text(t.as_str())),
+                .map(|n| text(n.as_str_ref())),
+            request.invocation_type.map(|t| text(t.name())),
+            request.log_type.map(|t| text(t.name())),
+            self.session_token.as_ref().map(text),
+            request.tenant_id.as_ref().map(|t| text(t.as_str_ref())),
         ]
     }
 
@@ -309,15 +308,11 @@ impl<'r> InvokeHead<'r> {
     fn with_signable<T>(&self, f: impl FnOnce(&SignableRequest<'_>) -> T) -> T {
         let host = self.endpoint.host_header();
         let path = self.path();
-        let slots = self.signed_slots(Value::Emit(&host));
+        let slots = self.signed_slots(&host);
         let mut headers: [(&str, &dyn Emit); 8] = [("", &host); 8];
         let mut n = 0;
         for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
-            let value: &dyn Emit = match value {
-                Some(Value::Text(text)) => text,
-                Some(Value::Emit(e)) => *e,
-                None => continue,
-            };
+            let Some(value) = *value else { continue };
             if let Some(slot) = headers.get_mut(n) {
                 *slot = (name, value);
                 n += 1;
@@ -350,7 +345,7 @@ impl<'r> InvokeHead<'r> {
     /// already canonical, a single query parameter, fixed path segments that need no encoding.
     /// Byte for byte what [`SignableRequest::write_canonical_request`] writes for
     /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
-    fn put_canonical_request<S: Sink>(&self, host: Value<'_>, sink: &mut S) {
+    fn put_canonical_request<S: Sink>(&self, host: &dyn Emit, sink: &mut S) {
         sink.put(b"POST\n");
         // The canonical URI is the wire path encoded once more; its fixed segments are
         // unreserved characters and `/`, which that encoding keeps.
@@ -369,19 +364,18 @@ impl<'r> InvokeHead<'r> {
             sink.put(b"Qualifier=");
             percent_encode(q.as_str().as_bytes(), false, sink);
         }
-        sink.put(b"\n");
+        // Each header line starts with the `\n` that ends the line before it (there is always
+        // one: `host`), so the query line's end needs no `put` of its own and the last line's
+        // end goes with the blank line after it.
         let slots = self.signed_slots(host);
         for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
             let Some(value) = value else { continue };
+            sink.put(b"\n");
             sink.put(name.as_bytes());
             sink.put(b":");
-            match value {
-                Value::Text(text) => TrimCollapse::new(&mut *sink).put(text),
-                Value::Emit(e) => e.emit(&mut TrimCollapse::new(&mut *sink)),
-            }
-            sink.put(b"\n");
+            value.emit(&mut TrimCollapse::new(&mut *sink));
         }
-        sink.put(b"\n");
+        sink.put(b"\n\n");
         Self::put_signed_headers(&slots, sink);
         sink.put(b"\n");
         sink.put(&hex32(self.payload.sha256()));
@@ -400,7 +394,7 @@ impl<'r> InvokeHead<'r> {
     }
 
     /// Hashes the canonical request as it is written and signs it.
-    fn sign(&self, host: Value<'_>, signer: &mut Signer<'_>) -> Result<Signature, SigningError> {
+    fn sign(&self, host: &dyn Emit, signer: &mut Signer<'_>) -> Result<Signature, SigningError> {
         let mut hash = crate::sigv4::Sha256Stream::new();
         self.put_canonical_request(host, &mut hash);
         signer.sign_canonical_hash(hash.finish(), &self.scope())
@@ -500,7 +494,7 @@ impl<'r> InvokeHead<'r> {
         #[cfg(target_os = "none")]
         {
             let header = self.endpoint.host_header();
-            let host = Value::Emit(&header);
+            let host: &dyn Emit = &header;
             let signature = self.sign(host, signer)?;
             self.write_head_small(host, &signature, out)
         }
@@ -551,7 +545,7 @@ impl<'r> InvokeHead<'r> {
     #[cfg(any(test, target_os = "none"))]
     fn write_head_small(
         &self,
-        host: Value<'_>,
+        host: &dyn Emit,
         signature: &Signature,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
@@ -576,7 +570,7 @@ impl<'r> InvokeHead<'r> {
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
         let header = self.endpoint.host_header();
-        let host = Value::Emit(&header);
+        let host: &dyn Emit = &header;
         let signature = self.sign(host, signer)?;
         let mut count = Counter(0);
         self.emit_head(host, &signature, &mut count);
@@ -585,7 +579,7 @@ impl<'r> InvokeHead<'r> {
 
     /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, host: Value<'_>, signature: &Signature, sink: &mut S) {
+    fn emit_head<S: Sink>(&self, host: &dyn Emit, signature: &Signature, sink: &mut S) {
         sink.put(b"POST ");
         self.path().put(sink);
         if let Some(q) = self.request.qualifier {
@@ -602,30 +596,19 @@ impl<'r> InvokeHead<'r> {
             let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
                 continue;
             };
-            // The name and `: ` (the longest name is 28 bytes). Zero-filled, not space-filled:
-            // a fill with another byte links a `memset` of its own.
-            let mut line = [0u8; 32];
-            let mut len = 0;
+            sink.put(b"\r\n");
+            // A byte at a time, each word capitalised: no buffer to fill and copy.
             let mut prev = b'-';
-            for (d, &c) in line.iter_mut().zip(name.as_bytes()) {
-                *d = if prev == b'-' {
+            for &c in name.as_bytes() {
+                sink.put(&[if prev == b'-' {
                     c.to_ascii_uppercase()
                 } else {
                     c
-                };
+                }]);
                 prev = c;
-                len += 1;
             }
-            if let Some([colon, space, ..]) = line.get_mut(len..) {
-                *colon = b':';
-                *space = b' ';
-            }
-            sink.put(b"\r\n");
-            sink.put(line.get(..len + 2).unwrap_or_default());
-            match value {
-                Value::Text(text) => sink.put(text),
-                Value::Emit(e) => e.emit(sink),
-            }
+            sink.put(b": ");
+            value.emit(sink);
         }
         sink.put(b"\r\nContent-Length: ");
         // At most Lambda's 6 MB (checked in `new`), so the `u32` conversion never saturates.

@@ -349,6 +349,15 @@ impl InvocationType {
         }
     }
 
+    /// [`InvocationType::as_str`] by reference to a static: an [`Emit`] for the head writer.
+    pub(crate) fn name(self) -> &'static &'static str {
+        match self {
+            Self::RequestResponse => &"RequestResponse",
+            Self::Event => &"Event",
+            Self::DryRun => &"DryRun",
+        }
+    }
+
     /// Parses the header value (exact, case-sensitive, as the API is).
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -394,6 +403,14 @@ impl LogType {
         match self {
             Self::None => "None",
             Self::Tail => "Tail",
+        }
+    }
+
+    /// [`LogType::as_str`] by reference to a static: an [`Emit`] for the head writer.
+    pub(crate) fn name(self) -> &'static &'static str {
+        match self {
+            Self::None => &"None",
+            Self::Tail => &"Tail",
         }
     }
 
@@ -487,6 +504,12 @@ impl<'a> TenantId<'a> {
     pub fn as_str(&self) -> &'a str {
         self.0
     }
+
+    /// The id by reference, for the head writer: a `&&str` is an [`Emit`] (through
+    /// `impl Emit for &str`) without a copy of the string's reference kept anywhere else.
+    pub(crate) fn as_str_ref(&self) -> &&'a str {
+        &self.0
+    }
 }
 
 /// A validated `DurableExecutionName` (`X-Amz-Durable-Execution-Name`).
@@ -510,6 +533,11 @@ impl<'a> DurableExecutionName<'a> {
     /// The name as given.
     pub fn as_str(&self) -> &'a str {
         self.0
+    }
+
+    /// The name by reference, for the head writer (see [`TenantId::as_str_ref`]).
+    pub(crate) fn as_str_ref(&self) -> &&'a str {
+        &self.0
     }
 }
 
@@ -679,6 +707,24 @@ mod tests {
         *state ^= *state >> 7;
         *state ^= *state << 17;
         (*state >> 11) as usize
+    }
+
+    #[test]
+    fn enum_names_by_reference_match_as_str() {
+        for t in [
+            InvocationType::RequestResponse,
+            InvocationType::Event,
+            InvocationType::DryRun,
+        ] {
+            assert_eq!(*t.name(), t.as_str());
+        }
+        for t in [LogType::None, LogType::Tail] {
+            assert_eq!(*t.name(), t.as_str());
+        }
+        let id = TenantId::new("tenant-1").unwrap();
+        assert_eq!(*id.as_str_ref(), id.as_str());
+        let name = DurableExecutionName::new("run-1").unwrap();
+        assert_eq!(*name.as_str_ref(), name.as_str());
     }
 
     #[test]
