@@ -160,8 +160,11 @@ fn is_name_qualifier(s: &str) -> bool {
 
 /// `aws[a-zA-Z-]*`, or empty: the partition of a Lambda ARN.
 fn is_partition(s: &str) -> bool {
+    // `aws` by a slice pattern (byte compares) rather than `starts_with` (a call to a slice
+    // comparison); its letters pass the character test as well.
     s.is_empty()
-        || (s.starts_with("aws") && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+        || (matches!(s.as_bytes(), [b'a', b'w', b's', ..])
+            && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
 }
 
 /// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`: a region inside an ARN.
@@ -184,8 +187,12 @@ fn is_arn_region(s: &str) -> bool {
         None => mid,
         Some(i) => {
             let (part, word) = mid.split_at_checked(i).unwrap_or((mid, &[]));
-            let part_ok =
-                part == b"gov" || (part.starts_with(b"iso") && part.len() <= 4 && lower(part));
+            // By slice patterns (byte compares), not slice equality (a call).
+            let part_ok = match part {
+                [b'g', b'o', b'v'] | [b'i', b's', b'o'] => true,
+                [b'i', b's', b'o', x] => x.is_ascii_lowercase(),
+                _ => false,
+            };
             if !part_ok {
                 return false;
             }
