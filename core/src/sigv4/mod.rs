@@ -31,6 +31,10 @@ use hmac::HmacKey;
 /// The SigV4 algorithm name, first line of every string to sign.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
+/// [`ALGORITHM`] and the newline after it in a string to sign: one piece of the MAC's input
+/// rather than two (each piece is a slice stored on the stack for every signature).
+const ALGORITHM_LINE: &str = "AWS4-HMAC-SHA256\n";
+
 /// Longest region accepted in a credential scope (a DNS label).
 pub const MAX_REGION_LEN: usize = 63;
 /// Longest service name accepted in a credential scope.
@@ -334,8 +338,7 @@ impl<'a> Signer<'a> {
         let date = scope.amz_date.date();
         let key = self.key(&date, scope.region, scope.service)?;
         let hex = key.sign(&[
-            ALGORITHM.as_bytes(),
-            b"\n",
+            ALGORITHM_LINE.as_bytes(),
             scope.amz_date.as_bytes(),
             b"\n",
             &date,

@@ -182,3 +182,8 @@ fn long_secrets_are_hashed_first() {
     };
     assert_eq!(key.mac.mac(&[b"message"]), independent);
 }
+
+#[test]
+fn algorithm_line_is_the_algorithm_and_a_newline() {
+    assert_eq!(ALGORITHM_LINE, std::format!("{ALGORITHM}\n"));
+}
