@@ -363,7 +363,9 @@ pub(crate) const fn base64_value(c: u8) -> Option<u8> {
 /// Hand-written rather than `base64ct`: the encoder there indexes sub-slices it is handed and
 /// keeps bounds-check panic paths in the binary; this one works on fixed-size arrays.
 pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
-    let mut out = [0u8; 64];
+    // 8-byte aligned: see `Align8`.
+    let mut buf = crate::sigv4::Align8([0u8; 64]);
+    let out = &mut buf.0;
     for chunk in bytes.chunks(48) {
         // 48 bytes encode to exactly 64 characters; a shorter last chunk to fewer.
         let mut len = 0;

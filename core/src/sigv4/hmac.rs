@@ -60,12 +60,19 @@ const K: [u32; 64] = [
     0xc671_78f2,
 ];
 
+/// A value aligned to 8 bytes. The zero-filled blocks and buffers of signing are declared in it
+/// so that they are cleared by the same 8-byte-aligned routine as the response parser's state
+/// (which holds `u64` counts): firmware then links one clearing routine, not two.
+#[repr(align(8))]
+pub(crate) struct Align8<T>(pub(crate) T);
+
 /// SHA-256 compression as one rolled loop over the 64 rounds, the message schedule kept as a
 /// 16-word ring: small rather than fast (firmware signs a request, not megabytes). Every index is
 /// masked to the ring and read with `get`, so there is no panic path.
 #[cfg(any(test, feature = "small-sha256"))]
 fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    let mut w = [0u32; 16];
+    let mut ring = Align8([0u32; 16]);
+    let w = &mut ring.0;
     for (i, word) in w.iter_mut().enumerate() {
         if let Some(bytes) = block.get(4 * i..).and_then(|b| b.first_chunk::<4>()) {
             *word = u32::from_be_bytes(*bytes);
@@ -76,12 +83,12 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
         // Word `i - n` of the schedule is at `(i - n) & 15` = `(i + 16 - n) & 15` in the ring.
         let at = |w: &[u32; 16], back: usize| w.get((i + 16 - back) & 15).copied().unwrap_or(0);
         if i >= 16 {
-            let (w15, w2) = (at(&w, 15), at(&w, 2));
+            let (w15, w2) = (at(w, 15), at(w, 2));
             let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
             let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
-            let next = at(&w, 16)
+            let next = at(w, 16)
                 .wrapping_add(s0)
-                .wrapping_add(at(&w, 7))
+                .wrapping_add(at(w, 7))
                 .wrapping_add(s1);
             if let Some(slot) = w.get_mut(i & 15) {
                 *slot = next;
@@ -94,7 +101,7 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
             .wrapping_add(s1)
             .wrapping_add(ch)
             .wrapping_add(k)
-            .wrapping_add(at(&w, 16));
+            .wrapping_add(at(w, 16));
         let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
         let maj = (a & b) ^ (a & c) ^ (b & c);
         v = [
@@ -122,6 +129,7 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 /// an inlined `put` that copies small pieces into its block. [`SecretSha256`] wraps it for data
 /// derived from keys.
 #[derive(Clone)]
+#[repr(align(8))] // see `Align8`
 pub(crate) struct Sha256Stream {
     state: [u32; 8],
     block: [u8; BLOCK],
@@ -293,7 +301,8 @@ impl HmacKey {
     /// (over a block) is hashed first, as RFC 2104 requires.
     pub(crate) fn from_parts(parts: &[&[u8]]) -> Self {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mut padded = [0u8; BLOCK];
+        let mut block = Align8([0u8; BLOCK]);
+        let padded = &mut block.0;
         if len > BLOCK {
             let mut digest = hash_long_key(parts);
             if let Some(dst) = padded.first_chunk_mut::<32>() {
@@ -307,9 +316,9 @@ impl HmacKey {
                 pos += crate::encode::copy_prefix(free, part);
             }
         }
-        let inner = pad_state(&mut padded, 0x36);
+        let inner = pad_state(padded, 0x36);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
-        let outer = pad_state(&mut padded, 0x36 ^ 0x5c);
+        let outer = pad_state(padded, 0x36 ^ 0x5c);
         padded.zeroize();
         Self { inner, outer }
     }

@@ -20,7 +20,7 @@
 
 mod hmac;
 
-pub(crate) use hmac::Sha256Stream;
+pub(crate) use hmac::{Align8, Sha256Stream};
 
 use core::fmt;
 
@@ -203,7 +203,8 @@ impl SigningKey {
         // each intermediate key in turn: this runs on small stacks. The four steps are one loop
         // (one HMAC call site), the first keyed by "AWS4" + secret, each later one by the MAC
         // before it.
-        let mut k = [0u8; 32];
+        let mut key_bytes = hmac::Align8([0u8; 32]);
+        let k = &mut key_bytes.0;
         for (i, part) in [
             &date[..],
             region.as_bytes(),
@@ -216,17 +217,17 @@ impl SigningKey {
             let key: &[&[u8]] = if i == 0 {
                 &[b"AWS4", secret_access_key.as_bytes()]
             } else {
-                &[&k]
+                &[&k[..]]
             };
-            k = HmacKey::from_parts(key).mac(&[part]);
+            *k = HmacKey::from_parts(key).mac(&[part]);
         }
         let key = slot.insert(SigningKey {
-            mac: HmacKey::new(&k),
+            mac: HmacKey::new(&k[..]),
             date,
             region: heapless::String::new(),
             service: heapless::String::new(),
         });
-        zeroize::Zeroize::zeroize(&mut k);
+        zeroize::Zeroize::zeroize(k);
         // Cannot fail: both were checked against the capacities above.
         if key.region.push_str(region).is_err() || key.service.push_str(service).is_err() {
             *slot = None;
@@ -648,7 +649,9 @@ fn put_lower<S: Sink + ?Sized>(name: &str, sink: &mut S) {
         sink.put(name.as_bytes());
         return;
     }
-    let mut buf = [0u8; 32];
+    // 8-byte aligned: see `Align8`.
+    let mut aligned = Align8([0u8; 32]);
+    let buf = &mut aligned.0;
     for chunk in name.as_bytes().chunks(buf.len()) {
         if let Some(dst) = buf.get_mut(..chunk.len()) {
             for (d, s) in dst.iter_mut().zip(chunk) {
