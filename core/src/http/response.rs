@@ -1670,14 +1670,12 @@ impl<'h> ResponseParser<'h> {
                         }
                         self.finish_plain(field)?;
                         pos += 1;
-                        hp = HeadPos::LineStart;
-                        if eol == CR {
-                            if window.get(pos) == Some(&LF) {
-                                pos += 1;
-                            } else {
-                                hp = HeadPos::ValueLf;
-                            }
-                        }
+                        // After a CR the loop's next byte must be the LF.
+                        hp = if eol == CR {
+                            HeadPos::ValueLf
+                        } else {
+                            HeadPos::LineStart
+                        };
                     }
                 }
                 HeadPos::ValueLf => {
