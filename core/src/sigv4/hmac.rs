@@ -259,14 +259,30 @@ impl crate::encode::Sink for Sha256Stream {
     }
 }
 
+/// The digest bytes of a state: each word big-endian (hosts: word by word).
+#[cfg(not(target_os = "none"))]
 fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
-    // Byte by byte from its word (big-endian): no zero-filled buffer first.
+    let mut out = [0u8; 32];
+    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+        crate::encode::copy_prefix(dst, &word.to_be_bytes());
+    }
+    out
+}
+
+/// The bare-metal [`state_bytes`]: byte by byte from its word, with no zero-filled buffer
+/// first (smaller, slower). The tests check it against the host one.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+fn state_bytes_small(state: &[u32; 8]) -> [u8; 32] {
     core::array::from_fn(|i| {
         let word = state.get(i / 4).copied().unwrap_or(0);
         // The shift is 24, 16, 8 or 0; the cast keeps the low byte, as intended.
         (word >> (24 - 8 * (i % 4))) as u8
     })
 }
+
+#[cfg(target_os = "none")]
+use state_bytes_small as state_bytes;
 
 /// A borrowed [`Sha256Stream`] over data derived from a secret (a key longer than a block, an
 /// HMAC state): zeroizes the stream's state and buffered input on drop.
@@ -424,6 +440,18 @@ mod tests {
 
     fn hex(b: &[u8]) -> std::string::String {
         hex::encode(b)
+    }
+
+    #[test]
+    fn both_state_bytes_agree() {
+        for seed in 0..64u32 {
+            let state: [u32; 8] = core::array::from_fn(|i| {
+                seed.wrapping_mul(0x9e37_79b9) ^ (i as u32) << (seed % 24)
+            });
+            let want: std::vec::Vec<u8> = state.iter().flat_map(|w| w.to_be_bytes()).collect();
+            assert_eq!(&state_bytes(&state)[..], &want[..]);
+            assert_eq!(&state_bytes_small(&state)[..], &want[..]);
+        }
     }
 
     #[test]

@@ -306,3 +306,27 @@ fn fast_writers_match_the_generic_sigv4_path() {
     }
     assert_eq!(cases, 5 * 5 * 2 * 3 * 4 * 3 * 3);
 }
+
+#[test]
+fn both_wire_name_writers_capitalise_every_word() {
+    use std::vec::Vec;
+    struct Bytes(Vec<u8>);
+    impl Sink for Bytes {
+        fn put(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+    }
+    for name in SIGNED_HEADER_NAMES {
+        assert!(name.len() < 32, "{name} does not fit the host's buffer");
+        let (mut host, mut small) = (Bytes(Vec::new()), Bytes(Vec::new()));
+        put_wire_name(name, &mut host);
+        put_wire_name_small(name, &mut small);
+        let want: std::string::String = name
+            .split('-')
+            .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+            .collect::<Vec<_>>()
+            .join("-");
+        assert_eq!(host.0, want.as_bytes());
+        assert_eq!(small.0, want.as_bytes());
+    }
+}
