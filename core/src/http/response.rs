@@ -602,13 +602,72 @@ enum Token {
     Other,
 }
 
-/// Splits a comma-separated list into tokens across input pieces, matching each against the
-/// tokens we know as its bytes arrive (so nothing of it is stored).
+/// Splits a comma-separated list into tokens across input pieces, keeping at most 16 bytes (hosts:
+/// a copy per byte and one comparison per token is the fastest; firmware uses
+/// [`TokenMatcher`], which stores nothing).
+///
+/// `#element => [ element ] *( OWS "," OWS [ element ] )` (RFC 9110 §5.6.1; empty elements are
+/// accepted as that section requires). Tokens longer than the buffer cannot be one we know.
+#[cfg(not(target_os = "none"))]
+#[derive(Clone, Copy, Debug)]
+struct TokenLexer {
+    buf: [u8; 16],
+    len: u8,
+    long: bool,
+}
+
+#[cfg(not(target_os = "none"))]
+impl TokenLexer {
+    const EMPTY: TokenLexer = TokenLexer {
+        buf: [0; 16],
+        len: 0,
+        long: false,
+    };
+
+    fn feed(&mut self, bytes: &[u8], mut on_token: impl FnMut(Token)) {
+        for &b in bytes {
+            if b == b',' || is_ws(b) {
+                if let Some(t) = self.take() {
+                    on_token(t);
+                }
+            } else if let Some(slot) = self.buf.get_mut(usize::from(self.len)) {
+                *slot = b;
+                self.len += 1;
+            } else {
+                self.long = true;
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<Token> {
+        let word = self.buf.get(..usize::from(self.len)).unwrap_or_default();
+        let token = if self.long {
+            Some(Token::Other)
+        } else if word.is_empty() {
+            None
+        } else if word.eq_ignore_ascii_case(b"chunked") {
+            Some(Token::Chunked)
+        } else if word.eq_ignore_ascii_case(b"close") {
+            Some(Token::Close)
+        } else if word.eq_ignore_ascii_case(b"keep-alive") {
+            Some(Token::KeepAlive)
+        } else {
+            Some(Token::Other)
+        };
+        *self = Self::EMPTY;
+        token
+    }
+}
+
+/// [`TokenLexer`] for firmware: matches each token against the tokens we know as its bytes
+/// arrive, so nothing of it is stored (smaller state and code; slower on a host). The tests run
+/// both.
 ///
 /// `#element => [ element ] *( OWS "," OWS [ element ] )` (RFC 9110 §5.6.1; empty elements are
 /// accepted as that section requires).
+#[cfg(any(test, target_os = "none"))]
 #[derive(Clone, Copy, Debug)]
-struct TokenLexer {
+struct TokenMatcher {
     /// Bytes of the current token so far (saturating: no known token is that long).
     len: u8,
     /// Bit `i` is set once the token so far is not a prefix of `KNOWN_TOKENS[i]`, ignoring case.
@@ -617,15 +676,18 @@ struct TokenLexer {
     dead: u8,
 }
 
-/// The tokens [`TokenLexer`] recognises, lower case, in [`Token`] order.
+/// The tokens [`TokenMatcher`] recognises, lower case, in [`Token`] order.
+#[cfg(any(test, target_os = "none"))]
 const KNOWN_TOKENS: [(&[u8], Token); 3] = [
     (b"chunked", Token::Chunked),
     (b"close", Token::Close),
     (b"keep-alive", Token::KeepAlive),
 ];
 
-impl TokenLexer {
-    const EMPTY: TokenLexer = TokenLexer { len: 0, dead: 0 };
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+impl TokenMatcher {
+    const EMPTY: TokenMatcher = TokenMatcher { len: 0, dead: 0 };
 
     fn feed(&mut self, bytes: &[u8], mut on_token: impl FnMut(Token)) {
         for &b in bytes {
@@ -658,6 +720,9 @@ impl TokenLexer {
         Some(known.map_or(Token::Other, |(_, (_, token))| *token))
     }
 }
+
+#[cfg(target_os = "none")]
+use TokenMatcher as TokenLexer;
 
 /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6), accepting a list of identical values as that
 /// section allows ("5, 5"), and comparing with earlier `Content-Length` lines.

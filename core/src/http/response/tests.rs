@@ -1110,24 +1110,27 @@ fn token_lexer_matches_known_tokens_only_whole() {
         (b"KEEP-ALIVE\tgzip", &[Token::KeepAlive, Token::Other]),
         (b"chunk, chunkedx, clos, closed", &[Token::Other; 4]),
         (b"keep-alive-and-then-some-more", &[Token::Other]),
+        (b"keep-alive-keep-alive-keep-alive", &[Token::Other]),
         (b",,", &[]),
         (b"", &[]),
     ];
     for &(list, want) in cases {
-        // Whole, and split at every offset: the lexer keeps nothing but its position.
+        // Whole, and split at every offset; the host's lexer and the firmware's matcher alike.
         for split in 0..=list.len() {
+            let (a, b) = list.split_at(split);
             let mut lexer = TokenLexer::EMPTY;
             let mut got = Vec::new();
-            let (a, b) = list.split_at(split);
             lexer.feed(a, |t| got.push(t));
             lexer.feed(b, |t| got.push(t));
             got.extend(lexer.take());
-            assert_eq!(
-                got,
-                want,
-                "{:?} split at {split}",
-                String::from_utf8_lossy(list)
-            );
+            let mut matcher = TokenMatcher::EMPTY;
+            let mut matched = Vec::new();
+            matcher.feed(a, |t| matched.push(t));
+            matcher.feed(b, |t| matched.push(t));
+            matched.extend(matcher.take());
+            let text = String::from_utf8_lossy(list);
+            assert_eq!(got, want, "lexer: {text:?} split at {split}");
+            assert_eq!(matched, want, "matcher: {text:?} split at {split}");
         }
     }
 }
