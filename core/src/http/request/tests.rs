@@ -2,6 +2,15 @@ use super::*;
 use crate::endpoint::EndpointOptions;
 use crate::invoke::{ClientContext, FunctionName, InvocationType, LogType, Qualifier};
 
+/// A sink that collects what it is given.
+struct V(std::vec::Vec<u8>);
+
+impl Sink for V {
+    fn put(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+}
+
 fn fixture() -> (
     InvokeRequest<'static>,
     Endpoint<'static>,
@@ -179,13 +188,6 @@ fn payload_limits_depend_on_invocation_type() {
 fn fast_writers_match_the_generic_sigv4_path() {
     use crate::invoke::{DurableExecutionName, TenantId};
     use std::{string::String, vec::Vec};
-
-    struct V(Vec<u8>);
-    impl Sink for V {
-        fn put(&mut self, b: &[u8]) {
-            self.0.extend_from_slice(b);
-        }
-    }
     let text = |v: V| String::from_utf8(v.0).unwrap();
 
     let names = [
@@ -310,15 +312,9 @@ fn fast_writers_match_the_generic_sigv4_path() {
 #[test]
 fn both_wire_name_writers_capitalise_every_word() {
     use std::vec::Vec;
-    struct Bytes(Vec<u8>);
-    impl Sink for Bytes {
-        fn put(&mut self, bytes: &[u8]) {
-            self.0.extend_from_slice(bytes);
-        }
-    }
     for name in SIGNED_HEADER_NAMES {
         assert!(name.len() < 32, "{name} does not fit the host's buffer");
-        let (mut host, mut small) = (Bytes(Vec::new()), Bytes(Vec::new()));
+        let (mut host, mut small) = (V(Vec::new()), V(Vec::new()));
         put_wire_name(name, &mut host);
         put_wire_name_small(name, &mut small);
         let want: std::string::String = name
