@@ -28,70 +28,66 @@ const EXCEPTION: &[u8] = b"Exception";
 /// Flag in [`ServiceErrorKind::STEM_LENS`]: the code is the stem followed by [`EXCEPTION`].
 const SUFFIXED: u8 = 0x80;
 
-/// The length of the name `text[start..start + len]` without a final `suffix`, and whether it
-/// had one.
+/// The length of `name` without a final `suffix`, and whether it had one (never, for an empty
+/// suffix).
 ///
 /// This and the functions below run only at compile time (they build constants), where an index
 /// out of range is a build error, not a panic; hence the plain indexing.
 #[allow(clippy::indexing_slicing)]
-const fn stem(text: &[u8], start: usize, len: usize, suffix: &[u8]) -> (usize, bool) {
-    if len <= suffix.len() {
-        return (len, false);
+const fn stem(name: &[u8], suffix: &[u8]) -> (usize, bool) {
+    if suffix.is_empty() || name.len() <= suffix.len() {
+        return (name.len(), false);
     }
     let mut i = 0;
     while i < suffix.len() {
-        if text[start + len - suffix.len() + i] != suffix[i] {
-            return (len, false);
+        if name[name.len() - suffix.len() + i] != suffix[i] {
+            return (name.len(), false);
         }
         i += 1;
     }
-    (len - suffix.len(), true)
+    (name.len() - suffix.len(), true)
 }
 
-/// The total length of the stems of the codes in `text` (cut by `lens`).
+/// The total length of the stems of `names` (each without a final `suffix`).
 #[allow(clippy::indexing_slicing)]
-const fn stem_text_len(text: &str, lens: &[u8]) -> usize {
-    let (mut k, mut start, mut total) = (0, 0, 0);
-    while k < lens.len() {
-        let len = lens[k] as usize;
-        total += stem(text.as_bytes(), start, len, EXCEPTION).0;
-        start += len;
+const fn stems_len(names: &[&str], suffix: &[u8]) -> usize {
+    let (mut k, mut total) = (0, 0);
+    while k < names.len() {
+        total += stem(names[k].as_bytes(), suffix).0;
         k += 1;
     }
     total
 }
 
-/// The stems of the codes in `text` (cut by `lens`), back to back.
+/// The stems of `names` (each without a final `suffix`), back to back; with an empty suffix, the
+/// names themselves.
 #[allow(clippy::indexing_slicing)]
-const fn stem_text<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
-    let text = text.as_bytes();
+const fn stems<const N: usize>(names: &[&str], suffix: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
-    let (mut k, mut start, mut at) = (0, 0, 0);
-    while k < lens.len() {
-        let len = lens[k] as usize;
+    let (mut k, mut at) = (0, 0);
+    while k < names.len() {
+        let name = names[k].as_bytes();
         let mut i = 0;
-        while i < stem(text, start, len, EXCEPTION).0 {
-            out[at] = text[start + i];
+        while i < stem(name, suffix).0 {
+            out[at] = name[i];
             at += 1;
             i += 1;
         }
-        start += len;
         k += 1;
     }
     out
 }
 
-/// The stem length of each code in `text` (cut by `lens`), flagged with [`SUFFIXED`].
+/// The stem length of each of `names`, flagged with [`SUFFIXED`] when the name ends in `suffix`;
+/// with an empty suffix, the names' lengths.
 #[allow(clippy::indexing_slicing)]
-const fn stem_lens<const N: usize>(text: &str, lens: &[u8]) -> [u8; N] {
+const fn stem_lens<const N: usize>(names: &[&str], suffix: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
-    let (mut k, mut start) = (0, 0);
+    let mut k = 0;
     while k < N {
-        let len = lens[k] as usize;
-        let (keep, suffixed) = stem(text.as_bytes(), start, len, EXCEPTION);
-        // Every code in the table is under 128 bytes (the longest is 40): the flag bit is free.
+        let (keep, suffixed) = stem(names[k].as_bytes(), suffix);
+        // Every name is under 128 bytes (the longest is 49): the flag bit is free.
         out[k] = keep as u8 | if suffixed { SUFFIXED } else { 0 };
-        start += len;
         k += 1;
     }
     out
@@ -149,8 +145,9 @@ macro_rules! service_error_kinds {
                 ServiceErrorKind::SignatureDoesNotMatch,
                 ServiceErrorKind::InvalidClientTokenId,
             ];
-            /// The wire codes of [`Self::KINDS`], back to back.
-            pub(crate) const CODE_TEXT: &'static str = concat!(
+            /// The wire code of each of [`Self::KINDS`]. Only constants are built from it (the
+            /// ones below): a table of `&str`s (8 bytes a code on a 32-bit target) is not linked.
+            pub(crate) const CODE_NAMES: &'static [&'static str] = &[
                 $( stringify!($name), )*
                 "InvalidSignatureException",
                 "UnrecognizedClientException",
@@ -158,31 +155,36 @@ macro_rules! service_error_kinds {
                 "ExpiredTokenException",
                 "SignatureDoesNotMatch",
                 "InvalidClientTokenId",
-            );
-            /// The length of each code in [`Self::CODE_TEXT`] (every one is under 256 bytes).
-            pub(crate) const CODE_LENS: &'static [u8] = &[
-                $( stringify!($name).len() as u8, )*
-                "InvalidSignatureException".len() as u8,
-                "UnrecognizedClientException".len() as u8,
-                "AccessDeniedException".len() as u8,
-                "ExpiredTokenException".len() as u8,
-                "SignatureDoesNotMatch".len() as u8,
-                "InvalidClientTokenId".len() as u8,
             ];
+            /// The wire codes of [`Self::KINDS`], back to back.
+            pub(crate) const CODE_TEXT: &'static str = {
+                const BYTES: [u8; stems_len(ServiceErrorKind::CODE_NAMES, b"")] =
+                    stems(ServiceErrorKind::CODE_NAMES, b"");
+                match core::str::from_utf8(&BYTES) {
+                    Ok(text) => text,
+                    // Unreachable: the codes are identifiers. (An empty text would fail the
+                    // tests, which compare every code with its kind's name.)
+                    Err(_) => "",
+                }
+            };
+            /// The length of each code in [`Self::CODE_TEXT`] (every one is under 128 bytes).
+            pub(crate) const CODE_LENS: [u8; ServiceErrorKind::KINDS.len()] =
+                stem_lens(Self::CODE_NAMES, b"");
 
             /// [`Self::CODE_TEXT`] with the `Exception` that ends most codes left off: what
             /// [`Self::from_code`] compares with (about 430 bytes less to link than the full codes,
             /// which only [`Self::code`] needs).
-            pub(crate) const STEM_TEXT: [u8; stem_text_len(ServiceErrorKind::CODE_TEXT, ServiceErrorKind::CODE_LENS)] =
-                stem_text(Self::CODE_TEXT, Self::CODE_LENS);
+            pub(crate) const STEM_TEXT: [u8; stems_len(ServiceErrorKind::CODE_NAMES, EXCEPTION)] =
+                stems(Self::CODE_NAMES, EXCEPTION);
             /// The length of each stem in [`Self::STEM_TEXT`], with [`SUFFIXED`] set when the code
             /// ends in `Exception`.
-            pub(crate) const STEM_LENS: [u8; ServiceErrorKind::KINDS.len()] = stem_lens(Self::CODE_TEXT, Self::CODE_LENS);
+            pub(crate) const STEM_LENS: [u8; ServiceErrorKind::KINDS.len()] =
+                stem_lens(Self::CODE_NAMES, EXCEPTION);
 
             /// The error code as it appears on the wire; `None` for [`ServiceErrorKind::Unknown`].
             pub fn code(self) -> Option<&'static str> {
                 let mut start = 0;
-                for (&kind, &len) in Self::KINDS.iter().zip(Self::CODE_LENS) {
+                for (&kind, &len) in Self::KINDS.iter().zip(&Self::CODE_LENS) {
                     let end = start + usize::from(len);
                     if kind == self {
                         return Self::CODE_TEXT.get(start..end);
@@ -393,63 +395,32 @@ impl ThrottleReason {
 /// The suffix every [`ThrottleReason`] name shares, stored once rather than 6 times.
 const LIMIT_EXCEEDED: &[u8] = b"LimitExceeded";
 
-/// The total length of the [`ThrottleReason::KNOWN`] names without [`LIMIT_EXCEEDED`]. Like the
-/// other table builders, it runs only at compile time, where an index out of range is a build
-/// error, not a panic; hence the plain indexing.
-#[allow(clippy::indexing_slicing)]
-const fn reason_text_len() -> usize {
-    let (mut k, mut total) = (0, 0);
-    while k < ThrottleReason::KNOWN.len() {
-        let name = ThrottleReason::KNOWN[k].1.as_bytes();
-        total += stem(name, 0, name.len(), LIMIT_EXCEEDED).0;
+/// The names of [`ThrottleReason::KNOWN`], in order: only constants are built from them.
+const REASON_NAMES: [&str; ThrottleReason::KNOWN.len()] = {
+    let mut names = [""; ThrottleReason::KNOWN.len()];
+    let mut k = 0;
+    while k < names.len() {
+        #[allow(clippy::indexing_slicing)] // compile time: an overrun fails the build
+        {
+            names[k] = ThrottleReason::KNOWN[k].1;
+        }
         k += 1;
     }
-    total
-}
+    names
+};
 
 /// The [`ThrottleReason::KNOWN`] names without [`LIMIT_EXCEEDED`], back to back; what
 /// [`reason_for_name`] compares with, in the packed form of [`ServiceErrorKind::STEM_TEXT`]
 /// (about 100 bytes less than the table of `&str`s).
-const REASON_TEXT: [u8; reason_text_len()] = reason_text();
-
-/// Builds [`REASON_TEXT`].
-#[allow(clippy::indexing_slicing)]
-const fn reason_text<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    let (mut k, mut at) = (0, 0);
-    while k < ThrottleReason::KNOWN.len() {
-        let name = ThrottleReason::KNOWN[k].1.as_bytes();
-        let mut i = 0;
-        while i < stem(name, 0, name.len(), LIMIT_EXCEEDED).0 {
-            out[at] = name[i];
-            at += 1;
-            i += 1;
-        }
-        k += 1;
-    }
-    out
-}
+const REASON_TEXT: [u8; stems_len(&REASON_NAMES, LIMIT_EXCEEDED)] =
+    stems(&REASON_NAMES, LIMIT_EXCEEDED);
 
 /// The throttle reasons as [`find_code`] reads them.
 const REASON_TABLE: [u8; table_len(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT)] =
     table(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT);
 
 /// The stem length of each of [`REASON_TEXT`], flagged with [`SUFFIXED`].
-const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = reason_lens();
-
-/// Builds [`REASON_LENS`].
-#[allow(clippy::indexing_slicing)]
-const fn reason_lens() -> [u8; ThrottleReason::KNOWN.len()] {
-    let mut out = [0u8; ThrottleReason::KNOWN.len()];
-    let mut k = 0;
-    while k < out.len() {
-        let name = ThrottleReason::KNOWN[k].1.as_bytes();
-        let (keep, suffixed) = stem(name, 0, name.len(), LIMIT_EXCEEDED);
-        out[k] = keep as u8 | if suffixed { SUFFIXED } else { 0 };
-        k += 1;
-    }
-    out
-}
+const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = stem_lens(&REASON_NAMES, LIMIT_EXCEEDED);
 
 /// The reason at position `i` of [`ThrottleReason::KNOWN`], [`ThrottleReason::Other`] past its
 /// end. Spelled out in declaration order, where the position is the discriminant, which the
