@@ -326,3 +326,14 @@ fn both_wire_name_writers_capitalise_every_word() {
         assert_eq!(small.0, want.as_bytes());
     }
 }
+
+#[test]
+fn agent_and_credential_spell_out_user_agent_and_algorithm() {
+    assert_eq!(
+        AGENT_AND_CREDENTIAL,
+        std::format!(
+            "\r\nUser-Agent: {USER_AGENT}\r\nAuthorization: {} Credential=",
+            crate::sigv4::ALGORITHM
+        )
+    );
+}
