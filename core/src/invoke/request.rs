@@ -272,6 +272,7 @@ fn function_name_part(name: &str) -> Option<&str> {
     let (prefix, middle) = split_last_colon(before?);
     (is_name(middle) && is_name_qualifier(last) && is_name_prefix(prefix)).then_some(middle)
 }
+
 /// Whether every byte of `s` is an ASCII digit.
 fn is_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
@@ -620,81 +621,82 @@ impl<'a> InvokeRequest<'a> {
 mod tests {
     use super::*;
 
-    /// The former segment-array implementation, as the reference for the position-based one.
+    /// The implementation before the size work, as the reference for the position-based one:
+    /// `is_partition`, `is_arn_region` and the recursive `function_name_part` as they were.
     mod reference {
-        use super::super::{is_digits, is_name_char, is_name_qualifier, is_partition};
+        use super::super::{is_name_char, is_name_qualifier};
+
+        /// `aws[a-zA-Z-]*`, or empty: the partition of a Lambda ARN.
+        fn is_partition(s: &str) -> bool {
+            s.is_empty()
+                || (s.starts_with("aws") && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+        }
 
         /// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`: a region inside an ARN.
         pub(super) fn is_arn_region(s: &str) -> bool {
             let s = s.strip_prefix("eusc-").unwrap_or(s);
             let lower = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase());
             let mut t = crate::encode::split_byte(s, b'-');
-            let (Some(two), Some(b), Some(c)) = (t.next(), t.next(), t.next()) else {
-                return false;
+            let (a, b, c, d, e) = (t.next(), t.next(), t.next(), t.next(), t.next());
+            let two = a.is_some_and(|a| a.len() == 2 && lower(a));
+            let digit = |x: Option<&str>| {
+                x.is_some_and(|x| x.len() == 1 && x.bytes().all(|b| b.is_ascii_digit()))
             };
-            // Three parts: `xx-word-N`; four: `xx-(gov|iso[a-z]?)-word-N`.
-            let (middle, word, digit) = match t.next() {
-                None => (None, b, c),
-                Some(d) => (Some(b), c, d),
+            let iso_or_gov = |x: &str| {
+                x == "gov" || x == "iso" || (x.len() == 4 && x.starts_with("iso") && lower(x))
             };
-            t.next().is_none()
-                && two.len() == 2
-                && lower(two)
-                && middle.is_none_or(|m| {
-                    m == "gov" || (m.starts_with("iso") && m.len() <= 4 && lower(m))
-                })
-                && lower(word)
-                && digit.len() == 1
-                && is_digits(digit)
+            match (b, c, d, e) {
+                (Some(b), Some(_), None, None) => two && lower(b) && digit(c),
+                (Some(b), Some(c), Some(_), None) => two && iso_or_gov(b) && lower(c) && digit(d),
+                _ => false,
+            }
         }
 
-        /// Matches the model's `FunctionName` pattern over `:`-separated segments:
+        /// Matches the model's `FunctionName` pattern over `:`-separated segments, group by group
+        /// from `stage`, each optional group tried present before absent (greedy), and returns the
+        /// name part of the first match:
         ///
         /// ```text
         /// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:QUALIFIER)?
         /// ```
-        ///
-        /// and returns the name part of the first match in the order a backtracking regex engine finds
-        /// it: each optional group is tried present before absent (greedy). That is the parse the service
-        /// applies its limits to: in `function:NAME`, `function:` is the keyword and NAME the name, not
-        /// a name `function` with qualifier NAME.
-        ///
-        /// The engine's order is the order of the 16 present/absent combinations of the four optional
-        /// groups counted with bit 3 (the ARN prefix) most significant and a set bit meaning absent, so
-        /// they are tried in that order, in one loop (at most 16 short scans over eight segments).
-        pub(super) fn function_name_part<'s>(segs: &[&'s str]) -> Option<&'s str> {
-            for absent in 0u8..16 {
-                let mut rest = segs;
-                // Each group in turn: skipped if absent in this combination, else it must match here.
-                for group in 0..4u8 {
-                    if absent & (8 >> group) != 0 {
-                        continue;
-                    }
-                    let (matched, skip) = match (group, rest) {
-                        (0, ["arn", p, "lambda", ..]) => (is_partition(p), 3),
-                        (1, [region, ..]) => (is_arn_region(region), 1),
-                        (2, [account, ..]) => (account.len() == 12 && is_digits(account), 1),
-                        (3, [keyword, ..]) => (*keyword == "function", 1),
-                        _ => (false, 0),
-                    };
-                    if !matched {
-                        rest = &[];
-                        break;
-                    }
-                    rest = rest.get(skip..).unwrap_or_default();
+        pub(super) fn function_name_part<'s>(segs: &[&'s str], stage: u8) -> Option<&'s str> {
+            let rest = |n: usize| segs.get(n..).unwrap_or_default();
+            match stage {
+                0 => match segs {
+                    ["arn", p, "lambda", ..] if is_partition(p) => function_name_part(rest(3), 1),
+                    _ => None,
                 }
-                if let [name, tail @ ..] = rest {
-                    let qualifier_ok = match tail {
-                        [] => true,
-                        [q] => is_name_qualifier(q),
-                        _ => false,
-                    };
-                    if qualifier_ok && !name.is_empty() && name.bytes().all(is_name_char) {
-                        return Some(name);
+                .or_else(|| function_name_part(segs, 1)),
+                1 => segs
+                    .first()
+                    .filter(|s| is_arn_region(s))
+                    .and_then(|_| function_name_part(rest(1), 2))
+                    .or_else(|| function_name_part(segs, 2)),
+                2 => segs
+                    .first()
+                    .filter(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|_| function_name_part(rest(1), 3))
+                    .or_else(|| function_name_part(segs, 3)),
+                3 => segs
+                    .first()
+                    .filter(|s| **s == "function")
+                    .and_then(|_| function_name_part(rest(1), 4))
+                    .or_else(|| function_name_part(segs, 4)),
+                _ => match segs {
+                    [name, tail @ ..]
+                        if !name.is_empty()
+                            && name.bytes().all(is_name_char)
+                            && match tail {
+                                [] => true,
+                                [q] => is_name_qualifier(q),
+                                _ => false,
+                            } =>
+                    {
+                        Some(*name)
                     }
-                }
+                    _ => None,
+                },
             }
-            None
         }
 
         /// The former `FunctionName::new` parse: at most eight segments.
@@ -703,7 +705,7 @@ mod tests {
             if segs.len() > 8 {
                 return None;
             }
-            function_name_part(&segs)
+            function_name_part(&segs, 0)
         }
     }
 
