@@ -1566,19 +1566,22 @@ impl<'h> ResponseParser<'h> {
             match hp {
                 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
                 // HTTP-version = HTTP-name "/" DIGIT "." DIGIT ; HTTP-name = %s"HTTP"
-                HeadPos::Version(0) if quick_status(window.get(pos..pos + 12)).is_some() => {
-                    // The whole `HTTP/1.x NNN` is here: take it in one step.
-                    if let Some((version, status)) = quick_status(window.get(pos..pos + 12)) {
-                        if status < 100 {
-                            return Err(ResponseError::InvalidStatusLine);
-                        }
-                        self.head.version = version;
-                        self.head.status = status;
-                    }
-                    hp = HeadPos::AfterCode;
-                    pos += 12;
-                }
                 HeadPos::Version(n) => {
+                    // When the whole `HTTP/1.x NNN` is here, it is taken in one step (hosts only:
+                    // firmware, built for size, reads it a byte at a time like a split one).
+                    #[cfg(not(target_os = "none"))]
+                    if n == 0 {
+                        if let Some((version, status)) = quick_status(window.get(pos..pos + 12)) {
+                            if status < 100 {
+                                return Err(ResponseError::InvalidStatusLine);
+                            }
+                            self.head.version = version;
+                            self.head.status = status;
+                            hp = HeadPos::AfterCode;
+                            pos += 12;
+                            continue;
+                        }
+                    }
                     const PREFIX: &[u8; 7] = b"HTTP/1.";
                     match PREFIX.get(usize::from(n)) {
                         Some(&want) if b == want => hp = HeadPos::Version(n + 1),
@@ -2205,13 +2208,6 @@ fn line_end(stop: u8, next: Option<&u8>) -> Option<usize> {
         (CR, Some(&LF)) => Some(2),
         _ => None,
     }
-}
-
-/// No shortcut on bare metal, where flash counts more than the few nanoseconds per response.
-#[cfg(target_os = "none")]
-#[inline(always)]
-fn quick_status(_: Option<&[u8]>) -> Option<(Version, u16)> {
-    None
 }
 
 // Inlined: a two-word value, smaller built in place than returned (firmware, footprint.sh).
