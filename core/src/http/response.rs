@@ -1408,11 +1408,7 @@ impl<'h> ResponseParser<'h> {
         let pos = match self.whole_lines(input) {
             Ok(Lines::Event(progress)) => return Ok(progress),
             Ok(Lines::Rest(pos)) => pos,
-            Err(e) => {
-                self.state = State::Failed(e);
-                self.set_resume(Resume::General);
-                return Err(e);
-            }
+            Err(e) => return Err(self.fail(e)),
         };
         let progress = self.handle_input_general(input.get(pos..).unwrap_or_default())?;
         Ok(Progress {
@@ -1434,10 +1430,17 @@ impl<'h> ResponseParser<'h> {
             State::Failed(e) => Err(e),
         };
         if let Err(e) = result {
-            self.state = State::Failed(e);
-            self.set_resume(Resume::General);
+            self.fail(e);
         }
         result
+    }
+
+    /// Records a peer error, which every later call returns again; returns it.
+    #[inline(always)]
+    fn fail(&mut self, e: ResponseError) -> ResponseError {
+        self.state = State::Failed(e);
+        self.set_resume(Resume::General);
+        e
     }
 
     /// The peer closed the connection (a read returned 0 bytes).
