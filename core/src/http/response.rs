@@ -1374,19 +1374,7 @@ impl<'h> ResponseParser<'h> {
         self.head.headers += 1;
         if field != Field::Other {
             self.line.begin_value(field);
-            let value = value.get(..len).unwrap_or_default();
-            match field {
-                Field::ContentLength => {
-                    let seen = &mut self.head.content_length;
-                    self.line.length.feed(value, seen)?;
-                }
-                _ => {
-                    let head = &mut self.head;
-                    self.line
-                        .tokens
-                        .feed(value, |t| apply_token(head, field, t));
-                }
-            }
+            self.feed_plain(field, value.get(..len).unwrap_or_default())?;
             self.finish_plain(field)?;
         }
         Ok(Line::Plain(start + len + eol))
@@ -1720,20 +1708,7 @@ impl<'h> ResponseParser<'h> {
                         }
                         _ => scan_plain(rest),
                     };
-                    let value = rest.get(..used).unwrap_or_default();
-                    match field {
-                        Field::ContentLength => {
-                            let seen = &mut self.head.content_length;
-                            self.line.length.feed(value, seen)?;
-                        }
-                        Field::TransferEncoding | Field::Connection => {
-                            let head = &mut self.head;
-                            self.line
-                                .tokens
-                                .feed(value, |t| apply_token(head, field, t));
-                        }
-                        _ => {}
-                    }
+                    self.feed_plain(field, rest.get(..used).unwrap_or_default())?;
                     pos += used;
                     if let Some(eol) = end {
                         if eol != CR && eol != LF {
@@ -1872,6 +1847,26 @@ impl<'h> ResponseParser<'h> {
             }
         }
         Field::Other
+    }
+
+    /// Hands (a piece of) the value of a framing field to its lexer; other fields' values are
+    /// only checked, by the scan.
+    #[inline(always)]
+    fn feed_plain(&mut self, field: Field, value: &[u8]) -> Result<(), ResponseError> {
+        match field {
+            Field::ContentLength => {
+                let seen = &mut self.head.content_length;
+                self.line.length.feed(value, seen)
+            }
+            Field::TransferEncoding | Field::Connection => {
+                let head = &mut self.head;
+                self.line
+                    .tokens
+                    .feed(value, |t| apply_token(head, field, t));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     fn finish_plain(&mut self, field: Field) -> Result<(), ResponseError> {
