@@ -136,8 +136,8 @@ pub(crate) struct Sha256Stream {
     fill: usize,
     /// Whole blocks compressed so far, including any folded into the starting state. (Bytes
     /// hashed are `blocks * 64 + fill`: a 32-bit count covers 256 GiB, far beyond any `Invoke`
-    /// payload, and keeps the stream 4-byte aligned, so that creating and moving one uses the
-    /// same word-copy routines as everything else on a microcontroller.)
+    /// payload, and needs no 64-bit addition per piece; the bit length is worked out once, in
+    /// `finish`.)
     blocks: u32,
 }
 
