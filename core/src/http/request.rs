@@ -70,10 +70,6 @@ impl<'h> HostValue<'h> {
         Self { header, buf, len }
     }
 
-    fn value(&self) -> &dyn Emit {
-        self
-    }
-
     fn len(&self) -> usize {
         self.len.unwrap_or_else(|| {
             let mut count = Counter(0);
@@ -472,7 +468,7 @@ impl<'r> InvokeHead<'r> {
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
-            let signature = self.sign(host.value(), signer)?;
+            let signature = self.sign(&host, signer)?;
             self.write_head(&host, &signature, out)
         }
     }
@@ -488,7 +484,7 @@ impl<'r> InvokeHead<'r> {
         // A buffer at least as long as the upper bound needs no sizing pass: the head is
         // written in one go. A shorter one is sized first, so that it is left untouched if the
         // head does not fit.
-        let value = host.value();
+        let value: &dyn Emit = host;
         if out.len() < self.max_len(host) {
             let mut count = Counter(0);
             self.emit_head(value, signature, &mut count);

@@ -69,7 +69,7 @@ fn bare_metal_head_writer_matches_the_host_one() {
     let head = InvokeHead::new(&request, &endpoint, &creds, now, &payload).unwrap();
     let mut signer = Signer::new(creds);
     let host = HostValue::new(&endpoint);
-    let signature = head.sign(host.value(), &mut signer).unwrap();
+    let signature = head.sign(&host, &mut signer).unwrap();
     // Bare-metal targets write the host from its parts, not from `HostValue`'s buffer.
     let header = endpoint.host_header();
     assert_eq!(head.sign(&header, &mut signer).unwrap(), signature);
@@ -246,7 +246,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
         head.write_canonical_request(&mut generic);
         let host = HostValue::new(head.endpoint);
         let mut fast = V(Vec::new());
-        head.put_canonical_request(host.value(), &mut fast);
+        head.put_canonical_request(&host, &mut fast);
         let generic = text(generic);
         assert_eq!(text(fast), generic);
         // The host written from its parts (as on bare-metal targets), not from the buffer.
@@ -264,7 +264,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
         assert_eq!(head.write(signer, &mut roomy), Ok(required));
         assert_eq!(exact[..], roomy[..required]);
 
-        let signature = head.sign(host.value(), signer).unwrap();
+        let signature = head.sign(&host, signer).unwrap();
         let mut authorization = V(Vec::new());
         let scope = head.scope();
         head.with_signable(|s| {
