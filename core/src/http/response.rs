@@ -989,6 +989,26 @@ enum Step {
     Interim,
 }
 
+/// What [`ResponseParser::head_byte`] did with a byte of the head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Byte {
+    /// Consumed; nothing to report.
+    Taken,
+    /// Not consumed: it starts a value, to be looked at again as its first byte.
+    ValueStarts,
+    /// Consumed: whitespace in an interesting value, held back.
+    Held,
+    /// Not consumed: first report a held-back space (or a tab, if `tab`) in the value of
+    /// interesting field `index`.
+    Replay { index: u8, tab: bool },
+    /// Consumed: the line end of interesting field `n`; report the end of its value.
+    ValueEnds(u8),
+    /// Consumed: the head is complete (in `head_out`).
+    HeadEnds,
+    /// A peer error, recorded in the state.
+    Failed,
+}
+
 /// Shortest input [`ResponseParser::whole_lines`] tries to read lines from.
 #[cfg(not(target_os = "none"))]
 const WHOLE_LINE_MIN: usize = 32;
@@ -1302,7 +1322,7 @@ impl<'h> ResponseParser<'h> {
                 Line::End(used) => {
                     let consumed = pos + used;
                     self.head.room = (room - consumed) as u32;
-                    self.end_head(consumed)?;
+                    self.end_head()?;
                     return Ok(Lines::Event(Progress {
                         consumed,
                         event: Some(Event::Head(self.head_out)),
@@ -1415,7 +1435,18 @@ impl<'h> ResponseParser<'h> {
 
     #[cfg_attr(not(target_os = "none"), inline(always))]
     fn handle_input_general<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        self.handle_input_with::<{ cfg!(target_os = "none") }>(input)
+    }
+
+    /// The general path, reading heads a byte at a time ([`Self::head_bytes`], firmware) or
+    /// with the scan ([`Self::handle_head`], hosts); the tests run both.
+    #[inline(always)]
+    fn handle_input_with<'a, const BYTE_HEAD: bool>(
+        &mut self,
+        input: &'a [u8],
+    ) -> Result<Progress<'a>, ResponseError> {
         let result = match self.state {
+            State::AwaitingHead(_) if BYTE_HEAD => self.head_bytes(input),
             State::AwaitingHead(_) => self.handle_head(input),
             State::ReadingBody(_) => self.handle_body(input),
             State::Done if input.is_empty() => Ok(Progress {
@@ -1546,6 +1577,303 @@ impl<'h> ResponseParser<'h> {
         }
     }
 
+    /// Firmware's head reader: the head grammar of [`Self::scan_head`] a byte at a time
+    /// ([`Self::head_byte`]), each event built where it is found. No window, no runs scanned
+    /// ahead, no name read in place (every name byte goes to `line.name`, so a name split across
+    /// inputs is no special case). About 600 bytes smaller than the scan on a Cortex-M4, and
+    /// slower per byte, which a byte stream from a modem never notices (footprint.sh; hosts keep
+    /// the scan). Errors and events are those of the scan, whatever the split: the tests feed
+    /// every case, and generated, damaged and arbitrary responses, through both.
+    #[inline(never)]
+    fn head_bytes<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
+        // Where the fragment of an interesting value to report next starts in `input`.
+        let mut from = 0;
+        let mut pos = 0;
+        let event = loop {
+            let Some(&b) = input.get(pos) else {
+                break self.value_piece(input.get(from..).unwrap_or_default());
+            };
+            // The cap: a byte past it is never looked at, wherever the input was cut.
+            if self.head.room == 0 {
+                return Err(ResponseError::HeadTooLarge);
+            }
+            self.started = true;
+            let event = match self.head_byte(b) {
+                Byte::Failed => {
+                    // `head_byte` has just recorded the error (so the `else` is never taken).
+                    // Handed over through the state, not returned by `head_byte`: its
+                    // `Result` was copied out through `memcpy`, linked for that alone
+                    // (footprint.sh, probe_parse).
+                    let State::Failed(e) = self.state else {
+                        return Err(ResponseError::InvalidStatusLine);
+                    };
+                    return Err(e);
+                }
+                Byte::Taken => None,
+                Byte::ValueStarts => {
+                    from = pos;
+                    continue;
+                }
+                Byte::Held => {
+                    from = pos + 1;
+                    None
+                }
+                Byte::Replay { index, tab } => {
+                    let tab = usize::from(tab);
+                    break Some(Event::Header {
+                        index: usize::from(index),
+                        fragment: WHITESPACE.get(tab..tab + 1).unwrap_or_default(),
+                        first: false,
+                        last: false,
+                    });
+                }
+                Byte::ValueEnds(index) => {
+                    let line = &mut self.line;
+                    let to = pos - usize::from(line.ws_run).min(pos - from);
+                    let first = !line.started;
+                    line.started = true;
+                    Some(Event::Header {
+                        index: usize::from(index),
+                        fragment: input.get(from..to).unwrap_or_default(),
+                        first,
+                        last: true,
+                    })
+                }
+                Byte::HeadEnds => {
+                    self.head.room -= 1;
+                    return Ok(Progress {
+                        consumed: pos + 1,
+                        event: Some(Event::Head(self.head_out)),
+                    });
+                }
+            };
+            self.head.room -= 1;
+            pos += 1;
+            if event.is_some() {
+                break event;
+            }
+        };
+        Ok(Progress {
+            consumed: pos,
+            event,
+        })
+    }
+
+    /// One byte of a head, for [`Self::head_bytes`]: moves the state on and says what the
+    /// caller does with the byte. Out of line: the loop around it is small, and its state
+    /// stays in the parser rather than in registers spilled on every byte.
+    #[inline(never)]
+    fn head_byte(&mut self, b: u8) -> Byte {
+        match self.head_byte_or_error(b) {
+            Ok(byte) => byte,
+            Err(e) => {
+                self.state = State::Failed(e);
+                Byte::Failed
+            }
+        }
+    }
+
+    /// [`Self::head_byte`], with `?` for the errors.
+    #[inline(always)]
+    fn head_byte_or_error(&mut self, b: u8) -> Result<Byte, ResponseError> {
+        let State::AwaitingHead(hp) = self.state else {
+            return Ok(Byte::Taken);
+        };
+        let next = match hp {
+            // status-line = HTTP-version SP status-code SP [ reason-phrase ]
+            HeadPos::Version(n) => {
+                const PREFIX: &[u8; 7] = b"HTTP/1.";
+                match PREFIX.get(usize::from(n)) {
+                    Some(&want) if b == want => HeadPos::Version(n + 1),
+                    Some(_) if n == 5 && b.is_ascii_digit() => {
+                        return Err(ResponseError::UnsupportedVersion)
+                    }
+                    Some(_) => return Err(ResponseError::InvalidStatusLine),
+                    None => {
+                        self.head.version = match b {
+                            b'0' => Version::Http10,
+                            b'1'..=b'9' => Version::Http11,
+                            _ => return Err(ResponseError::InvalidStatusLine),
+                        };
+                        HeadPos::VersionSp
+                    }
+                }
+            }
+            HeadPos::VersionSp if b == SP => {
+                self.head.status = 0;
+                HeadPos::Code(0)
+            }
+            HeadPos::Code(n) if b.is_ascii_digit() => {
+                self.head.status = self.head.status * 10 + u16::from(b - b'0');
+                if n < 2 {
+                    HeadPos::Code(n + 1)
+                } else if self.head.status < 100 {
+                    return Err(ResponseError::InvalidStatusLine);
+                } else {
+                    HeadPos::AfterCode
+                }
+            }
+            HeadPos::AfterCode | HeadPos::Reason => match (b, hp) {
+                (CR, _) => HeadPos::StatusLf,
+                (LF, _) => HeadPos::LineStart,
+                (SP, HeadPos::AfterCode) => HeadPos::Reason,
+                (_, HeadPos::Reason) if b == HTAB || !is_special(b, 0x20) => hp,
+                _ => return Err(ResponseError::InvalidStatusLine),
+            },
+            HeadPos::VersionSp | HeadPos::Code(_) => return Err(ResponseError::InvalidStatusLine),
+            HeadPos::StatusLf | HeadPos::ValueLf | HeadPos::HeadLf if b != LF => {
+                return Err(ResponseError::InvalidLineEnding)
+            }
+            HeadPos::StatusLf | HeadPos::ValueLf => HeadPos::LineStart,
+            HeadPos::LineStart if b == CR => HeadPos::HeadLf,
+            HeadPos::LineStart | HeadPos::HeadLf if b == LF => {
+                if self.end_head()? == Step::Head {
+                    return Ok(Byte::HeadEnds);
+                }
+                // A 1xx response is complete: the final one follows with a fresh head (and
+                // its own limits).
+                self.head = HeadAcc::fresh(self.limits.max_head_bytes);
+                self.line = LineAcc::EMPTY;
+                HeadPos::Version(0)
+            }
+            // obs-fold = OWS CRLF RWS: rejected, as is whitespace before the first field.
+            HeadPos::LineStart if is_ws(b) && self.head.headers > 0 => {
+                return Err(ResponseError::ObsoleteLineFolding)
+            }
+            HeadPos::LineStart if is_tchar(b) => {
+                if self.head.headers >= self.limits.max_headers {
+                    return Err(ResponseError::TooManyHeaders);
+                }
+                self.head.headers += 1;
+                // (The name buffer was emptied at the end of the last name.)
+                self.name_byte(b);
+                HeadPos::Name
+            }
+            HeadPos::Name if is_tchar(b) => {
+                self.name_byte(b);
+                HeadPos::Name
+            }
+            HeadPos::Name if b == b':' => {
+                let len = usize::from(self.line.name_len);
+                let field = match self.line.name.get(..len) {
+                    Some(name) if !self.line.name_long => self.classify(name),
+                    _ => Field::Other,
+                };
+                self.line.begin_value(field);
+                HeadPos::ValueStart(field)
+            }
+            // (`HeadLf` never gets here: its byte is an LF, or it failed above.)
+            HeadPos::LineStart | HeadPos::Name | HeadPos::HeadLf => {
+                return Err(ResponseError::InvalidHeaderName)
+            }
+            HeadPos::ValueStart(_) if is_ws(b) => hp,
+            HeadPos::ValueStart(field) => {
+                // The value starts at this byte, which the caller hands back as part of it.
+                self.state = State::AwaitingHead(HeadPos::Value(field));
+                return Ok(Byte::ValueStarts);
+            }
+            HeadPos::Value(Field::Interest(index)) => {
+                let line = &mut self.line;
+                let value_byte = !is_special(b, 0x21);
+                if line.pending_len > 0 && value_byte {
+                    // Whitespace held back was inside the value after all: reported a byte
+                    // per event, before this byte.
+                    let tab = line.pending_tabs & 1 != 0;
+                    line.pending_tabs >>= 1;
+                    line.pending >>= 1;
+                    line.pending_len -= 1;
+                    return Ok(Byte::Replay { index, tab });
+                }
+                if value_byte {
+                    line.ws_run = 0;
+                    return Ok(Byte::Taken);
+                }
+                match b {
+                    SP | HTAB if line.pending_len > 0 => {
+                        push_ws(line, b)?;
+                        return Ok(Byte::Held);
+                    }
+                    SP | HTAB => {
+                        line.ws_run += 1;
+                        if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
+                            return Err(ResponseError::WhitespaceRunTooLong);
+                        }
+                        return Ok(Byte::Taken);
+                    }
+                    CR | LF => {
+                        // Whitespace held back was trailing OWS: dropped.
+                        line.pending_len = 0;
+                        line.pending = 0;
+                        line.pending_tabs = 0;
+                        self.state = State::AwaitingHead(if b == CR {
+                            HeadPos::ValueLf
+                        } else {
+                            HeadPos::LineStart
+                        });
+                        return Ok(Byte::ValueEnds(index));
+                    }
+                    _ => return Err(ResponseError::InvalidHeaderValue),
+                }
+            }
+            HeadPos::Value(field) => match b {
+                CR | LF => {
+                    self.finish_plain(field)?;
+                    if b == CR {
+                        HeadPos::ValueLf
+                    } else {
+                        HeadPos::LineStart
+                    }
+                }
+                _ if b == HTAB || !is_special(b, 0x20) => {
+                    self.feed_plain(field, core::slice::from_ref(&b))?;
+                    hp
+                }
+                _ => return Err(ResponseError::InvalidHeaderValue),
+            },
+        };
+        self.state = State::AwaitingHead(next);
+        Ok(Byte::Taken)
+    }
+
+    /// The input ended inside the head, `rest` being its bytes from where a fragment to report
+    /// would start: in an interesting value, what of it to report, holding back trailing
+    /// whitespace until the next input says whether the value goes on.
+    fn value_piece<'a>(&mut self, rest: &'a [u8]) -> Option<Event<'a>> {
+        let State::AwaitingHead(HeadPos::Value(Field::Interest(index))) = self.state else {
+            return None;
+        };
+        let line = &mut self.line;
+        let keep = rest.len() - usize::from(line.ws_run).min(rest.len());
+        let (value, trailing) = rest.split_at_checked(keep).unwrap_or_default();
+        for &w in trailing {
+            hold_ws(line, w);
+        }
+        if value.is_empty() {
+            return None;
+        }
+        let first = !line.started;
+        line.started = true;
+        Some(Event::Header {
+            index: usize::from(index),
+            fragment: value,
+            first,
+            last: false,
+        })
+    }
+
+    /// One more byte of a field name, kept for the comparison at the ':' (a name longer than
+    /// any that can match is only flagged).
+    fn name_byte(&mut self, b: u8) {
+        let line = &mut self.line;
+        match line.name.get_mut(usize::from(line.name_len)) {
+            Some(slot) => {
+                *slot = b;
+                line.name_len += 1;
+            }
+            None => line.name_long = true,
+        }
+    }
+
     fn count_head_bytes(&mut self, n: usize) {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         self.head.room = self.head.room.saturating_sub(n);
@@ -1666,8 +1994,8 @@ impl<'h> ResponseParser<'h> {
                         pos += 1;
                     }
                     LF => {
-                        pos += 1;
-                        return self.end_head(pos);
+                        self.out.used = pos + 1;
+                        return self.end_head();
                     }
                     // obs-fold = OWS CRLF RWS: a recipient MUST reject it or replace it; we reject.
                     // Whitespace before the first field is rejected too (RFC 9112 §2.2).
@@ -1743,8 +2071,8 @@ impl<'h> ResponseParser<'h> {
                     if b != LF {
                         return Err(ResponseError::InvalidLineEnding);
                     }
-                    pos += 1;
-                    return self.end_head(pos);
+                    self.out.used = pos + 1;
+                    return self.end_head();
                 }
             }
         };
@@ -1994,14 +2322,14 @@ impl<'h> ResponseParser<'h> {
         }
     }
 
-    /// The blank line ending a head has been consumed at `pos`: decide the framing.
-    fn end_head(&mut self, pos: usize) -> Result<Step, ResponseError> {
+    /// The blank line ending a head has been consumed: decide the framing. (The callers record
+    /// where the head ended.)
+    fn end_head(&mut self) -> Result<Step, ResponseError> {
         let h = &self.head;
         if h.status == 101 {
             return Err(ResponseError::UnexpectedUpgrade);
         }
         if h.interim() {
-            self.out.used = pos;
             return Ok(Step::Interim);
         }
         // RFC 9112 §6.3: Transfer-Encoding with Content-Length "ought to be handled as an error";
@@ -2046,7 +2374,6 @@ impl<'h> ResponseParser<'h> {
             framing,
             reusable: self.reusable(),
         };
-        self.out.used = pos;
         Ok(Step::Head)
     }
 

@@ -119,39 +119,40 @@ fn failed(mut t: Transcript, e: ResponseError) -> Transcript {
     t
 }
 
-/// Parse `input` whole, byte by byte and split at every offset; all must agree. Returns the
-/// transcript of the whole parse.
+/// The ways of feeding a parser the tests compare: [`ResponseParser::handle_input`] (on hosts,
+/// the shortcuts first), the general path reading heads with the scan (hosts, when no shortcut
+/// applies) and the general path reading heads a byte at a time (all of `handle_input` on
+/// bare-metal targets).
+const FEEDS: [(&str, Feed); 3] = [
+    ("handle_input", |p, input| p.handle_input(input)),
+    ("scan", |p, input| p.handle_input_with::<false>(input)),
+    ("bytes", |p, input| p.handle_input_with::<true>(input)),
+];
+
+/// Parse `input` whole, byte by byte, split at every offset and in pieces of a few sizes, through
+/// each of [`FEEDS`]; all must agree. Returns the transcript of the whole parse.
 fn parse_all(interest: &[&str], input: &[u8], eof: bool) -> Transcript {
     let whole = run(interest, &[input], eof);
-    let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(run(interest, &bytes, eof), whole, "one byte at a time");
-    for i in 0..=input.len() {
-        let (a, b) = input.split_at(i);
-        assert_eq!(run(interest, &[a, b], eof), whole, "split at {i}");
-    }
-    for n in [2, 3, 7, 16] {
-        let pieces: Vec<&[u8]> = input.chunks(n).collect();
-        assert_eq!(run(interest, &pieces, eof), whole, "pieces of {n}");
-    }
-    // The general path alone (firmware's `handle_input`) gives the same, whatever the split.
-    let general: Feed = |p, input| p.handle_input_general(input);
-    assert_eq!(
-        run_with(interest, &[input], eof, general),
-        whole,
-        "general, whole"
-    );
-    assert_eq!(
-        run_with(interest, &bytes, eof, general),
-        whole,
-        "general, bytes"
-    );
-    for n in [3, 16] {
-        let pieces: Vec<&[u8]> = input.chunks(n).collect();
-        assert_eq!(
-            run_with(interest, &pieces, eof, general),
-            whole,
-            "general, {n}"
-        );
+    for (name, feed) in FEEDS {
+        let check = |pieces: &[&[u8]], how: &str| {
+            assert_eq!(
+                run_with(interest, pieces, eof, feed),
+                whole,
+                "{name}: {how}"
+            );
+        };
+        check(&[input], "whole");
+        check(&input.chunks(1).collect::<Vec<_>>(), "one byte at a time");
+        for i in 0..=input.len() {
+            let (a, b) = input.split_at(i);
+            check(&[a, b], &format!("split at {i}"));
+        }
+        for n in [2, 3, 7, 16] {
+            check(
+                &input.chunks(n).collect::<Vec<_>>(),
+                &format!("pieces of {n}"),
+            );
+        }
     }
     whole
 }
@@ -1174,5 +1175,83 @@ fn chunked_trailer_bytes() {
                 "max {max} split {split}"
             );
         }
+    }
+}
+
+/// The generated responses of the property tests (`tests/response_model`).
+#[path = "../../../tests/response_model/mod.rs"]
+mod response_model;
+
+/// `input` cut at `offsets` (taken modulo its length, sorted).
+fn cut_at<'a>(input: &'a [u8], offsets: &[usize]) -> Vec<&'a [u8]> {
+    let mut at: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
+    at.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for a in at {
+        pieces.push(&input[start..a]);
+        start = a;
+    }
+    pieces.push(&input[start..]);
+    pieces
+}
+
+/// The byte-at-a-time head reader (firmware's) agrees with the scan (hosts') on `input`: whole,
+/// cut at `offsets` and one byte at a time, with and without EOF.
+fn heads_agree(
+    input: &[u8],
+    offsets: &[usize],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    use proptest::prop_assert_eq;
+    let interest = &response_model::INTEREST;
+    let (scan, bytes) = (FEEDS[1].1, FEEDS[2].1);
+    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+    for pieces in [std::vec![input], cut_at(input, offsets), bytewise] {
+        for eof in [false, true] {
+            prop_assert_eq!(
+                run_with(interest, &pieces, eof, bytes),
+                run_with(interest, &pieces, eof, scan)
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..proptest::test_runner::Config::default()
+    })]
+
+    #[test]
+    fn head_readers_agree_on_generated_responses(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+    ) {
+        heads_agree(&response_model::wire(&m), &offsets)?;
+    }
+
+    #[test]
+    fn head_readers_agree_on_damaged_responses(
+        m in response_model::model(),
+        edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 1..4),
+        offsets in response_model::offsets(),
+    ) {
+        let mut w = response_model::wire(&m);
+        for (at, b) in edits {
+            if !w.is_empty() {
+                let i = at % w.len();
+                w[i] = b;
+            }
+        }
+        heads_agree(&w, &offsets)?;
+    }
+
+    #[test]
+    fn head_readers_agree_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        offsets in response_model::offsets(),
+    ) {
+        heads_agree(&bytes, &offsets)?;
     }
 }
