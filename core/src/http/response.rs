@@ -2380,54 +2380,48 @@ impl<'h> ResponseParser<'h> {
     // --- body ------------------------------------------------------------------------------
 
     fn handle_body<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
-        let reusable = self.reusable();
         let State::ReadingBody(ref mut body) = self.state else {
             return Ok(Progress {
                 consumed: 0,
                 event: None,
             });
         };
-        let progress = match body {
-            BodyState::Length { remaining: 0, .. } => {
-                self.state = State::Done;
-                return Ok(Progress {
-                    consumed: 0,
-                    event: Some(Event::End { reusable }),
-                });
-            }
+        // The body bytes in `input`, the bytes used, and whether the body has ended: one
+        // event built below for every framing.
+        let (data, consumed, end) = match body {
             BodyState::Length { remaining, .. } => {
                 let n = usize::try_from(*remaining)
                     .unwrap_or(usize::MAX)
                     .min(input.len());
                 *remaining -= n as u64;
-                body_progress(input.get(..n).unwrap_or_default())
+                (
+                    input.get(..n).unwrap_or_default(),
+                    n,
+                    *remaining == 0 && n == 0,
+                )
             }
             BodyState::Chunked(decoder) => {
                 let p = decoder.handle_input(input)?;
                 match p.event {
-                    Some(ChunkedEvent::Data(data)) => Progress {
-                        consumed: p.consumed,
-                        event: Some(Event::Body(data)),
-                    },
-                    Some(ChunkedEvent::End) => {
-                        self.state = State::Done;
-                        Progress {
-                            consumed: p.consumed,
-                            event: Some(Event::End { reusable }),
-                        }
-                    }
-                    None => Progress {
-                        consumed: p.consumed,
-                        event: None,
-                    },
+                    Some(ChunkedEvent::Data(data)) => (data, p.consumed, false),
+                    Some(ChunkedEvent::End) => (&[][..], p.consumed, true),
+                    None => (&[][..], p.consumed, false),
                 }
             }
-            BodyState::UntilClose => body_progress(input),
+            BodyState::UntilClose => (input, input.len(), false),
         };
-        if let Some(Event::Body(data)) = progress.event {
-            self.body_received = self.body_received.saturating_add(data.len() as u64);
-        }
-        Ok(progress)
+        // (A count of bytes received cannot reach 2^64: wrapping is the cheaper add.)
+        self.body_received = self.body_received.wrapping_add(data.len() as u64);
+        let event = if end {
+            // (Never read until close here, so reusable is decided by the head alone.)
+            self.state = State::Done;
+            Some(Event::End {
+                reusable: self.reusable(),
+            })
+        } else {
+            (!data.is_empty()).then_some(Event::Body(data))
+        };
+        Ok(Progress { consumed, event })
     }
 
     fn reusable(&self) -> bool {
@@ -2540,15 +2534,6 @@ fn line_end(stop: u8, next: Option<&u8>) -> Option<usize> {
         (LF, _) => Some(1),
         (CR, Some(&LF)) => Some(2),
         _ => None,
-    }
-}
-
-// Inlined: a two-word value, smaller built in place than returned (firmware, footprint.sh).
-#[inline(always)]
-fn body_progress(data: &[u8]) -> Progress<'_> {
-    Progress {
-        consumed: data.len(),
-        event: (!data.is_empty()).then_some(Event::Body(data)),
     }
 }
 
@@ -2802,7 +2787,8 @@ impl ChunkedDecoder {
                     if self.size == 0 {
                         self.pos = ChunkPos::DataCr;
                     }
-                    self.received = self.received.saturating_add(n as u64);
+                    // (Cannot reach 2^64: wrapping is the cheaper add.)
+                    self.received = self.received.wrapping_add(n as u64);
                     let data = input.get(pos..pos + n).unwrap_or_default();
                     return Ok(ChunkedProgress {
                         consumed: pos + n,
