@@ -1476,35 +1476,34 @@ impl<'h> ResponseParser<'h> {
     /// complete), `None` when `End` has already been returned, or the error describing what was cut
     /// short.
     pub fn handle_eof(&mut self) -> Result<Option<Event<'static>>, ResponseError> {
-        let result = match self.state {
-            State::AwaitingHead(_) if self.started => Err(ResponseError::ClosedInHead),
-            State::AwaitingHead(_) => Err(ResponseError::ClosedBeforeResponse),
-            State::ReadingBody(BodyState::Length { remaining: 0, .. }) => {
-                Ok(Some(Event::End { reusable: false }))
-            }
-            State::ReadingBody(BodyState::Length { total, .. }) => {
-                Err(ResponseError::IncompleteBody {
+        let cut_short = match self.state {
+            State::AwaitingHead(_) if self.started => Some(ResponseError::ClosedInHead),
+            State::AwaitingHead(_) => Some(ResponseError::ClosedBeforeResponse),
+            State::ReadingBody(BodyState::Length { remaining, total }) if remaining > 0 => {
+                Some(ResponseError::IncompleteBody {
                     received: self.body_received,
                     expected: Some(total),
                 })
             }
-            State::ReadingBody(BodyState::Chunked(ref d)) if d.is_done() => {
+            State::ReadingBody(BodyState::Chunked(ref d)) if !d.is_done() => {
+                Some(ResponseError::IncompleteBody {
+                    received: self.body_received,
+                    expected: None,
+                })
+            }
+            // A body read until close, or one already complete.
+            State::ReadingBody(_) => None,
+            State::Done => return Ok(None),
+            State::Failed(e) => Some(e),
+        };
+        match cut_short {
+            Some(e) => Err(self.fail(e)),
+            None => {
+                self.state = State::Done;
+                self.set_resume(Resume::General);
                 Ok(Some(Event::End { reusable: false }))
             }
-            State::ReadingBody(BodyState::Chunked(_)) => Err(ResponseError::IncompleteBody {
-                received: self.body_received,
-                expected: None,
-            }),
-            State::ReadingBody(BodyState::UntilClose) => Ok(Some(Event::End { reusable: false })),
-            State::Done => return Ok(None),
-            State::Failed(e) => Err(e),
-        };
-        match result {
-            Ok(_) => self.state = State::Done,
-            Err(e) => self.state = State::Failed(e),
         }
-        self.set_resume(Resume::General);
-        result
     }
 
     // --- head ------------------------------------------------------------------------------
