@@ -1590,7 +1590,10 @@ impl<'h> ResponseParser<'h> {
         let mut pos = 0;
         let event = loop {
             let Some(&b) = input.get(pos) else {
-                break self.value_piece(input.get(from..).unwrap_or_default());
+                let State::AwaitingHead(HeadPos::Value(Field::Interest(index))) = self.state else {
+                    break None;
+                };
+                break self.value_event(input.get(from..).unwrap_or_default(), index, false);
             };
             // The cap: a byte past it is never looked at, wherever the input was cut.
             if self.head.room == 0 {
@@ -1627,16 +1630,7 @@ impl<'h> ResponseParser<'h> {
                     });
                 }
                 Byte::ValueEnds(index) => {
-                    let line = &mut self.line;
-                    let to = pos - usize::from(line.ws_run).min(pos - from);
-                    let first = !line.started;
-                    line.started = true;
-                    Some(Event::Header {
-                        index: usize::from(index),
-                        fragment: input.get(from..to).unwrap_or_default(),
-                        first,
-                        last: true,
-                    })
+                    self.value_event(input.get(from..pos).unwrap_or_default(), index, true)
                 }
                 Byte::HeadEnds => {
                     self.head.room -= 1;
@@ -1834,21 +1828,20 @@ impl<'h> ResponseParser<'h> {
         Ok(Byte::Taken)
     }
 
-    /// The input ended inside the head, `rest` being its bytes from where a fragment to report
-    /// would start: in an interesting value, what of it to report, holding back trailing
-    /// whitespace until the next input says whether the value goes on.
-    fn value_piece<'a>(&mut self, rest: &'a [u8]) -> Option<Event<'a>> {
-        let State::AwaitingHead(HeadPos::Value(Field::Interest(index))) = self.state else {
-            return None;
-        };
+    /// The fragment of interesting field `index` to report from `rest` (the value's bytes in
+    /// this input): up to the line end when `last`; else the input ended inside the value, and
+    /// trailing whitespace is held back until the next input says whether the value goes on.
+    fn value_event<'a>(&mut self, rest: &'a [u8], index: u8, last: bool) -> Option<Event<'a>> {
         let line = &mut self.line;
         let keep = rest.len() - usize::from(line.ws_run).min(rest.len());
         let (value, trailing) = rest.split_at_checked(keep).unwrap_or_default();
-        for &w in trailing {
-            hold_ws(line, w);
-        }
-        if value.is_empty() {
-            return None;
+        if !last {
+            for &w in trailing {
+                hold_ws(line, w);
+            }
+            if value.is_empty() {
+                return None;
+            }
         }
         let first = !line.started;
         line.started = true;
@@ -1856,7 +1849,7 @@ impl<'h> ResponseParser<'h> {
             index: usize::from(index),
             fragment: value,
             first,
-            last: false,
+            last,
         })
     }
 
