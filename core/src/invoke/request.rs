@@ -145,6 +145,7 @@ impl From<EndpointError> for RequestError {
     }
 }
 
+#[cfg(not(target_os = "none"))]
 fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
 }
@@ -154,11 +155,13 @@ fn is_alias_char(b: u8) -> bool {
 }
 
 /// `$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+`: the qualifier allowed inside a function name.
+#[cfg(not(target_os = "none"))]
 fn is_name_qualifier(s: &str) -> bool {
     matches!(s, "$LATEST" | "$LATEST.PUBLISHED") || (!s.is_empty() && s.bytes().all(is_alias_char))
 }
 
 /// `aws[a-zA-Z-]*`, or empty: the partition of a Lambda ARN.
+#[cfg(not(target_os = "none"))]
 fn is_partition(s: &str) -> bool {
     // `aws` by a slice pattern (byte compares) rather than `starts_with` (a call to a slice
     // comparison); its letters pass the character test as well.
@@ -172,8 +175,8 @@ fn is_partition(s: &str) -> bool {
 /// Checked by position rather than by splitting at `-`: the first two letters and the final
 /// `-digit` are at fixed places, and what lies between is a word after at most one
 /// `gov-`/`iso-`/`isoX-` part.
-fn is_arn_region(s: &str) -> bool {
-    let s = s.strip_prefix("eusc-").unwrap_or(s).as_bytes();
+fn is_arn_region(s: &[u8]) -> bool {
+    let s = s.strip_prefix(b"eusc-").unwrap_or(s);
     let lower = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase);
     // `xx-` … `-N`: at least one byte between them.
     let [a, b, b'-', mid @ .., b'-', digit] = s else {
@@ -212,6 +215,7 @@ fn is_arn_region(s: &str) -> bool {
 /// Matched greedily, each group tried where the previous one ended: no segment that one group
 /// accepts is accepted by another (`arn`, a region with its `-`, twelve digits, `function`), so
 /// a segment either starts the group it fits or the prefix does not match.
+#[cfg(not(target_os = "none"))]
 fn is_name_prefix(prefix: Option<&str>) -> bool {
     let Some(prefix) = prefix else {
         return true;
@@ -224,7 +228,7 @@ fn is_name_prefix(prefix: Option<&str>) -> bool {
         }
         seg = segs.next();
     }
-    if seg.is_some_and(is_arn_region) {
+    if seg.is_some_and(|s| is_arn_region(s.as_bytes())) {
         seg = segs.next();
     }
     if seg.is_some_and(|a| a.len() == 12 && is_digits(a)) {
@@ -237,6 +241,7 @@ fn is_name_prefix(prefix: Option<&str>) -> bool {
 }
 
 /// `s` split at its last `:`: the part before it (`None` if there is no `:`) and after it.
+#[cfg(not(target_os = "none"))]
 fn split_last_colon(s: &str) -> (Option<&str>, &str) {
     match s.bytes().rposition(|b| b == b':') {
         Some(i) => {
@@ -247,7 +252,9 @@ fn split_last_colon(s: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Matches the model's `FunctionName` pattern over `:`-separated segments:
+/// Matches the model's `FunctionName` pattern over `:`-separated segments (hosts; firmware has
+/// [`small::function_name_part`], the same parse in one pass that is about 150 bytes smaller but
+/// costs hosts about half again the instructions):
 ///
 /// ```text
 /// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:QUALIFIER)?
@@ -263,6 +270,7 @@ fn split_last_colon(s: &str) -> (Option<&str>, &str) {
 /// [`is_name_prefix`]), and the layout that leaves the last segment as the name has one group
 /// more present than the one that leaves it as the qualifier: the engine tries it first, so it
 /// wins whenever it matches.
+#[cfg(not(target_os = "none"))]
 fn function_name_part(name: &str) -> Option<&str> {
     let is_name = |s: &str| !s.is_empty() && s.bytes().all(is_name_char);
     let (before, last) = split_last_colon(name);
@@ -274,8 +282,166 @@ fn function_name_part(name: &str) -> Option<&str> {
 }
 
 /// Whether every byte of `s` is an ASCII digit.
+#[cfg(not(target_os = "none"))]
 fn is_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The `FunctionName` parse for firmware: one pass over the name's bytes that classifies each
+/// segment once and follows the groups before the name as a small state machine, instead of
+/// splitting at the last colons and walking the prefix again for each candidate name.
+#[cfg(any(test, target_os = "none"))]
+mod small {
+    use super::is_arn_region;
+
+    /// Bit `s` of a [`segment_class`]: the segment fits the optional group that the parse tries
+    /// at stage `s` (see [`next_stage`]). The stages are the groups in pattern order.
+    const ARN: u8 = 1 << 0;
+    /// `aws[a-zA-Z-]*`, or empty: the partition of a Lambda ARN (stage 1).
+    const PARTITION: u8 = 1 << 1;
+    /// `lambda` (stage 2).
+    const LAMBDA: u8 = 1 << 2;
+    /// A region inside an ARN (stage 3), see [`is_arn_region`].
+    const REGION: u8 = 1 << 3;
+    /// Twelve digits, the account (stage 4).
+    const ACCOUNT: u8 = 1 << 4;
+    /// `function` (stage 5).
+    const FUNCTION: u8 = 1 << 5;
+    /// `[a-zA-Z0-9-_\.]+`: a function name proper.
+    const NAME: u8 = 1 << 6;
+    /// `[a-zA-Z0-9-_]+`: an alias or version, the qualifier allowed inside a function name
+    /// besides `$LATEST` and `$LATEST.PUBLISHED`.
+    const ALIAS: u8 = 1 << 7;
+    /// The stage after a prefix that matches no layout of the groups.
+    const NO_MATCH: u8 = 7;
+
+    /// The kind of byte `c` is, as one bit: 0 letter, 1 digit, 2 `-`, 3 `_`, 4 `.`, 5 anything
+    /// else. A segment's kinds (the union over its bytes) answer its character-set questions.
+    fn byte_kind(c: u8) -> u8 {
+        if c.is_ascii_alphabetic() {
+            1
+        } else if c.is_ascii_digit() {
+            2
+        } else if c == b'-' {
+            4
+        } else if c == b'_' {
+            8
+        } else if c == b'.' {
+            16
+        } else {
+            32
+        }
+    }
+
+    /// Which of the pattern's parts the `:`-free segment `b` could be, as bits ([`ARN`] …
+    /// [`ALIAS`]), given the union of its bytes' [`byte_kind`]s (0: empty).
+    fn segment_class(b: &[u8], kinds: u8) -> u8 {
+        let mut class = 0;
+        // `==` (a call to the shared comparison) rather than slice patterns, which unroll into
+        // a compare per byte.
+        if b == "arn".as_bytes() {
+            class |= ARN;
+        }
+        // `aws` by a slice pattern (byte compares) rather than `starts_with` (a call).
+        if kinds == 0 || (matches!(b, [b'a', b'w', b's', ..]) && kinds & !(1 | 4) == 0) {
+            class |= PARTITION;
+        }
+        if b == "lambda".as_bytes() {
+            class |= LAMBDA;
+        }
+        if is_arn_region(b) {
+            class |= REGION;
+        }
+        if b.len() == 12 && kinds == 2 {
+            class |= ACCOUNT;
+        }
+        if b == "function".as_bytes() {
+            class |= FUNCTION;
+        }
+        if matches!(kinds, 1..32) {
+            class |= NAME;
+        }
+        if matches!(kinds, 1..16) {
+            class |= ALIAS;
+        }
+        class
+    }
+
+    /// The parse's stage after one more segment (of class `class`) of the part before the name:
+    ///
+    /// ```text
+    /// (arn:(aws[a-zA-Z-]*)?:lambda:)?(REGION:)?(\d{12}:)?(function:)?
+    ///  0    1                2        3         4         5         6: all groups passed
+    /// ```
+    ///
+    /// The ARN's three segments come together or not at all; each later group is optional, so
+    /// a segment may skip to the first later group it fits. Greedy matching (each group tried
+    /// present before absent) gives one layout at most: no segment fits two of the groups
+    /// `arn`, a region (with its `-`), twelve digits and `function`. [`NO_MATCH`] stays.
+    fn next_stage(stage: u8, class: u8) -> u8 {
+        let from = if stage == 0 && class & ARN == 0 {
+            3
+        } else {
+            stage
+        };
+        // The groups a segment may fill from `from`: the next ARN segment, or any later
+        // optional group (none from stage 6 or [`NO_MATCH`]).
+        let open = if from < 3 {
+            1 << from
+        } else {
+            0b11_1000 >> from << from
+        };
+        match class & open {
+            0 => NO_MATCH,
+            // Below 8, so the cast is exact.
+            fits => fits.trailing_zeros() as u8 + 1,
+        }
+    }
+
+    /// Whether a prefix that reached `stage` can stand before the name: not inside the ARN's
+    /// three segments, and not [`NO_MATCH`].
+    fn prefix_complete(stage: u8) -> bool {
+        !matches!(stage, 1 | 2 | NO_MATCH)
+    }
+
+    /// [`super::function_name_part`], as bytes: the name is the last segment if the stages
+    /// before it allow, else the one before it if a qualifier follows and the stages before
+    /// that allow (the layout with the name last has one group more present, so a
+    /// backtracking engine tries it first). The stage reached before each of the last two
+    /// segments is kept as the pass goes.
+    pub(super) fn function_name_part(name: &str) -> Option<&[u8]> {
+        let name = name.as_bytes();
+        let (mut start, mut prev_start, mut kinds) = (0, 0, 0);
+        let mut prev_class = 0;
+        let (mut before_last, mut before_prev) = (0, NO_MATCH);
+        // Segments and their byte kinds in the same pass; a `:` ends a segment that is not the
+        // last.
+        for (end, &c) in name.iter().enumerate() {
+            if c != b':' {
+                kinds |= byte_kind(c);
+                continue;
+            }
+            let seg = name.get(start..end).unwrap_or_default();
+            prev_class = segment_class(seg, kinds);
+            before_prev = before_last;
+            before_last = next_stage(before_last, prev_class);
+            (prev_start, start, kinds) = (start, end + 1, 0);
+        }
+        let last = name.get(start..).unwrap_or_default();
+        let last_class = segment_class(last, kinds);
+        if last_class & NAME != 0 && prefix_complete(before_last) {
+            return Some(last);
+        }
+        let prev = name
+            .get(prev_start..start.saturating_sub(1))
+            .unwrap_or_default();
+        // `==` on slices (a call) rather than byte patterns, which unroll into a compare per
+        // byte.
+        let qualifier = last_class & ALIAS != 0
+            || last == b"$LATEST".as_slice()
+            || last == b"$LATEST.PUBLISHED".as_slice();
+        (prev_class & NAME != 0 && qualifier && prefix_complete(before_prev)).then_some(prev)
+    }
 }
 
 /// A validated `FunctionName`: `my-function`, `my-function:alias`, `my-function:3`,
@@ -294,10 +460,14 @@ impl<'a> FunctionName<'a> {
         if name.len() > MAX_FUNCTION_NAME_LEN {
             return Err(RequestError::FunctionNameTooLong);
         }
-        match function_name_part(name) {
+        #[cfg(not(target_os = "none"))]
+        let part = function_name_part(name).map(str::as_bytes);
+        #[cfg(target_os = "none")]
+        let part = small::function_name_part(name);
+        match part {
             // `.` and `..` would be dot segments in the request path: a server (and botocore's
             // canonical path) would remove them and address another resource.
-            Some("." | "..") | None => Err(RequestError::InvalidFunctionName),
+            Some(b"." | b"..") | None => Err(RequestError::InvalidFunctionName),
             Some(part) if part.len() > MAX_NAME_LEN => Err(RequestError::FunctionNameTooLong),
             Some(_) => Ok(Self(name)),
         }
@@ -748,7 +918,11 @@ mod tests {
                     n /= alphabet.len();
                 }
                 let s = std::str::from_utf8(&buf).unwrap();
-                assert_eq!(is_arn_region(s), reference::is_arn_region(s), "{s:?}");
+                assert_eq!(
+                    is_arn_region(s.as_bytes()),
+                    reference::is_arn_region(s),
+                    "{s:?}"
+                );
             }
         }
         // Regions built part by part, each part mostly well-formed, joined mostly by `-`.
@@ -772,7 +946,11 @@ mod tests {
                 }
                 s.push_str(choices[xorshift(&mut state) % choices.len()]);
             }
-            assert_eq!(is_arn_region(&s), reference::is_arn_region(&s), "{s:?}");
+            assert_eq!(
+                is_arn_region(s.as_bytes()),
+                reference::is_arn_region(&s),
+                "{s:?}"
+            );
         }
     }
 
@@ -801,10 +979,13 @@ mod tests {
             "7",
             "ƒ",
         ];
+        // Both forms: the hosts' and firmware's.
         let check = |name: &str| {
+            let want = reference::name_part(name);
+            assert_eq!(function_name_part(name), want, "{name:?}");
             assert_eq!(
-                function_name_part(name),
-                reference::name_part(name),
+                small::function_name_part(name),
+                want.map(str::as_bytes),
                 "{name:?}"
             );
         };
