@@ -185,21 +185,21 @@ pub struct Endpoint<'a> {
 /// Validates a region as a DNS label: it becomes part of a host name and of the credential scope.
 pub fn validate_region(region: &str) -> Result<(), EndpointError> {
     let b = region.as_bytes();
-    match b.first() {
-        Some(first)
-            if first.is_ascii_alphanumeric()
-                && b.len() <= 63
-                && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') =>
-        {
-            Ok(())
-        }
-        _ => Err(EndpointError::InvalidRegion),
+    // Every byte is a letter, digit or `-`, so a first byte other than `-` is alphanumeric.
+    if matches!(b, [first, ..] if *first != b'-')
+        && b.len() <= 63
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+    {
+        Ok(())
+    } else {
+        Err(EndpointError::InvalidRegion)
     }
 }
 
 fn valid_host(host: &str) -> bool {
     let b = host.as_bytes();
-    if let Some(inner) = b.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
+    // A slice pattern (byte compares) rather than `strip_prefix`/`strip_suffix` (calls).
+    if let [b'[', inner @ .., b']'] = b {
         // An IPv6 literal: hex digits, colons, dots (embedded IPv4); no zone ids.
         return !inner.is_empty()
             && inner
@@ -376,12 +376,17 @@ impl<'a> Endpoint<'a> {
 }
 
 fn parse_port(p: &str) -> Result<u16, EndpointError> {
-    if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+    if p.is_empty() || p.len() > 5 {
         return Err(EndpointError::InvalidPort);
     }
-    let n = p
-        .bytes()
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    // Checked and summed in one pass; at most five digits, so no overflow.
+    let mut n = 0u32;
+    for d in p.bytes() {
+        if !d.is_ascii_digit() {
+            return Err(EndpointError::InvalidPort);
+        }
+        n = n * 10 + u32::from(d - b'0');
+    }
     match u16::try_from(n) {
         Ok(port) if port != 0 => Ok(port),
         _ => Err(EndpointError::InvalidPort),
@@ -466,6 +471,114 @@ mod tests {
         }
         e.host_header().emit(&mut V(&mut v));
         std::string::String::from_utf8(v).unwrap()
+    }
+
+    /// The checks as they were before the size work, as references for the rewritten ones.
+    mod reference {
+        use super::super::EndpointError;
+
+        pub(super) fn validate_region(region: &str) -> Result<(), EndpointError> {
+            let b = region.as_bytes();
+            match b.first() {
+                Some(first)
+                    if first.is_ascii_alphanumeric()
+                        && b.len() <= 63
+                        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') =>
+                {
+                    Ok(())
+                }
+                _ => Err(EndpointError::InvalidRegion),
+            }
+        }
+
+        pub(super) fn valid_host(host: &str) -> bool {
+            let b = host.as_bytes();
+            if let Some(inner) = b.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
+                return !inner.is_empty()
+                    && inner
+                        .iter()
+                        .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+            }
+            if b.is_empty() || b.len() > 253 {
+                return false;
+            }
+            let mut label = 0usize;
+            for &c in b {
+                if c == b'.' {
+                    if label == 0 {
+                        return false;
+                    }
+                    label = 0;
+                } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+                    label += 1;
+                    if label > 63 {
+                        return false;
+                    }
+                } else {
+                    return false;
+                }
+            }
+            label != 0
+        }
+
+        pub(super) fn parse_port(p: &str) -> Result<u16, EndpointError> {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(EndpointError::InvalidPort);
+            }
+            let n = p
+                .bytes()
+                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+            match u16::try_from(n) {
+                Ok(port) if port != 0 => Ok(port),
+                _ => Err(EndpointError::InvalidPort),
+            }
+        }
+    }
+
+    /// Every string over `alphabet` up to `max_len` bytes.
+    fn each_string(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&str)) {
+        let mut buf = std::vec::Vec::new();
+        for len in 0..=max_len {
+            for mut n in 0..alphabet.len().pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                f(std::str::from_utf8(&buf).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn region_host_and_port_checks_match_the_reference() {
+        // Every class of byte the checks tell apart, and the brackets of an IPv6 literal.
+        let alphabet = b"aZ09f-_.:[] ";
+        each_string(alphabet, 5, |s| {
+            assert_eq!(validate_region(s), reference::validate_region(s), "{s:?}");
+            assert_eq!(valid_host(s), reference::valid_host(s), "{s:?}");
+        });
+        each_string(b"0159x ", 6, |s| {
+            assert_eq!(parse_port(s), reference::parse_port(s), "{s:?}");
+        });
+        for n in 0..=100_000u32 {
+            for s in [std::format!("{n}"), std::format!("{n:05}")] {
+                assert_eq!(parse_port(&s), reference::parse_port(&s), "{s:?}");
+            }
+        }
+        // The length limits: 63 bytes for a region and a label, 253 for a host.
+        for len in [62, 63, 64, 252, 253, 254] {
+            for s in [
+                "a".repeat(len),
+                std::format!("-{}", "a".repeat(len)),
+                std::format!("{}.b", "a".repeat(len)),
+                std::format!("[{}]", "f".repeat(len)),
+                std::format!("a.{}", "b".repeat(len)),
+            ] {
+                assert_eq!(validate_region(&s), reference::validate_region(&s), "{s:?}");
+                assert_eq!(valid_host(&s), reference::valid_host(&s), "{s:?}");
+            }
+        }
     }
 
     #[test]
