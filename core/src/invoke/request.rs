@@ -411,8 +411,8 @@ mod small {
     /// segments is kept as the pass goes.
     pub(super) fn function_name_part(name: &str) -> Option<&[u8]> {
         let name = name.as_bytes();
-        let (mut start, mut prev_start, mut kinds) = (0, 0, 0);
-        let mut prev_class = 0;
+        let (mut start, mut kinds) = (0, 0);
+        let (mut prev, mut prev_class): (&[u8], u8) = (&[], 0);
         let (mut before_last, mut before_prev) = (0, NO_MATCH);
         // Segments and their byte kinds in the same pass; a `:` ends a segment that is not the
         // last.
@@ -425,16 +425,13 @@ mod small {
             prev_class = segment_class(seg, kinds);
             before_prev = before_last;
             before_last = next_stage(before_last, prev_class);
-            (prev_start, start, kinds) = (start, end + 1, 0);
+            (prev, start, kinds) = (seg, end + 1, 0);
         }
         let last = name.get(start..).unwrap_or_default();
         let last_class = segment_class(last, kinds);
         if last_class & NAME != 0 && prefix_complete(before_last) {
             return Some(last);
         }
-        let prev = name
-            .get(prev_start..start.saturating_sub(1))
-            .unwrap_or_default();
         // `==` on slices (a call) rather than byte patterns, which unroll into a compare per
         // byte.
         let qualifier = last_class & ALIAS != 0
