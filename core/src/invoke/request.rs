@@ -177,12 +177,11 @@ fn is_partition(s: &str) -> bool {
 /// `gov-`/`iso-`/`isoX-` part.
 fn is_arn_region(s: &[u8]) -> bool {
     let s = s.strip_prefix(b"eusc-").unwrap_or(s);
-    let lower = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_lowercase);
     // `xx-` … `-N`: at least one byte between them.
     let [a, b, b'-', mid @ .., b'-', digit] = s else {
         return false;
     };
-    if !lower(&[*a, *b]) || !digit.is_ascii_digit() {
+    if !(a.is_ascii_lowercase() && b.is_ascii_lowercase() && digit.is_ascii_digit()) {
         return false;
     }
     // `mid` is `word` or `gov-word` / `iso-word` / `isoX-word` (X a lower-case letter).
@@ -202,7 +201,7 @@ fn is_arn_region(s: &[u8]) -> bool {
             word.get(1..).unwrap_or_default()
         }
     };
-    lower(word)
+    !word.is_empty() && word.iter().all(u8::is_ascii_lowercase)
 }
 
 /// Whether the `:`-separated segments of `prefix` (`None`: no segment at all) are, in order,
