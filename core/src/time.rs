@@ -85,14 +85,16 @@ impl Timestamp {
         }
         let c = civil(self.0);
         // Two numbers of digits, `YYYYMMDD` (at most 99,991,231) and `HHMMSS`, rather than six
-        // fields: fewer calls of the digit writer, and the `T` and `Z` come with the template.
-        let mut out = *b"00000000T000000Z";
+        // fields: fewer calls of the digit writer. The buffer starts as all `T` (a fill, not a
+        // 16-byte template copied from flash); the digits leave the one between them, and the
+        // `Z` is put last.
+        let mut out = [b'T'; 16];
         let (date, time) = out.split_at_mut(8);
         put_digits(date, c.year * 10_000 + c.month * 100 + c.day);
-        put_digits(
-            time.get_mut(1..7).unwrap_or_default(),
-            c.hour * 10_000 + c.minute * 100 + c.second,
-        );
+        if let [_t, time @ .., z] = time {
+            put_digits(time, c.hour * 10_000 + c.minute * 100 + c.second);
+            *z = b'Z';
+        }
         Ok(AmzDate(out))
     }
 
@@ -221,13 +223,15 @@ fn civil(secs: u64) -> Civil {
     let day = (n3 & 0xffff) / 2_141 + 1;
     // January and February belong to the next calendar year.
     let next = day_of_year >= 306;
+    // 60 divides 3,600: the second is that of the minute within the hour (one division less).
+    let in_hour = rem % 3600;
     Civil {
         year: 100 * century + year_of_century + u32::from(next),
         month: if next { month - 12 } else { month },
         day,
         hour: rem / 3600,
-        minute: rem % 3600 / 60,
-        second: rem % 60,
+        minute: in_hour / 60,
+        second: in_hour % 60,
     }
 }
 
