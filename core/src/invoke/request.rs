@@ -314,21 +314,20 @@ mod small {
     /// The stage after a prefix that matches no layout of the groups.
     const NO_MATCH: u8 = 7;
 
-    /// The kind of byte `c` is, as one bit: 0 letter, 1 digit, 2 `-`, 3 `_`, 4 `.`, 5 anything
-    /// else. A segment's kinds (the union over its bytes) answer its character-set questions.
+    /// The kind of byte `c` is, as one bit: 0 letter or `-` (no part tells them apart), 1 digit,
+    /// 2 `_`, 3 `.`, 4 anything else. A segment's kinds (the union over its bytes) answer its
+    /// character-set questions.
     fn byte_kind(c: u8) -> u8 {
-        if c.is_ascii_alphabetic() {
+        if c.is_ascii_alphabetic() || c == b'-' {
             1
         } else if c.is_ascii_digit() {
             2
-        } else if c == b'-' {
-            4
         } else if c == b'_' {
-            8
+            4
         } else if c == b'.' {
-            16
+            8
         } else {
-            32
+            16
         }
     }
 
@@ -342,7 +341,7 @@ mod small {
             class |= ARN;
         }
         // `aws` by a slice pattern (byte compares) rather than `starts_with` (a call).
-        if kinds == 0 || (matches!(b, [b'a', b'w', b's', ..]) && kinds & !(1 | 4) == 0) {
+        if kinds == 0 || (matches!(b, [b'a', b'w', b's', ..]) && kinds == 1) {
             class |= PARTITION;
         }
         if b == "lambda".as_bytes() {
@@ -357,10 +356,10 @@ mod small {
         if b == "function".as_bytes() {
             class |= FUNCTION;
         }
-        if matches!(kinds, 1..32) {
+        if matches!(kinds, 1..16) {
             class |= NAME;
         }
-        if matches!(kinds, 1..16) {
+        if matches!(kinds, 1..8) {
             class |= ALIAS;
         }
         class
