@@ -206,25 +206,20 @@ fn valid_host(host: &str) -> bool {
                 .iter()
                 .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
     }
-    if b.is_empty() || b.len() > 253 {
+    if b.len() > 253 {
         return false;
     }
-    // Dot-separated labels of 1 to 63 letters, digits, `-` and `_`, checked in one pass.
+    // Dot-separated labels of 1 to 63 letters, digits, `-` and `_`, checked in one pass (an
+    // empty host ends with an empty label, so it fails the last test).
     let mut label = 0usize;
     for &c in b {
-        if c == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
-            label += 1;
-            if label > 63 {
-                return false;
-            }
+        label = if c == b'.' && label != 0 {
+            0
+        } else if (c.is_ascii_alphanumeric() || c == b'-' || c == b'_') && label < 63 {
+            label + 1
         } else {
             return false;
-        }
+        };
     }
     label != 0
 }
@@ -272,24 +267,29 @@ impl<'a> Endpoint<'a> {
         } else {
             return Err(EndpointError::UnsupportedScheme);
         };
-        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
-            Some(i) => crate::encode::split_str_at(rest, i),
-            None => (rest, ""),
-        };
-        let path_prefix = path.strip_suffix('/').unwrap_or(path);
-        if authority.bytes().any(|b| matches!(b, b'?' | b'#' | b'@'))
-            || !path_prefix
-                .bytes()
-                .all(|b| crate::encode::is_unreserved(b) || b == b'/')
-        {
-            return Err(EndpointError::InvalidUrl);
+        // One pass finds where the path starts and checks both parts: no `?`, `#` or `@` before
+        // it, only unreserved characters and `/` in it.
+        let mut path_start = rest.len();
+        for (i, b) in rest.bytes().enumerate() {
+            let ok = if i < path_start {
+                if b == b'/' {
+                    path_start = i;
+                }
+                !matches!(b, b'?' | b'#' | b'@')
+            } else {
+                crate::encode::is_unreserved(b) || b == b'/'
+            };
+            if !ok {
+                return Err(EndpointError::InvalidUrl);
+            }
         }
+        let (authority, path) = crate::encode::split_str_at(rest, path_start);
+        let path_prefix = path.strip_suffix('/').unwrap_or(path);
         // Split host and port; an IPv6 literal carries its own colons inside brackets, so the
-        // last `:` separates a port only if no `]` follows it. (Two byte searches: `contains` on
-        // a slice brings in a `memchr`.)
-        let close = authority.bytes().rposition(|b| b == b']');
-        let (host, port) = match authority.bytes().rposition(|b| b == b':') {
-            Some(i) if close.is_none_or(|c| c < i) => {
+        // last `:` separates a port only if no `]` follows it: one search from the end for
+        // either, and a port only if it finds the `:`.
+        let (host, port) = match authority.bytes().rposition(|b| matches!(b, b':' | b']')) {
+            Some(i) if authority.as_bytes().get(i) == Some(&b':') => {
                 let (h, p) = crate::encode::split_str_at(authority, i);
                 (h, Some(p.get(1..).unwrap_or_default()))
             }
@@ -521,6 +521,68 @@ mod tests {
             label != 0
         }
 
+        /// `Endpoint::from_url` before the size work, with the reference checks above.
+        pub(super) fn from_url<'a>(
+            url: &'a str,
+            region: &'a str,
+        ) -> Result<super::super::Endpoint<'a>, EndpointError> {
+            use super::super::{Endpoint, Host, Scheme};
+            validate_region(region)?;
+            let sep = url
+                .as_bytes()
+                .windows(3)
+                .position(|w| w == b"://")
+                .ok_or(EndpointError::InvalidUrl)?;
+            let scheme_text = url.get(..sep).ok_or(EndpointError::InvalidUrl)?;
+            let rest = url.get(sep + 3..).ok_or(EndpointError::InvalidUrl)?;
+            let scheme = if scheme_text.eq_ignore_ascii_case("https") {
+                Scheme::Https
+            } else if scheme_text.eq_ignore_ascii_case("http") {
+                Scheme::Http
+            } else {
+                return Err(EndpointError::UnsupportedScheme);
+            };
+            let (authority, path) = match rest.bytes().position(|b| b == b'/') {
+                Some(i) => crate::encode::split_str_at(rest, i),
+                None => (rest, ""),
+            };
+            let path_prefix = path.strip_suffix('/').unwrap_or(path);
+            if authority.bytes().any(|b| matches!(b, b'?' | b'#' | b'@'))
+                || !path_prefix
+                    .bytes()
+                    .all(|b| crate::encode::is_unreserved(b) || b == b'/')
+            {
+                return Err(EndpointError::InvalidUrl);
+            }
+            let close = authority.bytes().rposition(|b| b == b']');
+            let (host, port) = match authority.bytes().rposition(|b| b == b':') {
+                Some(i) if close.is_none_or(|c| c < i) => {
+                    let (h, p) = crate::encode::split_str_at(authority, i);
+                    (h, Some(p.get(1..).unwrap_or_default()))
+                }
+                _ => (authority, None),
+            };
+            let port = match port {
+                None => scheme.default_port(),
+                Some(p) => parse_port(p)?,
+            };
+            // `Endpoint::custom`, with the reference checks.
+            validate_region(region)?;
+            if !valid_host(host) {
+                return Err(EndpointError::InvalidHost);
+            }
+            if port == 0 {
+                return Err(EndpointError::InvalidPort);
+            }
+            Ok(Endpoint {
+                scheme,
+                host: Host::Custom(host),
+                port,
+                path_prefix,
+                region,
+            })
+        }
+
         pub(super) fn parse_port(p: &str) -> Result<u16, EndpointError> {
             if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(EndpointError::InvalidPort);
@@ -565,6 +627,30 @@ mod tests {
             for s in [std::format!("{n}"), std::format!("{n:05}")] {
                 assert_eq!(parse_port(&s), reference::parse_port(&s), "{s:?}");
             }
+        }
+        // URLs: every short authority and path over the bytes that split or end their parts.
+        each_string(b"a1:/[]?@#%.", 5, |tail| {
+            for head in [
+                "http://",
+                "HTTPS://",
+                "ftp://",
+                "http:/",
+                "://",
+                "http://x:",
+            ] {
+                let url = std::format!("{head}{tail}");
+                assert_eq!(
+                    Endpoint::from_url(&url, "us-east-1"),
+                    reference::from_url(&url, "us-east-1"),
+                    "{url:?}"
+                );
+            }
+        });
+        for (url, region) in [("http://a", "-x"), ("ftp://a", ""), ("http://a?", "a b")] {
+            assert_eq!(
+                Endpoint::from_url(url, region),
+                reference::from_url(url, region)
+            );
         }
         // The length limits: 63 bytes for a region and a label, 253 for a host.
         for len in [62, 63, 64, 252, 253, 254] {
