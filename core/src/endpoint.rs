@@ -251,15 +251,17 @@ impl<'a> Endpoint<'a> {
     /// rejected. Requests are signed for `region`.
     pub fn from_url(url: &'a str, region: &'a str) -> Result<Self, EndpointError> {
         validate_region(region)?;
-        // Byte searches and `str::get` rather than `split_once`/`find`/`split_at`: the `str`
-        // pattern machinery keeps panic paths and code that firmware does not need.
+        // Byte searches and the checked `split_str_at` (one out-of-line routine for every split
+        // here) rather than `split_once`/`find`/`split_at`: the `str` pattern machinery keeps
+        // panic paths and code that firmware does not need.
         let sep = url
             .as_bytes()
             .windows(3)
             .position(|w| w == b"://")
             .ok_or(EndpointError::InvalidUrl)?;
-        let scheme_text = url.get(..sep).ok_or(EndpointError::InvalidUrl)?;
-        let rest = url.get(sep + 3..).ok_or(EndpointError::InvalidUrl)?;
+        // `://` is ASCII, so both splits are at character boundaries.
+        let (scheme_text, tail) = crate::encode::split_str_at(url, sep);
+        let rest = crate::encode::split_str_at(tail, 3).1;
         let scheme = if scheme_text.eq_ignore_ascii_case("https") {
             Scheme::Https
         } else if scheme_text.eq_ignore_ascii_case("http") {
@@ -284,14 +286,18 @@ impl<'a> Endpoint<'a> {
             }
         }
         let (authority, path) = crate::encode::split_str_at(rest, path_start);
-        let path_prefix = path.strip_suffix('/').unwrap_or(path);
+        // A trailing `/` dropped by a byte pattern (`strip_suffix` compares through a call).
+        let path_prefix = match path.as_bytes() {
+            [.., b'/'] => crate::encode::split_str_at(path, path.len() - 1).0,
+            _ => path,
+        };
         // Split host and port; an IPv6 literal carries its own colons inside brackets, so the
         // last `:` separates a port only if no `]` follows it: one search from the end for
         // either, and a port only if it finds the `:`.
         let (host, port) = match authority.bytes().rposition(|b| matches!(b, b':' | b']')) {
             Some(i) if authority.as_bytes().get(i) == Some(&b':') => {
                 let (h, p) = crate::encode::split_str_at(authority, i);
-                (h, Some(p.get(1..).unwrap_or_default()))
+                (h, Some(crate::encode::split_str_at(p, 1).1))
             }
             _ => (authority, None),
         };
