@@ -485,7 +485,8 @@ impl<'a> Qualifier<'a> {
         let ok = q == "$LATEST.PUBLISHED"
             || (!q.is_empty()
                 && q.len() <= MAX_QUALIFIER_LEN
-                && q.bytes().all(|b| is_alias_char(b) || b == b'$'));
+                && q.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'$')));
         if ok {
             Ok(Self(q))
         } else {
@@ -1120,6 +1121,43 @@ mod tests {
             );
         }
         assert!(Qualifier::new(&"q".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn qualifier_check_matches_the_reference() {
+        // The check before the size work, by `is_alias_char` and `$`.
+        let reference = |q: &str| {
+            q == "$LATEST.PUBLISHED"
+                || (!q.is_empty()
+                    && q.len() <= MAX_QUALIFIER_LEN
+                    && q.bytes().all(|b| is_alias_char(b) || b == b'$'))
+        };
+        let mut cases: std::vec::Vec<std::string::String> = (0..=0x7fu8)
+            .flat_map(|c| {
+                let c = char::from(c);
+                [
+                    std::format!("{c}"),
+                    std::format!("a{c}"),
+                    std::format!("{c}9"),
+                ]
+            })
+            .collect();
+        for q in [
+            "",
+            "$LATEST",
+            "$LATEST.PUBLISHED",
+            "$LATEST.",
+            "é",
+            "a\u{7f}",
+        ] {
+            cases.push(q.into());
+        }
+        for len in [127, 128, 129] {
+            cases.push("q".repeat(len));
+        }
+        for q in &cases {
+            assert_eq!(Qualifier::new(q).is_ok(), reference(q), "{q:?}");
+        }
     }
 
     #[test]
