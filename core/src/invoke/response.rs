@@ -53,7 +53,7 @@ pub use self::error::{
     ServiceError, ServiceErrorKind, ThrottleReason, ERROR_CODE_CAPACITY, MESSAGE_CAPACITY,
 };
 use crate::http::response::{
-    BodyBuffer, BodyFraming, BufferTooSmall, Event, Head, Limits, ResponseError, ResponseParser,
+    BodyBuffer, BodyFraming, BufferTooSmall, Event, Limits, ResponseError, ResponseParser,
 };
 
 /// Default capacity of the buffer that keeps a non-2xx body for [`ServiceError`] decoding.
@@ -400,9 +400,10 @@ struct LogDecoder {
     in_quad: u8,
     /// `=` characters seen.
     pad: u8,
+    /// Bytes written to the output, and bytes decoded: they differ once a byte did not fit,
+    /// after which nothing more is written (no flag needed to say so).
     written: usize,
     required: usize,
-    overflow: bool,
 }
 
 impl LogDecoder {
@@ -445,14 +446,14 @@ impl LogDecoder {
             self.bits -= 8;
             // The cast keeps the byte just completed (the bits above it were written already).
             let byte = (self.acc >> self.bits) as u8;
-            self.required += 1;
-            match out.get_mut(self.written).filter(|_| !self.overflow) {
-                Some(slot) => {
-                    *slot = byte;
-                    self.written += 1;
-                }
-                None => self.overflow = true,
+            if let Some(slot) = out
+                .get_mut(self.written)
+                .filter(|_| self.written == self.required)
+            {
+                *slot = byte;
+                self.written += 1;
             }
+            self.required += 1;
         }
         Ok(())
     }
@@ -461,7 +462,7 @@ impl LogDecoder {
         if self.in_quad != 0 {
             return Err(HeaderProblem::InvalidBase64);
         }
-        Ok(if self.overflow {
+        Ok(if self.written != self.required {
             LogResult::BufferTooSmall {
                 required: self.required,
             }
@@ -494,7 +495,9 @@ pub struct InvokeResponseReader<'b, const E: usize = DEFAULT_ERROR_BODY_CAPACITY
     error_type: String<ERROR_CODE_CAPACITY>,
     /// The `:` of `x-amzn-ErrorType` has been seen: the rest of the value is not kept.
     error_type_cut: bool,
-    head: Option<Head>,
+    /// The status of the head once read, 0 before (a head's status is at least 200). Only the
+    /// status is kept: copying the whole head in and testing its `Option` later cost flash.
+    status: u16,
     error_body: Vec<u8, E>,
     error_body_truncated: bool,
     payload_len: u64,
@@ -526,7 +529,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             retry_after: String::new(),
             error_type: String::new(),
             error_type_cut: false,
-            head: None,
+            status: 0,
             error_body: Vec::new(),
             error_body_truncated: false,
             payload_len: 0,
@@ -550,7 +553,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         self.retry_after.clear();
         self.error_type.clear();
         self.error_type_cut = false;
-        self.head = None;
+        self.status = 0;
         self.error_body.clear();
         self.error_body_truncated = false;
         self.payload_len = 0;
@@ -590,8 +593,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             let Some(event) = progress.event else {
                 return Ok(consumed);
             };
-            if let Some(reusable) = self.on_event(event, sink)? {
-                self.outcome_into(reusable, outcome);
+            if self.on_event(event, sink, outcome)? {
                 return Ok(consumed);
             }
         }
@@ -621,14 +623,8 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             crate::http::response::ApiMisuse::AfterEnd,
         ));
         match self.parser.handle_eof().map_err(ReadError::Http)? {
-            Some(event) => match self.on_event(event, sink)? {
-                Some(reusable) => {
-                    self.outcome_into(reusable, outcome);
-                    Ok(())
-                }
-                None => Err(misuse),
-            },
-            None => Err(misuse),
+            Some(event) if self.on_event(event, sink, outcome)? => Ok(()),
+            _ => Err(misuse),
         }
     }
 
@@ -640,15 +636,15 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         }
     }
 
-    /// Handles one parser event; `Some(reusable)` once the response has ended. It does not build
-    /// the outcome itself: the callers have it built in the caller's storage
-    /// ([`Self::outcome_into`]), so that the large outcome is not returned through this
-    /// function's (inlined) frame.
+    /// Handles one parser event; `true` once the response has ended, its outcome written into
+    /// `outcome`: built there, in the caller's storage ([`Self::outcome_into`]), so that the
+    /// large outcome is not returned through this function's (inlined) frame.
     fn on_event<S: PayloadSink + ?Sized>(
         &mut self,
         event: Event<'_>,
         sink: &mut S,
-    ) -> Result<Option<bool>, ReadError<S::Error>> {
+        outcome: &mut Option<InvokeOutcome>,
+    ) -> Result<bool, ReadError<S::Error>> {
         match event {
             Event::Header {
                 index,
@@ -657,13 +653,13 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 last,
             } => {
                 let Some(&header) = LambdaHeader::ALL.get(index) else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 self.on_header(header, fragment, first, last)
                     .map_err(|problem| ReadError::Header { header, problem })?;
             }
             Event::Head(head) => {
-                self.head = Some(head);
+                self.status = head.status;
                 if is_success(head.status) {
                     let length = match head.framing {
                         BodyFraming::Empty => Some(0),
@@ -674,7 +670,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 }
             }
             Event::Body(chunk) => {
-                if self.head.is_some_and(|h| is_success(h.status)) {
+                if is_success(self.status) {
                     sink.write(chunk).map_err(ReadError::Sink)?;
                     self.payload_len += chunk.len() as u64;
                 } else {
@@ -685,9 +681,12 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                     self.error_body_truncated |= keep.len() < chunk.len();
                 }
             }
-            Event::End { reusable } => return Ok(Some(reusable)),
+            Event::End { reusable } => {
+                self.outcome_into(reusable, outcome);
+                return Ok(true);
+            }
         }
-        Ok(None)
+        Ok(false)
     }
 
     fn on_header(
@@ -741,7 +740,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     fn outcome_into(&mut self, reusable: bool, out: &mut Option<InvokeOutcome>) {
         let seen = self.seen;
         let has = |h: LambdaHeader| seen & h.bit() != 0;
-        let status = self.head.map_or(0, |h| h.status);
+        let status = self.status;
         let meta = if is_success(status) {
             let function_error =
                 has(LambdaHeader::FunctionError).then(|| match self.function_error.as_str() {
