@@ -125,6 +125,23 @@ impl LambdaHeader {
             .map_or("", |(_, n)| n)
     }
 
+    /// The header at position `i` of [`Self::ALL`]. A `match` in declaration order, where the
+    /// position is the discriminant, which the compiler folds into a range check: indexing `ALL`
+    /// would link it as a table (a test checks the order against `ALL`).
+    fn at(i: usize) -> Option<LambdaHeader> {
+        use LambdaHeader as H;
+        Some(match i {
+            0 => H::FunctionError,
+            1 => H::LogResult,
+            2 => H::ExecutedVersion,
+            3 => H::RequestId,
+            4 => H::RetryAfter,
+            5 => H::Date,
+            6 => H::ErrorType,
+            _ => return None,
+        })
+    }
+
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -652,7 +669,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 first,
                 last,
             } => {
-                let Some(&header) = LambdaHeader::ALL.get(index) else {
+                let Some(header) = LambdaHeader::at(index) else {
                     return Ok(false);
                 };
                 self.on_header(header, fragment, first, last)

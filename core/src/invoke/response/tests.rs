@@ -528,7 +528,10 @@ fn header_names_match_the_interest_order() {
     for (i, h) in LambdaHeader::ALL.iter().enumerate() {
         assert_eq!(h.name(), LambdaHeader::NAMES[i]);
         assert_eq!(h.bit(), 1 << i);
+        assert_eq!(LambdaHeader::at(i), Some(*h));
     }
+    assert_eq!(LambdaHeader::at(LambdaHeader::ALL.len()), None);
+    assert_eq!(LambdaHeader::at(usize::MAX), None);
 }
 
 /// The sizes the module docs state (64-bit host).
