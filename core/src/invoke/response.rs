@@ -785,8 +785,9 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             let InvokeOutcome::ServiceError(error) = error else {
                 return;
             };
-            let error_type = has(LambdaHeader::ErrorType).then_some(self.error_type.as_str());
-            error.decode(error_type, &self.error_body);
+            // Without `x-amzn-ErrorType` the kept value is empty: no code, as the decoder takes
+            // a missing one, so the two need not be told apart.
+            error.decode(self.error_type.as_str(), &self.error_body);
             error.body_truncated = self.error_body_truncated;
             &mut error.meta
         };

@@ -703,7 +703,7 @@ impl ServiceError {
     /// out. `meta` is left at its default.
     pub fn from_parts(status: u16, error_type: Option<&str>, body: &[u8]) -> ServiceError {
         let mut error = ServiceError::empty(status);
-        error.decode(error_type, body);
+        error.decode(error_type.unwrap_or_default(), body);
         error
     }
 
@@ -724,8 +724,11 @@ impl ServiceError {
     /// Fills in the code, kind, message and reason of [`ServiceError::from_parts`]. In place,
     /// message included: an error is about 700 bytes, and firmware reads it on a small stack.
     /// Not inlined, so that its scanning temporaries are not in the frame that holds the error.
+    ///
+    /// `error_type` is the raw `x-amzn-ErrorType` value, empty without one: a missing code is
+    /// taken as a blank one.
     #[inline(never)]
-    pub(crate) fn decode(&mut self, error_type: Option<&str>, body: &[u8]) {
+    pub(crate) fn decode(&mut self, error_type: &str, body: &[u8]) {
         let body = body.trim_ascii_start();
         // The members of interest, in the order of [`JSON_KEYS`]; an XML body fills the first
         // code and message slots, so both kinds of body share what follows.
@@ -751,7 +754,7 @@ impl ServiceError {
         }
         // The header's code wins, if it is not empty once stripped. A missing code strips to
         // empty like a blank one, so neither needs an `Option` past here.
-        let mut code = strip_code_bytes(error_type.unwrap_or_default().as_bytes());
+        let mut code = strip_code_bytes(error_type.as_bytes());
         if code.is_empty() {
             code = strip_code_bytes(from_body.unwrap_or_default());
         }

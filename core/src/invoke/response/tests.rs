@@ -435,6 +435,43 @@ fn service_error_with_meta_and_truncated_body() {
     assert!(e.meta.reusable);
 }
 
+/// The reader passes an absent `x-amzn-ErrorType` to the decoder as an empty value: the error is
+/// the one `from_parts` gives with no header, and with a blank one.
+#[test]
+fn reader_errors_match_from_parts_with_and_without_the_header() {
+    let bodies = [
+        "",
+        "{\"__type\":\"ns#ServiceException\",\"message\":\"m\"}",
+        "{\"code\":\"  \"}",
+        "<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+        "<html>502</html>",
+    ];
+    for body in bodies {
+        for header in [
+            None,
+            Some(""),
+            Some(" : "),
+            Some("TooManyRequestsException:x"),
+        ] {
+            let field = header.map_or(StdString::new(), |h| format!("x-amzn-ErrorType: {h}\r\n"));
+            let wire = format!(
+                "HTTP/1.1 500 Oops\r\n{field}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let (o, _) = read(wire.as_bytes(), &mut []).unwrap();
+            let InvokeOutcome::ServiceError(mut e) = o else {
+                panic!()
+            };
+            e.meta = ResponseMeta::default();
+            let want = ServiceError::from_parts(500, header, body.as_bytes());
+            assert_eq!(e, want, "{header:?} {body}");
+            if header.is_none() {
+                assert_eq!(e, ServiceError::from_parts(500, Some(""), body.as_bytes()));
+            }
+        }
+    }
+}
+
 #[test]
 fn retry_after_forms() {
     let meta = |v: &str| ResponseMeta {
