@@ -425,15 +425,19 @@ struct LogDecoder {
 
 impl LogDecoder {
     fn feed(&mut self, fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
-        for &c in fragment {
-            self.push(c, out)?;
+        if fragment.iter().all(|&c| self.push(c, out)) {
+            Ok(())
+        } else {
+            Err(HeaderProblem::InvalidBase64)
         }
-        Ok(())
     }
 
+    /// Takes the next character; `false` when it cannot be one here (the only problem is
+    /// [`HeaderProblem::InvalidBase64`]: a flag comes back in a register, and every return site
+    /// is one).
     // Out of line on firmware, where it is a smaller loop body; hosts keep it in `feed`'s loop.
     #[cfg_attr(target_os = "none", inline(never))]
-    fn push(&mut self, c: u8, out: &mut [u8]) -> Result<(), HeaderProblem> {
+    fn push(&mut self, c: u8, out: &mut [u8]) -> bool {
         let quad_pos = self.in_quad;
         self.in_quad = (quad_pos + 1) & 3;
         if c == b'=' {
@@ -446,17 +450,12 @@ impl LogDecoder {
                 _ => false,
             };
             self.pad = self.pad.saturating_add(1);
-            return if ok {
-                Ok(())
-            } else {
-                Err(HeaderProblem::InvalidBase64)
-            };
+            return ok;
         }
-        if self.pad != 0 {
-            // Data after padding.
-            return Err(HeaderProblem::InvalidBase64);
-        }
-        let value = crate::encode::base64_value(c).ok_or(HeaderProblem::InvalidBase64)?;
+        // Not after padding.
+        let Some(value) = crate::encode::base64_value(c).filter(|_| self.pad == 0) else {
+            return false;
+        };
         self.acc = (self.acc << 6) | u32::from(value);
         self.bits += 6;
         if self.bits >= 8 {
@@ -472,7 +471,7 @@ impl LogDecoder {
             }
             self.required += 1;
         }
-        Ok(())
+        true
     }
 
     fn finish(&self) -> Result<LogResult, HeaderProblem> {
