@@ -834,7 +834,9 @@ fn push_ascii(
     // checked to be ASCII, so no UTF-8 validation (`core::str::from_utf8`, some 370 bytes of
     // flash linked for this alone) is needed to make them a `str`.
     for &b in fragment {
-        out.push_str(char::from(b).encode_utf8(&mut [0; 4]))
+        // `& 0x7f` changes nothing (the byte is ASCII) but lets the compiler see a one-byte
+        // character: nothing is encoded to UTF-8 here.
+        out.push(char::from(b & 0x7f))
             .map_err(|_| HeaderProblem::TooLong)?;
     }
     Ok(())

@@ -472,6 +472,43 @@ fn reader_errors_match_from_parts_with_and_without_the_header() {
     }
 }
 
+/// `push_ascii` against the way it pushed before (each byte encoded as a UTF-8 `char`), for every
+/// byte, into room and into a full string.
+#[test]
+fn push_ascii_matches_encoding_each_char() {
+    fn reference(
+        out: &mut heapless::string::StringView,
+        fragment: &[u8],
+    ) -> Result<(), HeaderProblem> {
+        if !fragment
+            .iter()
+            .all(|b| (0x20..0x7f).contains(b) || *b == b'\t')
+        {
+            return Err(HeaderProblem::NotAscii);
+        }
+        if out.capacity() - out.len() < fragment.len() {
+            return Err(HeaderProblem::TooLong);
+        }
+        for &b in fragment {
+            out.push_str(char::from(b).encode_utf8(&mut [0; 4]))
+                .map_err(|_| HeaderProblem::TooLong)?;
+        }
+        Ok(())
+    }
+    for b in 0..=255u8 {
+        for kept in ["", "abc"] {
+            for fragment in [&[b][..], &[b, b'x'], &[b'x', b]] {
+                let (mut ours, mut theirs) = (String::<4>::new(), String::<4>::new());
+                ours.push_str(kept).unwrap();
+                theirs.push_str(kept).unwrap();
+                let got = push_ascii(ours.as_mut_view(), fragment);
+                let want = reference(theirs.as_mut_view(), fragment);
+                assert_eq!((got, ours), (want, theirs), "{b} {kept:?} {fragment:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn retry_after_forms() {
     let meta = |v: &str| ResponseMeta {
