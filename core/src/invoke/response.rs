@@ -442,13 +442,10 @@ impl LogDecoder {
         self.in_quad = (quad_pos + 1) & 3;
         if c == b'=' {
             // `xy==` or `xyz=`: a first `=` in place 2 or 3 (the bits left over from the last
-            // character must be zero), a second only in place 3 (so right after one in place 2).
+            // character must be zero), a second only in place 3 (so right after one in place 2;
+            // no bits came since the first), a third never (there is no place 4).
             let leftover = self.acc & ((1u32 << self.bits) - 1);
-            let ok = match self.pad {
-                0 => quad_pos >= 2 && leftover == 0,
-                1 => quad_pos == 3,
-                _ => false,
-            };
+            let ok = u32::from(quad_pos) >= u32::from(self.pad) + 2 && leftover == 0;
             self.pad = self.pad.saturating_add(1);
             return ok;
         }

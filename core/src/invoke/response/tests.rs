@@ -797,6 +797,32 @@ fn log_decoder_is_strict_like_base64ct() {
             }
         }
     }
+    // Two quads over a smaller alphabet (padding in the first, a third `=`, data after padding),
+    // fed whole and byte by byte.
+    let alphabet = [b'A', b'Q', b'=', b'g', b'-'];
+    let mut text = [0u8; 8];
+    for n in 0..alphabet.len().pow(8) {
+        let mut rest = n;
+        for c in &mut text {
+            *c = alphabet[rest % alphabet.len()];
+            rest /= alphabet.len();
+        }
+        let mut want = [0u8; 6];
+        let want = Base64::decode(text, &mut want).ok().map(|w| w.to_vec());
+        for split in [8, 1] {
+            let mut out = [0u8; 6];
+            let mut dec = LogDecoder::default();
+            let got = text
+                .chunks(split)
+                .try_for_each(|p| dec.feed(p, &mut out))
+                .and_then(|()| dec.finish());
+            let got = got.ok().map(|r| match r {
+                LogResult::Decoded { len } => out[..len].to_vec(),
+                LogResult::BufferTooSmall { .. } => unreachable!(),
+            });
+            assert_eq!(got, want, "{:?}", std::str::from_utf8(&text));
+        }
+    }
     // Nothing may follow padding, and a partial quad at the end is an error.
     let mut out = [0u8; 16];
     let mut dec = LogDecoder::default();
