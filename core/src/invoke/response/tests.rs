@@ -509,6 +509,38 @@ fn push_ascii_matches_encoding_each_char() {
     }
 }
 
+/// An error body is kept up to the buffer's capacity, whatever the pieces it arrives in: the error
+/// is the one its kept start gives, flagged truncated when there was more.
+#[test]
+fn error_body_is_kept_up_to_capacity_in_any_pieces() {
+    // The message is whole from 26 bytes on; more than 28 bytes do not fit.
+    let full = "<Message>m&amp;m</Message>, and more";
+    for len in 0..=full.len() {
+        let body = &full[..len];
+        let wire = format!("HTTP/1.1 500 Oops\r\nContent-Length: {len}\r\n\r\n{body}");
+        for piece in 1..=7 {
+            let mut reader = InvokeResponseReader::<'_, 28>::with_limits(&mut [], Limits::DEFAULT);
+            let mut outcome = None;
+            for chunk in wire.as_bytes().chunks(piece) {
+                reader
+                    .handle_input_into(chunk, &mut Discard, &mut outcome)
+                    .unwrap();
+            }
+            if outcome.is_none() {
+                reader.handle_eof_into(&mut Discard, &mut outcome).unwrap();
+            }
+            let Some(InvokeOutcome::ServiceError(e)) = outcome else {
+                panic!()
+            };
+            let kept = &body.as_bytes()[..len.min(28)];
+            let want = ServiceError::from_parts(500, None, kept);
+            assert_eq!(e.message, want.message, "{len} {piece}");
+            assert_eq!(e.message.is_some(), len >= 26, "{len} {piece}");
+            assert_eq!(e.body_truncated, len > 28, "{len} {piece}");
+        }
+    }
+}
+
 #[test]
 fn retry_after_forms() {
     let meta = |v: &str| ResponseMeta {
