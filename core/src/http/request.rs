@@ -36,7 +36,8 @@ use crate::encode::{
 use crate::endpoint::Endpoint;
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::sigv4::{
-    Credentials, PayloadHash, Scope, SignableRequest, Signature, Signer, SigningError, TrimCollapse,
+    Credentials, PayloadHash, Scope, SignableRequest, Signer, SigningError, SigningKey,
+    TrimCollapse,
 };
 use crate::time::{AmzDate, Timestamp};
 
@@ -360,11 +361,12 @@ impl<'r> InvokeHead<'r> {
         }
     }
 
-    /// Hashes the canonical request as it is written and signs it.
-    fn sign(&self, host: &dyn Emit, signer: &mut Signer<'_>) -> Result<Signature, SigningError> {
+    /// Hashes the canonical request as it is written and signs it with `key` (this request's
+    /// key, from [`InvokeHead::key`]): the signature as 64 lower-case hex characters.
+    fn sign(&self, host: &dyn Emit, key: &SigningKey) -> [u8; 64] {
         let mut hash = crate::sigv4::Sha256Stream::new();
         self.put_canonical_request(host, &mut hash);
-        signer.sign_canonical_hash(hash.finish(), &self.scope())
+        key.sign_canonical_hash(&hash.finish(), &self.scope())
     }
 
     /// An upper bound of the head's length, from the lengths of its parts (each byte of a
@@ -436,24 +438,22 @@ impl<'r> InvokeHead<'r> {
     /// The payload follows the head on the wire; send exactly the bytes that were hashed. On
     /// error nothing is written: `BufferTooSmall { required }` says how large `out` must be.
     pub fn write(&self, signer: &mut Signer<'_>, out: &mut [u8]) -> Result<usize, RequestError> {
-        self.derive_key(signer)?;
-        self.write_signed(signer, out)
+        let key = self.key(signer)?;
+        self.write_signed(key, out)
     }
 
-    /// Derives the signing key if the signer's cached one is for another scope. Done before
-    /// signing, from the small frame of the caller, rather than from inside the signing code:
-    /// key derivation is the deepest call on the path (four HMACs), and the head writer's frame
-    /// (host buffer, hash state, signature) would otherwise be under it.
-    fn derive_key(&self, signer: &mut Signer<'_>) -> Result<(), SigningError> {
+    /// The signing key for this request, derived now if the signer's cached one is for another
+    /// scope. Called before signing, from the small frame of the caller, rather than from inside
+    /// the signing code: key derivation is the deepest call on the path (four HMACs), and the
+    /// head writer's frame (host buffer, hash state, signature) would otherwise be under it.
+    fn key<'s>(&self, signer: &'s mut Signer<'_>) -> Result<&'s SigningKey, SigningError> {
         let scope = self.scope();
-        signer
-            .key(&scope.amz_date.date(), scope.region, scope.service)
-            .map(|_| ())
+        signer.key(&scope.amz_date.date(), scope.region, scope.service)
     }
 
-    /// [`InvokeHead::write`] once the key is derived. Not inlined: see [`InvokeHead::derive_key`].
+    /// [`InvokeHead::write`] with this request's key. Not inlined: see [`InvokeHead::key`].
     #[inline(never)]
-    fn write_signed(&self, signer: &mut Signer<'_>, out: &mut [u8]) -> Result<usize, RequestError> {
+    fn write_signed(&self, key: &SigningKey, out: &mut [u8]) -> Result<usize, RequestError> {
         // Bare-metal targets keep no host buffer: the host is written from its parts by each of
         // the three passes (hash, size, write), through the `Emit` path the client context
         // needs anyway (about 200 bytes of flash less than the buffer, its fallback and the
@@ -462,13 +462,13 @@ impl<'r> InvokeHead<'r> {
         {
             let header = self.endpoint.host_header();
             let host: &dyn Emit = &header;
-            let signature = self.sign(host, signer)?;
+            let signature = self.sign(host, key);
             self.write_head_small(host, &signature, out)
         }
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
-            let signature = self.sign(&host, signer)?;
+            let signature = self.sign(&host, key);
             self.write_head(&host, &signature, out)
         }
     }
@@ -478,7 +478,7 @@ impl<'r> InvokeHead<'r> {
     fn write_head(
         &self,
         host: &HostValue<'_>,
-        signature: &Signature,
+        signature: &[u8; 64],
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         // A buffer at least as long as the upper bound needs no sizing pass: the head is
@@ -513,7 +513,7 @@ impl<'r> InvokeHead<'r> {
     fn write_head_small(
         &self,
         host: &dyn Emit,
-        signature: &Signature,
+        signature: &[u8; 64],
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         let mut sizing = SizingWriter::new(&mut []);
@@ -538,7 +538,7 @@ impl<'r> InvokeHead<'r> {
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
         let header = self.endpoint.host_header();
         let host: &dyn Emit = &header;
-        let signature = self.sign(host, signer)?;
+        let signature = self.sign(host, self.key(signer)?);
         let mut count = Counter(0);
         self.emit_head(host, &signature, &mut count);
         Ok(count.0)
@@ -546,7 +546,7 @@ impl<'r> InvokeHead<'r> {
 
     /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, host: &dyn Emit, signature: &Signature, sink: &mut S) {
+    fn emit_head<S: Sink>(&self, host: &dyn Emit, signature: &[u8; 64], sink: &mut S) {
         sink.put(b"POST ");
         self.path().put(sink);
         if let Some(q) = self.request.qualifier {
@@ -579,7 +579,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b", SignedHeaders=");
         Self::put_signed_headers(&slots, sink);
         sink.put(b", Signature=");
-        sink.put(signature.as_hex());
+        sink.put(signature);
         sink.put(b"\r\n\r\n");
     }
 }

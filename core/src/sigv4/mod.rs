@@ -245,6 +245,24 @@ impl SigningKey {
     fn sign(&self, string_to_sign_parts: &[&[u8]]) -> [u8; 64] {
         hex32(&self.mac.mac(string_to_sign_parts))
     }
+
+    /// The signature, as 64 lower-case hex characters, of the canonical request with the hash
+    /// `creq_hash` in `scope`, which must be this key's scope (as [`Signer::key`] returns it).
+    pub(crate) fn sign_canonical_hash(&self, creq_hash: &[u8; 32], scope: &Scope<'_>) -> [u8; 64] {
+        let creq_hex = hex32(creq_hash);
+        self.sign(&[
+            ALGORITHM_LINE.as_bytes(),
+            scope.amz_date.as_bytes(),
+            b"\n",
+            &self.date,
+            b"/",
+            scope.region.as_bytes(),
+            b"/",
+            scope.service.as_bytes(),
+            b"/aws4_request\n",
+            &creq_hex,
+        ])
+    }
 }
 
 impl fmt::Debug for SigningKey {
@@ -328,30 +346,15 @@ impl<'a> Signer<'a> {
         self.sign_canonical_hash(h.finish(), scope)
     }
 
-    /// Signs a canonical request given by its hash (for writers that produce and hash the
-    /// canonical request themselves).
-    pub(crate) fn sign_canonical_hash(
+    /// Signs a canonical request given by its hash.
+    fn sign_canonical_hash(
         &mut self,
         creq_hash: [u8; 32],
         scope: &Scope<'_>,
     ) -> Result<Signature, SigningError> {
-        let creq_hex = hex32(&creq_hash);
-        let date = scope.amz_date.date();
-        let key = self.key(&date, scope.region, scope.service)?;
-        let hex = key.sign(&[
-            ALGORITHM_LINE.as_bytes(),
-            scope.amz_date.as_bytes(),
-            b"\n",
-            &date,
-            b"/",
-            scope.region.as_bytes(),
-            b"/",
-            scope.service.as_bytes(),
-            b"/aws4_request\n",
-            &creq_hex,
-        ]);
+        let key = self.key(&scope.amz_date.date(), scope.region, scope.service)?;
         Ok(Signature {
-            hex,
+            hex: key.sign_canonical_hash(&creq_hash, scope),
             canonical_request_hash: creq_hash,
         })
     }
