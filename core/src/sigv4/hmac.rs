@@ -308,14 +308,29 @@ pub(crate) struct HmacKey {
 }
 
 impl HmacKey {
+    #[cfg(test)]
     pub(crate) fn new(key: &[u8]) -> Self {
         Self::from_parts(&[key])
     }
 
     /// The key that is the concatenation of `parts` (SigV4's `"AWS4" + secret`), without a
-    /// buffer holding a copy of it: a short key goes straight into the pad block, a long one
-    /// (over a block) is hashed first, as RFC 2104 requires.
+    /// buffer holding a copy of it: see [`HmacKey::rekey`].
     pub(crate) fn from_parts(parts: &[&[u8]]) -> Self {
+        // Any value: `rekey` sets both states. (Not zeros: a zero-filled `u32` array is a call
+        // to a 4-byte-aligned clearing routine that firmware would link for this alone.)
+        let mut key = Self {
+            inner: H0,
+            outer: H0,
+        };
+        key.rekey(parts);
+        key
+    }
+
+    /// Makes this the key that is the concatenation of `parts`, in place (SigV4's derivation
+    /// keys each step with the MAC of the one before: no new key is moved into the old one's
+    /// place). A short key goes straight into the pad block, a long one (over a block) is
+    /// hashed first, as RFC 2104 requires.
+    pub(crate) fn rekey(&mut self, parts: &[&[u8]]) {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut block = Align8([0u8; BLOCK]);
         let padded = &mut block.0;
@@ -332,11 +347,10 @@ impl HmacKey {
                 pos += crate::encode::copy_prefix(free, part);
             }
         }
-        let inner = pad_state(padded, 0x36);
+        pad_state(padded, 0x36, &mut self.inner);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
-        let outer = pad_state(padded, 0x36 ^ 0x5c);
+        pad_state(padded, 0x36 ^ 0x5c, &mut self.outer);
         padded.zeroize();
-        Self { inner, outer }
     }
 
     /// The MAC of the concatenation of `parts`.
@@ -402,17 +416,16 @@ impl HmacKey {
     }
 }
 
-/// XORs `pad` into every byte of `block` and returns the chaining value after compressing it
-/// from the initial one: a pad state of [`HmacKey`]. One routine for both pads, not inlined
-/// into each.
+/// XORs `pad` into every byte of `block` and sets `state` to the chaining value after
+/// compressing it from the initial one: a pad state of [`HmacKey`]. One routine for both pads,
+/// not inlined into each.
 #[inline(never)]
-fn pad_state(block: &mut [u8; BLOCK], pad: u8) -> [u32; 8] {
+fn pad_state(block: &mut [u8; BLOCK], pad: u8, state: &mut [u32; 8]) {
     for b in block.iter_mut() {
         *b ^= pad;
     }
-    let mut state = H0;
-    compress(&mut state, block);
-    state
+    *state = H0;
+    compress(state, block);
 }
 
 /// SHA-256 of a key longer than a block. Not inlined: its hash state then takes stack only for

@@ -198,41 +198,31 @@ impl SigningKey {
         {
             return Err(SigningError::InvalidScope);
         }
-        // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
-        // (a key over 64 bytes is hashed first, as RFC 2104 requires). One 32-byte buffer holds
-        // each intermediate key in turn: this runs on small stacks. The four steps are one loop
-        // (one HMAC call site), the first keyed by "AWS4" + secret, each later one by the MAC
-        // before it.
-        let mut key_bytes = hmac::Align8([0u8; 32]);
-        let k = &mut key_bytes.0;
-        for (i, part) in [
-            &date[..],
-            region.as_bytes(),
-            service.as_bytes(),
-            b"aws4_request",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let key: &[&[u8]] = if i == 0 {
-                &[b"AWS4", secret_access_key.as_bytes()]
-            } else {
-                &[&k[..]]
-            };
-            *k = HmacKey::from_parts(key).mac(&[part]);
-        }
+        // Written into the slot only now that nothing can fail.
         let key = slot.insert(SigningKey {
-            mac: HmacKey::new(&k[..]),
+            // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
+            // (a key over 64 bytes is hashed first, as RFC 2104 requires).
+            mac: HmacKey::from_parts(&[b"AWS4", secret_access_key.as_bytes()]),
             date,
             region: heapless::String::new(),
             service: heapless::String::new(),
         });
-        zeroize::Zeroize::zeroize(k);
-        // Cannot fail: both were checked against the capacities above.
-        if key.region.push_str(region).is_err() || key.service.push_str(service).is_err() {
-            *slot = None;
-            return Err(SigningError::InvalidScope);
+        // Each step's MAC keys the next, in place in the slot: one buffer of 32 bytes on the
+        // stack (this runs on small stacks), one HMAC call site.
+        for part in [
+            &date[..],
+            region.as_bytes(),
+            service.as_bytes(),
+            b"aws4_request",
+        ] {
+            let mut k = key.mac.mac(&[part]);
+            key.mac.rekey(&[&k]);
+            zeroize::Zeroize::zeroize(&mut k);
         }
+        // Cannot fail: both were checked against the capacities above. (Were either refused,
+        // it would stay empty: the key would be for no scope, and derived again when asked.)
+        let _ = key.region.push_str(region);
+        let _ = key.service.push_str(service);
         Ok(())
     }
 

@@ -152,35 +152,72 @@ fn signer_reuses_and_rederives_keys() {
     assert!(!dbg.contains("wJalr"), "{dbg}");
 }
 
+/// HMAC-SHA256 by its definition, with `sha2` alone.
+fn reference_hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(msg);
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// The MAC of `msg` under the SigV4 signing key for a scope, derived by the spec's formula
+/// with [`reference_hmac`].
+fn reference_signing_mac(
+    secret: &str,
+    date: &[u8; 8],
+    region: &str,
+    service: &str,
+    msg: &[u8],
+) -> [u8; 32] {
+    let k = reference_hmac(std::format!("AWS4{secret}").as_bytes(), date);
+    let k = reference_hmac(&k, region.as_bytes());
+    let k = reference_hmac(&k, service.as_bytes());
+    let k = reference_hmac(&k, b"aws4_request");
+    reference_hmac(&k, msg)
+}
+
 #[test]
 fn long_secrets_are_hashed_first() {
     // A 200-byte secret takes the hashed-key path; it must still match an independent HMAC.
     let secret: std::string::String = "k".repeat(200);
     let key = SigningKey::derive(&secret, *b"20150830", "us-east-1", "service").unwrap();
-    let independent = {
-        use sha2::{Digest, Sha256};
-        fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
-            let mut k = [0u8; 64];
-            if key.len() > 64 {
-                k[..32].copy_from_slice(&Sha256::digest(key));
-            } else {
-                k[..key.len()].copy_from_slice(key);
-            }
-            let mut inner = Sha256::new();
-            inner.update(k.map(|b| b ^ 0x36));
-            inner.update(msg);
-            let mut outer = Sha256::new();
-            outer.update(k.map(|b| b ^ 0x5c));
-            outer.update(inner.finalize());
-            outer.finalize().into()
-        }
-        let k = hmac(std::format!("AWS4{secret}").as_bytes(), b"20150830");
-        let k = hmac(&k, b"us-east-1");
-        let k = hmac(&k, b"service");
-        let k = hmac(&k, b"aws4_request");
-        hmac(&k, b"message")
-    };
+    let independent =
+        reference_signing_mac(&secret, b"20150830", "us-east-1", "service", b"message");
     assert_eq!(key.mac.mac(&[b"message"]), independent);
+}
+
+proptest::proptest! {
+    /// Derived keys (each step's MAC re-keying the HMAC in place) against the formula, for
+    /// secrets on both sides of the hashed-key length (`"AWS4" + secret` over 64 bytes), and
+    /// derived both ways: into an empty signer and over a cached key of another scope.
+    #[test]
+    fn derived_keys_match_the_formula(
+        secret in "[!-~]{1,100}",
+        day in 1u8..=28,
+        region in "[a-z0-9-]{1,63}",
+        service in "[a-zA-Z0-9-]{1,63}",
+        msg in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+    ) {
+        let date: [u8; 8] = std::format!("202506{day:02}").into_bytes().try_into().unwrap();
+        let want = reference_signing_mac(&secret, &date, &region, &service, &msg);
+        let key = SigningKey::derive(&secret, date, &region, &service).unwrap();
+        proptest::prop_assert!(key.is_for(&date, &region, &service));
+        proptest::prop_assert_eq!(key.mac.mac(&[&msg]), want);
+        let mut signer = Signer::new(Credentials::new("AKID", &secret, None).unwrap());
+        signer.key(b"20240101", "us-east-1", "lambda").unwrap();
+        let key = signer.key(&date, &region, &service).unwrap();
+        proptest::prop_assert_eq!(key.mac.mac(&[&msg]), want);
+    }
 }
 
 #[test]
