@@ -224,3 +224,22 @@ proptest::proptest! {
 fn algorithm_line_is_the_algorithm_and_a_newline() {
     assert_eq!(ALGORITHM_LINE, std::format!("{ALGORITHM}\n"));
 }
+
+#[test]
+fn payload_hashes_are_sha256_with_or_without_the_empty_constant() {
+    use sha2::Digest;
+    // `hashed` is what bare-metal targets use for every payload, the empty one included.
+    assert_eq!(PayloadHash::hashed(b""), PayloadHash::EMPTY);
+    assert_eq!(PayloadHash::of(b""), PayloadHash::EMPTY);
+    let data: Vec<u8> = (0..200u32).map(|i| (i * 7) as u8).collect();
+    for len in 0..data.len() {
+        let want: [u8; 32] = sha2::Sha256::digest(&data[..len]).into();
+        for hash in [
+            PayloadHash::of(&data[..len]),
+            PayloadHash::hashed(&data[..len]),
+        ] {
+            assert_eq!(hash.sha256(), &want, "length {len}");
+            assert_eq!(hash.len(), len as u64);
+        }
+    }
+}
