@@ -378,6 +378,7 @@ pub(crate) const fn base64_value(c: u8) -> Option<u8> {
 ///
 /// Hand-written rather than `base64ct`: the encoder there indexes sub-slices it is handed and
 /// keeps bounds-check panic paths in the binary; this one works on fixed-size arrays.
+#[cfg(not(target_os = "none"))]
 pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
     // 8-byte aligned: see `Align8`.
     let mut buf = crate::sigv4::Align8([0u8; 64]);
@@ -411,6 +412,34 @@ pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
         sink.put(out.get(..len).unwrap_or_default());
     }
 }
+
+/// The bare-metal [`put_base64`]: six bits at a time from a bit accumulator, each character a
+/// `put` of its own (smaller: no buffer, no blocks; slower, for a client context of at most a
+/// few kilobytes). The tests check it against the host one.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+pub(crate) fn put_base64_small(bytes: &[u8], sink: &mut dyn Sink) {
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 6 {
+            bits -= 6;
+            // `base64_char` keeps the low six bits: the cast drops only bits it ignores.
+            sink.put(&[base64_char((acc >> bits) as u8)]);
+        }
+    }
+    if bits > 0 {
+        // 2 or 4 bits left (one byte or two of a last group): one character of them, then
+        // `==` or `=`.
+        sink.put(&[base64_char((acc << (6 - bits)) as u8)]);
+        sink.put(b"==".get(..((6 - bits) / 2) as usize).unwrap_or_default());
+    }
+}
+
+#[cfg(target_os = "none")]
+pub(crate) use put_base64_small as put_base64;
 
 /// Length of standard padded base64 for `n` input bytes.
 pub(crate) const fn base64_len(n: usize) -> usize {
@@ -484,7 +513,31 @@ mod tests {
             use base64ct::{Base64, Encoding};
             let mut back = [0u8; 200];
             assert_eq!(Base64::decode(&out, &mut back).unwrap(), &data[..]);
+            // The bare-metal encoder writes the same characters.
+            let mut small = Vec::new();
+            put_base64_small(&data, &mut small);
+            assert_eq!(small, out, "length {len}");
         }
+    }
+
+    #[test]
+    fn both_base64_encoders_agree_on_every_short_input() {
+        // Every input of one and two bytes (every padded last group), then random ones.
+        let check = |data: &[u8]| {
+            let (mut host, mut small) = (Vec::new(), Vec::new());
+            put_base64(data, &mut host);
+            put_base64_small(data, &mut small);
+            assert_eq!(small, host, "{data:?}");
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+            }
+        }
+        proptest::proptest!(|(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400))| {
+            check(&data);
+        });
     }
 
     #[test]
