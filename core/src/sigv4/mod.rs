@@ -576,7 +576,21 @@ impl<'s, S: Sink + ?Sized> TrimCollapse<'s, S> {
 }
 
 impl<S: Sink + ?Sized> Sink for TrimCollapse<'_, S> {
+    #[cfg(not(target_os = "none"))]
     fn put(&mut self, bytes: &[u8]) {
+        self.put_words(bytes);
+    }
+
+    #[cfg(target_os = "none")]
+    fn put(&mut self, bytes: &[u8]) {
+        self.put_bytes(bytes);
+    }
+}
+
+impl<S: Sink + ?Sized> TrimCollapse<'_, S> {
+    /// [`Sink::put`] on hosts: a word at a time.
+    #[cfg_attr(target_os = "none", allow(dead_code))]
+    fn put_words(&mut self, bytes: &[u8]) {
         // Words between spaces and tabs, each written after one space if a separator came
         // before it and a word was already written. A piece without separators (the usual
         // case) is one word, passed through whole.
@@ -591,6 +605,26 @@ impl<S: Sink + ?Sized> Sink for TrimCollapse<'_, S> {
                     self.inner.put(b" ");
                 }
                 self.inner.put(word);
+                self.started = true;
+                self.pending_space = false;
+            }
+        }
+    }
+
+    /// [`Sink::put`] on bare-metal targets: a byte at a time, each kept byte a `put` of its own
+    /// (smaller than the word splitting; slower, for header values of at most a few kilobytes).
+    /// The tests check it against [`TrimCollapse::put_words`].
+    #[cfg(any(test, target_os = "none"))]
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
+    fn put_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b' ' || b == b'\t' {
+                self.pending_space = true;
+            } else {
+                if self.pending_space && self.started {
+                    self.inner.put(b" ");
+                }
+                self.inner.put(&[b]);
                 self.started = true;
                 self.pending_space = false;
             }

@@ -243,3 +243,53 @@ fn payload_hashes_are_sha256_with_or_without_the_empty_constant() {
         }
     }
 }
+
+/// Canonicalizes `pieces` (one header value given in pieces) with `put_words` (hosts) and
+/// `put_bytes` (bare-metal targets).
+fn trim_collapse_both(pieces: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+    let (mut words, mut bytes) = (Buf(Vec::new()), Buf(Vec::new()));
+    let mut w = TrimCollapse::new(&mut words);
+    let mut b = TrimCollapse::new(&mut bytes);
+    for piece in pieces {
+        w.put_words(piece);
+        b.put_bytes(piece);
+    }
+    (words.0, bytes.0)
+}
+
+#[test]
+fn both_trim_collapse_forms_agree_on_every_short_value() {
+    // Every value of up to 7 bytes over space, tab and two letters, whole and cut in two at
+    // every place.
+    let alphabet = [b' ', b'\t', b'a', b'b'];
+    for len in 0..=7u32 {
+        for n in 0..4usize.pow(len) {
+            let value: Vec<u8> = (0..len).map(|i| alphabet[n / 4usize.pow(i) % 4]).collect();
+            let (words, bytes) = trim_collapse_both(&[&value]);
+            assert_eq!(bytes, words, "{value:?}");
+            let want: Vec<u8> = std::str::from_utf8(&value)
+                .unwrap()
+                .split([' ', '\t'])
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into_bytes();
+            assert_eq!(words, want, "{value:?}");
+            for cut in 0..=value.len() {
+                let (a, b) = value.split_at(cut);
+                assert_eq!(trim_collapse_both(&[a, b]), (want.clone(), want.clone()));
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn both_trim_collapse_forms_agree(
+        pieces in proptest::collection::vec("[ \t]{0,3}[a-z\t -~]{0,12}", 0..6),
+    ) {
+        let pieces: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
+        let (words, bytes) = trim_collapse_both(&pieces);
+        proptest::prop_assert_eq!(bytes, words);
+    }
+}
