@@ -321,6 +321,7 @@ impl<S: Sink + ?Sized> Sink for PercentEncoding<'_, S> {
 }
 
 /// Decimal digits of `n`; returns the buffer and the index where the digits start.
+#[cfg(any(test, not(target_os = "none")))]
 ///
 /// `u32`, not `u64`: the numbers written are a port and a `Content-Length` capped at Lambda's
 /// 6 MB, and a 64-bit division on 32-bit targets is either a call into a large runtime routine
@@ -343,10 +344,36 @@ pub(crate) fn decimal(mut n: u32) -> ([u8; 10], usize) {
 }
 
 /// Writes `n` in decimal.
+#[cfg(not(target_os = "none"))]
 pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u32, sink: &mut S) {
     let (buf, start) = decimal(n);
     sink.put(buf.get(start..).unwrap_or_default());
 }
+
+/// The bare-metal [`put_decimal`]: a digit at a time from the highest power of ten, each a
+/// `put` of its own (no buffer to fill, return and slice: smaller, for the two short numbers
+/// of a head). The tests check it against the host one.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+pub(crate) fn put_decimal_small<S: Sink + ?Sized>(n: u32, sink: &mut S) {
+    // The highest power of ten not above `n` (1 for 0 to 9); `p * 10` stays below `u32::MAX`
+    // because `p <= n / 10`.
+    let mut p = 1u32;
+    while p <= n / 10 {
+        p *= 10;
+    }
+    loop {
+        // A digit: below 10, so the cast is exact.
+        sink.put(&[b'0' + (n / p % 10) as u8]);
+        if p < 10 {
+            break;
+        }
+        p /= 10;
+    }
+}
+
+#[cfg(target_os = "none")]
+pub(crate) use put_decimal_small as put_decimal;
 
 /// The base64 character for the low six bits of `n` (standard alphabet), by arithmetic: no table
 /// to index, so no bounds check.
@@ -518,6 +545,26 @@ mod tests {
             put_base64_small(&data, &mut small);
             assert_eq!(small, out, "length {len}");
         }
+    }
+
+    #[test]
+    fn both_decimal_writers_agree() {
+        let check = |n: u32| {
+            let (mut host, mut small) = (Vec::new(), Vec::new());
+            put_decimal(n, &mut host);
+            put_decimal_small(n, &mut small);
+            assert_eq!(host, std::format!("{n}").as_bytes());
+            assert_eq!(small, host, "{n}");
+        };
+        // Every number below 200000, every power of ten and its neighbours, then random ones.
+        (0..200_000).for_each(check);
+        for p in (0..10).map(|e| 10u32.pow(e)) {
+            [p - 1, p, p + 1, p.saturating_mul(10) - 1]
+                .into_iter()
+                .for_each(check);
+        }
+        [u32::MAX - 1, u32::MAX].into_iter().for_each(check);
+        proptest::proptest!(|(n in proptest::num::u32::ANY)| check(n));
     }
 
     #[test]
