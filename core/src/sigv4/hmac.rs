@@ -183,11 +183,20 @@ impl Sha256Stream {
     // Not inlined: on bare-metal targets every `update` is a call to it, and one copy of it
     // serves them all.
     #[inline(never)]
-    fn update_slow(&mut self, mut data: &[u8]) {
+    fn update_slow(&mut self, data: &[u8]) {
+        // Bare-metal targets copy whole blocks into the stream's block too (a copy of 64 bytes
+        // beside each compression): one path less.
+        self.update_general::<{ cfg!(not(target_os = "none")) }>(data);
+    }
+
+    /// The general path of `update`; with `IN_PLACE`, whole blocks of the input are
+    /// compressed where they are. The tests run it both ways.
+    #[inline(always)]
+    fn update_general<const IN_PLACE: bool>(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             // Whole blocks of the input are compressed where they are, not copied first (large
             // payloads go through here).
-            if self.fill == 0 {
+            if IN_PLACE && self.fill == 0 {
                 if let Some(block) = data.first_chunk::<BLOCK>() {
                     compress(&mut self.state, block);
                     self.blocks = self.blocks.wrapping_add(1);
@@ -571,6 +580,27 @@ mod tests {
                 piece = piece % 13 + 1;
             }
             assert_eq!(s.finish(), want, "pieces, length {len}");
+            // Both forms of the general path (bare-metal targets copy whole blocks in too),
+            // the data whole and in pieces of 1 to 13 bytes then 70.
+            for in_place in [false, true] {
+                let update = |s: &mut Sha256Stream, d: &[u8]| match in_place {
+                    true => s.update_general::<true>(d),
+                    false => s.update_general::<false>(d),
+                };
+                let mut whole = Sha256Stream::new();
+                update(&mut whole, &data[..len]);
+                assert_eq!(whole.finish(), want, "{in_place}, length {len}");
+                let mut s = Sha256Stream::new();
+                let mut rest = &data[..len];
+                let mut piece = 1;
+                while !rest.is_empty() {
+                    let (a, b) = rest.split_at(piece.min(rest.len()));
+                    update(&mut s, a);
+                    rest = b;
+                    piece = if piece == 13 { 70 } else { piece % 70 + 1 };
+                }
+                assert_eq!(s.finish(), want, "{in_place}, pieces, length {len}");
+            }
             // Both ways of padding with zeros leave the same stream.
             let mut s = Sha256Stream::new();
             s.update(&data[..len]);
