@@ -60,6 +60,18 @@ const K: [u32; 64] = [
     0xc671_78f2,
 ];
 
+/// Zeroizes key material held in words: one routine for arrays of every length.
+#[inline(never)]
+fn wipe_words(words: &mut [u32]) {
+    words.iter_mut().zeroize();
+}
+
+/// Zeroizes key material held in bytes: one routine for arrays of every length.
+#[inline(never)]
+pub(crate) fn wipe_bytes(bytes: &mut [u8]) {
+    bytes.iter_mut().zeroize();
+}
+
 /// A value aligned to 8 bytes. The zero-filled blocks and buffers of signing are declared in it
 /// so that they are cleared by the same 8-byte-aligned routine as the response parser's state
 /// (which holds `u64` counts): firmware then links one clearing routine, not two.
@@ -119,8 +131,8 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
         *s = s.wrapping_add(x);
     }
     // The schedule and working variables of a key block are key material.
-    w.zeroize();
-    v.zeroize();
+    wipe_words(w);
+    wipe_words(&mut v);
 }
 
 /// A SHA-256 computation that can start from any chaining value (a precomputed pad state).
@@ -303,8 +315,8 @@ struct SecretSha256<'s>(&'s mut Sha256Stream);
 
 impl Drop for SecretSha256<'_> {
     fn drop(&mut self) {
-        self.0.state.zeroize();
-        self.0.block.zeroize();
+        wipe_words(&mut self.0.state);
+        wipe_bytes(&mut self.0.block);
     }
 }
 
@@ -348,7 +360,7 @@ impl HmacKey {
             if let Some(dst) = padded.first_chunk_mut::<32>() {
                 *dst = digest;
             }
-            digest.zeroize();
+            wipe_bytes(&mut digest);
         } else {
             let mut pos = 0;
             for part in parts {
@@ -359,7 +371,7 @@ impl HmacKey {
         pad_state(padded, 0x36, &mut self.inner);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
         pad_state(padded, 0x36 ^ 0x5c, &mut self.outer);
-        padded.zeroize();
+        wipe_bytes(padded);
     }
 
     /// The MAC of the concatenation of `parts`.
@@ -388,7 +400,7 @@ impl HmacKey {
         let mut stream = Sha256Stream::resume(self.outer, 1);
         let outer = SecretSha256(&mut stream);
         outer.0.update(&inner_digest);
-        inner_digest.zeroize();
+        wipe_bytes(&mut inner_digest);
         outer.0.finish()
     }
 
@@ -451,8 +463,8 @@ fn hash_long_key(parts: &[&[u8]]) -> [u8; 32] {
 
 impl Drop for HmacKey {
     fn drop(&mut self) {
-        self.inner.zeroize();
-        self.outer.zeroize();
+        wipe_words(&mut self.inner);
+        wipe_words(&mut self.outer);
     }
 }
 

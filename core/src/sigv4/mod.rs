@@ -217,7 +217,7 @@ impl SigningKey {
         ] {
             let mut k = key.mac.mac(&[part]);
             key.mac.rekey(&[&k]);
-            zeroize::Zeroize::zeroize(&mut k);
+            hmac::wipe_bytes(&mut k);
         }
         // Cannot fail: both were checked against the capacities above. (Were either refused,
         // it would stay empty: the key would be for no scope, and derived again when asked.)
