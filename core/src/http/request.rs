@@ -313,7 +313,7 @@ impl<'r> InvokeHead<'r> {
     /// already canonical, a single query parameter, fixed path segments that need no encoding.
     /// Byte for byte what [`SignableRequest::write_canonical_request`] writes for
     /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
-    fn put_canonical_request<S: Sink>(&self, host: &dyn Emit, sink: &mut S) {
+    fn put_canonical_request<S: Sink>(&self, slots: &Slots<'_>, sink: &mut S) {
         sink.put(b"POST\n");
         // The canonical URI is the wire path encoded once more; its fixed segments are
         // unreserved characters and `/`, which that encoding keeps.
@@ -335,8 +335,7 @@ impl<'r> InvokeHead<'r> {
         // Each header line starts with the `\n` that ends the line before it (there is always
         // one: `host`), so the query line's end needs no `put` of its own and the last line's
         // end goes with the blank line after it.
-        let slots = self.signed_slots(host);
-        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
+        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
             let Some(value) = value else { continue };
             sink.put(b"\n");
             sink.put(name.as_bytes());
@@ -344,7 +343,7 @@ impl<'r> InvokeHead<'r> {
             value.emit(&mut TrimCollapse::new(&mut *sink));
         }
         sink.put(b"\n\n");
-        Self::put_signed_headers(&slots, sink);
+        Self::put_signed_headers(slots, sink);
         sink.put(b"\n");
         sink.put(&hex32(self.payload.sha256()));
     }
@@ -363,9 +362,9 @@ impl<'r> InvokeHead<'r> {
 
     /// Hashes the canonical request as it is written and signs it with `key` (this request's
     /// key, from [`InvokeHead::key`]): the signature as 64 lower-case hex characters.
-    fn sign(&self, host: &dyn Emit, key: &SigningKey) -> [u8; 64] {
+    fn sign(&self, slots: &Slots<'_>, key: &SigningKey) -> [u8; 64] {
         let mut hash = crate::sigv4::Sha256Stream::new();
-        self.put_canonical_request(host, &mut hash);
+        self.put_canonical_request(slots, &mut hash);
         key.sign_canonical_hash(&hash.finish(), &self.scope())
     }
 
@@ -461,15 +460,16 @@ impl<'r> InvokeHead<'r> {
         #[cfg(target_os = "none")]
         {
             let header = self.endpoint.host_header();
-            let host: &dyn Emit = &header;
-            let signature = self.sign(host, key);
-            self.write_head_small(host, &signature, out)
+            let slots = self.signed_slots(&header);
+            let signature = self.sign(&slots, key);
+            self.write_head_small(&slots, &signature, out)
         }
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
-            let signature = self.sign(&host, key);
-            self.write_head(&host, &signature, out)
+            let slots = self.signed_slots(&host);
+            let signature = self.sign(&slots, key);
+            self.write_head(&host, &slots, &signature, out)
         }
     }
 
@@ -478,26 +478,26 @@ impl<'r> InvokeHead<'r> {
     fn write_head(
         &self,
         host: &HostValue<'_>,
+        slots: &Slots<'_>,
         signature: &[u8; 64],
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         // A buffer at least as long as the upper bound needs no sizing pass: the head is
         // written in one go. A shorter one is sized first, so that it is left untouched if the
         // head does not fit.
-        let value: &dyn Emit = host;
         if out.len() < self.max_len(host) {
             let mut count = Counter(0);
-            self.emit_head(value, signature, &mut count);
+            self.emit_head(slots, signature, &mut count);
             if count.0 > out.len() {
                 return Err(RequestError::BufferTooSmall { required: count.0 });
             }
         }
         let mut w = SliceWriter::new(out);
-        self.emit_head(value, signature, &mut w);
+        self.emit_head(slots, signature, &mut w);
         if w.overflowed {
             // Unreachable while the bound holds and the passes agree; reported, not trusted.
             let mut count = Counter(0);
-            self.emit_head(value, signature, &mut count);
+            self.emit_head(slots, signature, &mut count);
             return Err(RequestError::BufferTooSmall { required: count.0 });
         }
         Ok(w.pos)
@@ -512,19 +512,19 @@ impl<'r> InvokeHead<'r> {
     #[cfg(any(test, target_os = "none"))]
     fn write_head_small(
         &self,
-        host: &dyn Emit,
+        slots: &Slots<'_>,
         signature: &[u8; 64],
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         let mut sizing = SizingWriter::new(&mut []);
-        self.emit_head(host, signature, &mut sizing);
+        self.emit_head(slots, signature, &mut sizing);
         if sizing.required > out.len() {
             return Err(RequestError::BufferTooSmall {
                 required: sizing.required,
             });
         }
         let mut w = SizingWriter::new(out);
-        self.emit_head(host, signature, &mut w);
+        self.emit_head(slots, signature, &mut w);
         if w.inner.overflowed {
             // Unreachable while the sizing pass and the writing pass agree; reported, not trusted.
             return Err(RequestError::BufferTooSmall {
@@ -537,16 +537,16 @@ impl<'r> InvokeHead<'r> {
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
         let header = self.endpoint.host_header();
-        let host: &dyn Emit = &header;
-        let signature = self.sign(host, self.key(signer)?);
+        let slots = self.signed_slots(&header);
+        let signature = self.sign(&slots, self.key(signer)?);
         let mut count = Counter(0);
-        self.emit_head(host, &signature, &mut count);
+        self.emit_head(&slots, &signature, &mut count);
         Ok(count.0)
     }
 
     /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, host: &dyn Emit, signature: &[u8; 64], sink: &mut S) {
+    fn emit_head<S: Sink>(&self, slots: &Slots<'_>, signature: &[u8; 64], sink: &mut S) {
         sink.put(b"POST ");
         self.path().put(sink);
         if let Some(q) = self.request.qualifier {
@@ -557,7 +557,6 @@ impl<'r> InvokeHead<'r> {
         // Every header but the last three is a signed one: written from the signed slots, the
         // wire name being the canonical name with each word capitalised (`x-amz-date` is sent
         // as `X-Amz-Date`), so the names are stored once.
-        let slots = self.signed_slots(host);
         for i in WIRE_ORDER {
             let i = usize::from(i);
             let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
@@ -577,7 +576,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b"/");
         self.scope().put_scope(sink);
         sink.put(b", SignedHeaders=");
-        Self::put_signed_headers(&slots, sink);
+        Self::put_signed_headers(slots, sink);
         sink.put(b", Signature=");
         sink.put(signature);
         sink.put(b"\r\n\r\n");
