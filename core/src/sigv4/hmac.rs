@@ -127,8 +127,8 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
             g,
         ];
     }
-    for (s, x) in state.iter_mut().zip(v) {
-        *s = s.wrapping_add(x);
+    for (s, x) in state.iter_mut().zip(&v) {
+        *s = s.wrapping_add(*x);
     }
     // The schedule and working variables of a key block are key material.
     wipe_words(w);
