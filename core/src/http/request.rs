@@ -165,12 +165,15 @@ impl Emit for AmzDate {
     }
 }
 
-/// A [`SliceWriter`] that also counts every byte put, written or not: the sizing and the writing
-/// pass of [`InvokeHead::write_head_small`] in one sink type.
+/// A [`SliceWriter`] that also counts every byte put, written or not, and hashes it when it has
+/// a hash: the hashing pass of bare-metal targets ([`InvokeHead::sign_small`]) and the sizing
+/// and writing passes of [`InvokeHead::write_head_small`] in one sink type, so that the
+/// writers' helpers (encoding, trimming, the signed header names) are compiled once.
 #[cfg(any(test, target_os = "none"))]
 struct SizingWriter<'a> {
     inner: SliceWriter<'a>,
     required: usize,
+    hash: Option<&'a mut crate::sigv4::Sha256Stream>,
 }
 
 #[cfg(any(test, target_os = "none"))]
@@ -179,6 +182,7 @@ impl<'a> SizingWriter<'a> {
         Self {
             inner: SliceWriter::new(buf),
             required: 0,
+            hash: None,
         }
     }
 }
@@ -186,6 +190,9 @@ impl<'a> SizingWriter<'a> {
 #[cfg(any(test, target_os = "none"))]
 impl Sink for SizingWriter<'_> {
     fn put(&mut self, bytes: &[u8]) {
+        if let Some(hash) = self.hash.as_deref_mut() {
+            hash.update(bytes);
+        }
         self.required = self.required.saturating_add(bytes.len());
         self.inner.put(bytes);
     }
@@ -368,6 +375,19 @@ impl<'r> InvokeHead<'r> {
         key.sign_canonical_hash(&hash.finish(), &self.scope())
     }
 
+    /// [`InvokeHead::sign`] for bare-metal targets: the canonical request is hashed through the
+    /// head writer's sink type (see [`SizingWriter`]). The tests compare the two.
+    #[cfg(any(test, target_os = "none"))]
+    fn sign_small(&self, slots: &Slots<'_>, key: &SigningKey) -> [u8; 64] {
+        let mut hash = crate::sigv4::Sha256Stream::new();
+        let mut sink = SizingWriter {
+            hash: Some(&mut hash),
+            ..SizingWriter::new(&mut [])
+        };
+        self.put_canonical_request(slots, &mut sink);
+        key.sign_canonical_hash(&hash.finish(), &self.scope())
+    }
+
     /// An upper bound of the head's length, from the lengths of its parts (each byte of a
     /// percent-encoded part counted as three, every signed header name counted): no encoding, no
     /// signature. [`InvokeHead::write`] skips its sizing pass when `out` is at least this long
@@ -461,7 +481,7 @@ impl<'r> InvokeHead<'r> {
         {
             let header = self.endpoint.host_header();
             let slots = self.signed_slots(&header);
-            let signature = self.sign(&slots, key);
+            let signature = self.sign_small(&slots, key);
             self.write_head_small(&slots, &signature, out)
         }
         #[cfg(not(target_os = "none"))]

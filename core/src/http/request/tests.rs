@@ -74,6 +74,8 @@ fn bare_metal_head_writer_matches_the_host_one() {
     // Bare-metal targets write the host from its parts, not from `HostValue`'s buffer.
     let header = endpoint.host_header();
     assert_eq!(head.sign(&head.signed_slots(&header), key), signature);
+    // And through the head writer's sink, as bare-metal targets hash it.
+    assert_eq!(head.sign_small(&head.signed_slots(&header), key), signature);
     let required = head.len(&mut signer).unwrap();
     let bound = head.max_len(&host);
     assert!(required < bound);
@@ -269,8 +271,14 @@ fn fast_writers_match_the_generic_sigv4_path() {
         // The fast signature is the one the generic path (`Signer::sign`) makes.
         let scope = head.scope();
         let signature = head.with_signable(|s| signer.sign(s, &scope)).unwrap();
+        let key = head.key(signer).unwrap();
         assert_eq!(
-            &head.sign(&head.signed_slots(&host), head.key(signer).unwrap()),
+            &head.sign(&head.signed_slots(&host), key),
+            signature.as_hex()
+        );
+        // Bare-metal targets hash through the head writer's sink, the host from its parts.
+        assert_eq!(
+            &head.sign_small(&head.signed_slots(&header), key),
             signature.as_hex()
         );
         let mut authorization = V(Vec::new());
