@@ -105,11 +105,13 @@ impl<'a> Credentials<'a> {
         session_token: Option<&'a str>,
     ) -> Result<Self, SigningError> {
         let ak = access_key_id.as_bytes();
+        // ASCII letters, digits, `-`, `_` and `.`: the unreserved characters but `~` (through
+        // the encoder's test, which firmware links anyway).
         if ak.is_empty()
             || ak.len() > MAX_ACCESS_KEY_ID_LEN
             || !ak
                 .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                .all(|&b| crate::encode::is_unreserved(b) && b != b'~')
         {
             return Err(SigningError::InvalidAccessKeyId);
         }

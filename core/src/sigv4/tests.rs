@@ -293,3 +293,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(bytes, words);
     }
 }
+
+#[test]
+fn access_key_ids_take_letters_digits_dash_underscore_and_dot() {
+    // Every byte value (as a character, so that bytes from 0x80 are in valid text), alone and
+    // between valid characters, against the rule spelled out.
+    for b in 0..=255u8 {
+        let valid = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        let c = char::from(b);
+        for id in [std::format!("{c}"), std::format!("AK{c}ID")] {
+            assert_eq!(Credentials::new(&id, "s", None).is_ok(), valid, "{b}");
+        }
+    }
+    let longest = "A".repeat(MAX_ACCESS_KEY_ID_LEN);
+    assert!(Credentials::new(&longest, "s", None).is_ok());
+    assert!(Credentials::new(&std::format!("{longest}A"), "s", None).is_err());
+}
