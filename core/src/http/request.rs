@@ -577,7 +577,7 @@ impl<'r> InvokeHead<'r> {
         // Every header but the last three is a signed one: written from the signed slots, the
         // wire name being the canonical name with each word capitalised (`x-amz-date` is sent
         // as `X-Amz-Date`), so the names are stored once.
-        for i in WIRE_ORDER {
+        for &i in &WIRE_ORDER {
             let i = usize::from(i);
             let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
                 continue;
