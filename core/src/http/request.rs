@@ -30,9 +30,9 @@
 //! request's shape; the tests check it against the generic SigV4 path in [`crate::sigv4`], which
 //! the debugging output ([`InvokeHead::write_canonical_request`]) still uses.
 
-use crate::encode::{
-    hex32, percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink, SliceWriter,
-};
+#[cfg(any(test, not(target_os = "none")))]
+use crate::encode::SliceWriter;
+use crate::encode::{hex32, percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink};
 use crate::endpoint::Endpoint;
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::sigv4::{
@@ -165,14 +165,18 @@ impl Emit for AmzDate {
     }
 }
 
-/// A [`SliceWriter`] that also counts every byte put, written or not, and hashes it when it has
-/// a hash: the hashing pass of bare-metal targets ([`InvokeHead::sign_small`]) and the sizing
-/// and writing passes of [`InvokeHead::write_head_small`] in one sink type, so that the
-/// writers' helpers (encoding, trimming, the signed header names) are compiled once.
+/// A slice writer that counts every byte put, written or not, and hashes it when it has a hash:
+/// the hashing pass of bare-metal targets ([`InvokeHead::sign_small`]) and the sizing and
+/// writing passes of [`InvokeHead::write_head_small`] in one sink type, so that the writers'
+/// helpers (encoding, trimming, the signed header names) are compiled once.
+///
+/// Like [`SliceWriter`], it stops writing at the first piece that does not fit and records the
+/// overflow; until then the count is also the length written.
 #[cfg(any(test, target_os = "none"))]
 struct SizingWriter<'a> {
-    inner: SliceWriter<'a>,
+    buf: &'a mut [u8],
     required: usize,
+    overflowed: bool,
     hash: Option<&'a mut crate::sigv4::Sha256Stream>,
 }
 
@@ -180,8 +184,9 @@ struct SizingWriter<'a> {
 impl<'a> SizingWriter<'a> {
     fn new(buf: &'a mut [u8]) -> Self {
         Self {
-            inner: SliceWriter::new(buf),
+            buf,
             required: 0,
+            overflowed: false,
             hash: None,
         }
     }
@@ -193,8 +198,12 @@ impl Sink for SizingWriter<'_> {
         if let Some(hash) = self.hash.as_deref_mut() {
             hash.update(bytes);
         }
-        self.required = self.required.saturating_add(bytes.len());
-        self.inner.put(bytes);
+        let end = self.required.saturating_add(bytes.len());
+        match self.buf.get_mut(self.required..end) {
+            Some(dst) if !self.overflowed => crate::encode::copy_short(dst, bytes),
+            _ => self.overflowed = true,
+        }
+        self.required = end;
     }
 }
 
@@ -545,13 +554,13 @@ impl<'r> InvokeHead<'r> {
         }
         let mut w = SizingWriter::new(out);
         self.emit_head(slots, signature, &mut w);
-        if w.inner.overflowed {
+        if w.overflowed {
             // Unreachable while the sizing pass and the writing pass agree; reported, not trusted.
             return Err(RequestError::BufferTooSmall {
                 required: w.required,
             });
         }
-        Ok(w.inner.pos)
+        Ok(w.required)
     }
 
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.

@@ -352,3 +352,30 @@ fn agent_and_credential_spell_out_user_agent_and_algorithm() {
         )
     );
 }
+
+proptest::proptest! {
+    /// `SizingWriter` against a `SliceWriter` and a `Counter` given the same pieces: the same
+    /// bytes written, the same overflow, every byte counted, and while nothing overflowed the
+    /// count is the length written.
+    #[test]
+    fn sizing_writer_writes_and_counts_like_a_slice_writer_and_a_counter(
+        pieces in proptest::collection::vec(proptest::collection::vec(0u8..=255, 0..20), 0..12),
+        size in 0usize..120,
+    ) {
+        let (mut a, mut b) = (std::vec![0xAAu8; size], std::vec![0xAAu8; size]);
+        let mut sizing = SizingWriter::new(&mut a);
+        let mut slice = SliceWriter::new(&mut b);
+        let mut count = Counter(0);
+        for piece in &pieces {
+            sizing.put(piece);
+            slice.put(piece);
+            count.put(piece);
+        }
+        proptest::prop_assert_eq!(sizing.required, count.0);
+        proptest::prop_assert_eq!(sizing.overflowed, slice.overflowed);
+        if !sizing.overflowed {
+            proptest::prop_assert_eq!(sizing.required, slice.pos);
+        }
+        proptest::prop_assert_eq!(a, b);
+    }
+}
