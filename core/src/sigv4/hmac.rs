@@ -388,20 +388,13 @@ impl HmacKey {
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            let mut stream = Sha256Stream::resume(self.inner, 1);
-            let inner = SecretSha256(&mut stream);
-            for part in parts {
-                inner.0.update(part);
-            }
-            inner.0.finish()
+            secret_hash(self.inner, 1, parts)
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let mut stream = Sha256Stream::resume(self.outer, 1);
-        let outer = SecretSha256(&mut stream);
-        outer.0.update(&inner_digest);
+        let digest = secret_hash(self.outer, 1, &[&inner_digest]);
         wipe_bytes(&mut inner_digest);
-        outer.0.finish()
+        digest
     }
 
     /// The inner hash of a message of `len` bytes that fits [`MAC_BLOCKS`] blocks with padding.
@@ -449,16 +442,23 @@ fn pad_state(block: &mut [u8; BLOCK], pad: u8, state: &mut [u32; 8]) {
     compress(state, block);
 }
 
-/// SHA-256 of a key longer than a block. Not inlined: its hash state then takes stack only for
-/// such keys, not on the usual path (a secret key of 40 characters).
-#[inline(never)]
+/// SHA-256 of a key longer than a block.
 fn hash_long_key(parts: &[&[u8]]) -> [u8; 32] {
-    let mut stream = Sha256Stream::new();
-    let long = SecretSha256(&mut stream);
+    secret_hash(H0, 0, parts)
+}
+
+/// The digest of the concatenation of `parts` hashed on from `state`, which covers
+/// `blocks_hashed` blocks, through a stream zeroized after: the inner and outer hashes of a MAC
+/// and the hash of a long key. Not inlined: one copy serves the three, and its hash state takes
+/// stack only while it runs.
+#[inline(never)]
+fn secret_hash(state: [u32; 8], blocks_hashed: u32, parts: &[&[u8]]) -> [u8; 32] {
+    let mut stream = Sha256Stream::resume(state, blocks_hashed);
+    let secret = SecretSha256(&mut stream);
     for part in parts {
-        long.0.update(part);
+        secret.0.update(part);
     }
-    long.0.finish()
+    secret.0.finish()
 }
 
 impl Drop for HmacKey {
