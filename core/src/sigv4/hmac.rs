@@ -356,7 +356,7 @@ impl HmacKey {
         let mut block = Align8([0u8; BLOCK]);
         let padded = &mut block.0;
         if len > BLOCK {
-            let mut digest = hash_long_key(parts);
+            let mut digest = sha256(parts);
             if let Some(dst) = padded.first_chunk_mut::<32>() {
                 *dst = digest;
             }
@@ -442,8 +442,8 @@ fn pad_state(block: &mut [u8; BLOCK], pad: u8, state: &mut [u32; 8]) {
     compress(state, block);
 }
 
-/// SHA-256 of a key longer than a block.
-fn hash_long_key(parts: &[&[u8]]) -> [u8; 32] {
+/// SHA-256 of the concatenation of `parts` (a key longer than a block, a payload).
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     secret_hash(H0, 0, parts)
 }
 
