@@ -378,6 +378,7 @@ pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u32, sink: &mut S) {
 /// of a head). The tests check it against the host one.
 #[cfg(any(test, target_os = "none"))]
 #[cfg_attr(not(target_os = "none"), allow(dead_code))]
+#[inline(never)] // one copy for the `Content-Length` and the `Host` port
 pub(crate) fn put_decimal_small<S: Sink + ?Sized>(n: u32, sink: &mut S) {
     // The highest power of ten not above `n` (1 for 0 to 9); `p * 10` stays below `u32::MAX`
     // because `p <= n / 10`.
