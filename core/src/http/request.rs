@@ -381,7 +381,7 @@ impl<'r> InvokeHead<'r> {
     fn sign(&self, slots: &Slots<'_>, key: &SigningKey) -> [u8; 64] {
         let mut hash = crate::sigv4::Sha256Stream::new();
         self.put_canonical_request(slots, &mut hash);
-        key.sign_canonical_hash(&hash.finish(), &self.scope())
+        key.sign_canonical_hash(&hash.finish(), &self.amz_date)
     }
 
     /// [`InvokeHead::sign`] for bare-metal targets: the canonical request is hashed through the
@@ -394,7 +394,7 @@ impl<'r> InvokeHead<'r> {
             ..SizingWriter::new(&mut [])
         };
         self.put_canonical_request(slots, &mut sink);
-        key.sign_canonical_hash(&hash.finish(), &self.scope())
+        key.sign_canonical_hash(&hash.finish(), &self.amz_date)
     }
 
     /// An upper bound of the head's length, from the lengths of its parts (each byte of a

@@ -239,18 +239,19 @@ impl SigningKey {
     }
 
     /// The signature, as 64 lower-case hex characters, of the canonical request with the hash
-    /// `creq_hash` in `scope`, which must be this key's scope (as [`Signer::key`] returns it).
-    pub(crate) fn sign_canonical_hash(&self, creq_hash: &[u8; 32], scope: &Scope<'_>) -> [u8; 64] {
+    /// `creq_hash` made at `amz_date`, which must be in this key's scope (as [`Signer::key`]
+    /// returns it): the credential scope is the key's own.
+    pub(crate) fn sign_canonical_hash(&self, creq_hash: &[u8; 32], amz_date: &AmzDate) -> [u8; 64] {
         let creq_hex = hex32(creq_hash);
         self.sign(&[
             ALGORITHM_LINE.as_bytes(),
-            scope.amz_date.as_bytes(),
+            amz_date.as_bytes(),
             b"\n",
             &self.date,
             b"/",
-            scope.region.as_bytes(),
+            self.region.as_bytes(),
             b"/",
-            scope.service.as_bytes(),
+            self.service.as_bytes(),
             b"/aws4_request\n",
             &creq_hex,
         ])
@@ -346,7 +347,7 @@ impl<'a> Signer<'a> {
     ) -> Result<Signature, SigningError> {
         let key = self.key(&scope.amz_date.date(), scope.region, scope.service)?;
         Ok(Signature {
-            hex: key.sign_canonical_hash(&creq_hash, scope),
+            hex: key.sign_canonical_hash(&creq_hash, &scope.amz_date),
             canonical_request_hash: creq_hash,
         })
     }
