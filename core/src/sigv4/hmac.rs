@@ -235,41 +235,46 @@ impl Sha256Stream {
         let bit_len = (u64::from(self.blocks) * BLOCK as u64 + self.fill as u64) * 8;
         // Padding: 0x80, zeros up to 8 bytes before the end of a block, then the 64-bit
         // big-endian bit length, all through `update`.
-        self.update(&[0x80]);
-        self.pad_zeros();
+        self.pad();
         self.update(&bit_len.to_be_bytes());
         state_bytes(&self.state)
     }
 
-    /// Zeros up to 8 bytes before the end of a block, in one piece from a static. (Not filled
-    /// in place: a fill of variable length is a call to a byte-wise clearing routine that
-    /// firmware would link for this alone.)
+    /// 0x80, then zeros up to 8 bytes before the end of a block, in one piece from a static.
+    /// (Not filled in place: a fill of variable length is a call to a byte-wise clearing
+    /// routine that firmware would link for this alone.)
     #[cfg(not(target_os = "none"))]
     #[inline(always)]
-    fn pad_zeros(&mut self) {
+    fn pad(&mut self) {
+        self.update(&[0x80]);
         let zeros = (2 * BLOCK - 8 - self.fill) % BLOCK;
         self.update(ZEROS.get(..zeros).unwrap_or_default());
     }
 
-    /// [`Sha256Stream::pad_zeros`] on bare-metal targets: a byte at a time (at most 63 calls
-    /// of `update` per hash), which saves the 64-byte static and the length arithmetic. The
-    /// tests pad with both.
+    /// [`Sha256Stream::pad`] on bare-metal targets: a byte at a time, 0x80 first (at most 64
+    /// calls of `update` per hash, from one call site), which saves the 64-byte static and the
+    /// length arithmetic. The tests pad with both.
     #[cfg(any(test, target_os = "none"))]
     #[inline(always)]
-    fn pad_zeros_small(&mut self) {
-        while self.fill != BLOCK - 8 {
-            self.update(&[0]);
+    fn pad_small(&mut self) {
+        let mut byte = 0x80;
+        loop {
+            self.update(&[byte]);
+            byte = 0;
+            if self.fill == BLOCK - 8 {
+                break;
+            }
         }
     }
 
     #[cfg(target_os = "none")]
     #[inline(always)]
-    fn pad_zeros(&mut self) {
-        self.pad_zeros_small();
+    fn pad(&mut self) {
+        self.pad_small();
     }
 }
 
-/// Padding for [`Sha256Stream::pad_zeros`].
+/// Padding for [`Sha256Stream::pad`].
 #[cfg(not(target_os = "none"))]
 static ZEROS: [u8; BLOCK] = [0; BLOCK];
 
@@ -613,13 +618,12 @@ mod tests {
                 }
                 assert_eq!(s.finish(), want, "{in_place}, pieces, length {len}");
             }
-            // Both ways of padding with zeros leave the same stream.
+            // Both ways of padding (0x80, then zeros) leave the same stream.
             let mut s = Sha256Stream::new();
             s.update(&data[..len]);
-            s.update(&[0x80]);
             let mut small = s.clone();
-            s.pad_zeros();
-            small.pad_zeros_small();
+            s.pad();
+            small.pad_small();
             assert_eq!(
                 (small.fill, small.blocks),
                 (s.fill, s.blocks),
