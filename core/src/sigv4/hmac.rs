@@ -329,8 +329,8 @@ impl Drop for SecretSha256<'_> {
 /// one outer block.
 #[derive(Clone)]
 pub(crate) struct HmacKey {
-    inner: [u32; 8],
-    outer: [u32; 8],
+    /// The inner and outer pad states, side by side (cleared by one call).
+    pads: [[u32; 8]; 2],
 }
 
 impl HmacKey {
@@ -344,10 +344,7 @@ impl HmacKey {
     pub(crate) fn from_parts(parts: &[&[u8]]) -> Self {
         // Any value: `rekey` sets both states. (Not zeros: a zero-filled `u32` array is a call
         // to a 4-byte-aligned clearing routine that firmware would link for this alone.)
-        let mut key = Self {
-            inner: H0,
-            outer: H0,
-        };
+        let mut key = Self { pads: [H0; 2] };
         key.rekey(parts);
         key
     }
@@ -373,9 +370,10 @@ impl HmacKey {
                 pos += crate::encode::copy_prefix(free, part);
             }
         }
-        pad_state(padded, 0x36, &mut self.inner);
+        let [inner, outer] = &mut self.pads;
+        pad_state(padded, 0x36, inner);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
-        pad_state(padded, 0x36 ^ 0x5c, &mut self.outer);
+        pad_state(padded, 0x36 ^ 0x5c, outer);
         wipe_bytes(padded);
     }
 
@@ -390,14 +388,15 @@ impl HmacKey {
         // Bare-metal targets always stream: the buffer is 256 bytes of stack on the deepest
         // path of a request (key derivation), for a speed-up that does not matter there.
         let buffered = cfg!(not(target_os = "none")) && len + 9 <= MAC_BLOCKS * BLOCK;
+        let [inner, outer] = &self.pads;
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            secret_hash(self.inner, 1, parts)
+            secret_hash(*inner, 1, parts)
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let digest = secret_hash(self.outer, 1, &[&inner_digest]);
+        let digest = secret_hash(*outer, 1, &[&inner_digest]);
         wipe_bytes(&mut inner_digest);
         digest
     }
@@ -421,7 +420,8 @@ impl HmacKey {
         if let Some(dst) = buf.get_mut(..end).and_then(|b| b.last_chunk_mut::<8>()) {
             *dst = bit_len.to_be_bytes();
         }
-        let mut state = self.inner;
+        let [inner, _] = &self.pads;
+        let mut state = *inner;
         for block in buf.get(..end).unwrap_or_default().chunks_exact(BLOCK) {
             if let Ok(block) = <&[u8; BLOCK]>::try_from(block) {
                 compress(&mut state, block);
@@ -468,8 +468,7 @@ fn secret_hash(state: [u32; 8], blocks_hashed: u32, parts: &[&[u8]]) -> [u8; 32]
 
 impl Drop for HmacKey {
     fn drop(&mut self) {
-        wipe_words(&mut self.inner);
-        wipe_words(&mut self.outer);
+        wipe_words(self.pads.as_flattened_mut());
     }
 }
 
