@@ -1454,7 +1454,8 @@ impl<'h> ResponseParser<'h> {
                 event: None,
             }),
             State::Done => return Err(ResponseError::Misuse(ApiMisuse::AfterEnd)),
-            State::Failed(e) => Err(e),
+            // (Already recorded: storing it again only costs flash.)
+            State::Failed(e) => return Err(e),
         };
         if let Err(e) = result {
             self.fail(e);
@@ -1588,19 +1589,25 @@ impl<'h> ResponseParser<'h> {
         // Where the fragment of an interesting value to report next starts in `input`.
         let mut from = 0;
         let mut pos = 0;
-        let event = loop {
+        // The fragment's end, its field and whether the value ended there: one call of
+        // `value_event` for the end of the input and the end of the value (smaller on firmware,
+        // footprint.sh).
+        let (to, index, last) = loop {
             let Some(&b) = input.get(pos) else {
                 let State::AwaitingHead(HeadPos::Value(Field::Interest(index))) = self.state else {
-                    break None;
+                    return Ok(Progress {
+                        consumed: pos,
+                        event: None,
+                    });
                 };
-                break self.value_event(input.get(from..).unwrap_or_default(), index, false);
+                break (pos, index, false);
             };
             // The cap: a byte past it is never looked at, wherever the input was cut.
             if self.head.room == 0 {
                 return Err(ResponseError::HeadTooLarge);
             }
             self.started = true;
-            let event = match self.head_byte(b) {
+            match self.head_byte(b) {
                 Byte::Failed => {
                     // `head_byte` has just recorded the error (so the `else` is never taken).
                     // Handed over through the state, not returned by `head_byte`: its
@@ -1611,26 +1618,28 @@ impl<'h> ResponseParser<'h> {
                     };
                     return Err(e);
                 }
-                Byte::Taken => None,
+                Byte::Taken => {}
                 Byte::ValueStarts => {
                     from = pos;
                     continue;
                 }
-                Byte::Held => {
-                    from = pos + 1;
-                    None
-                }
+                Byte::Held => from = pos + 1,
                 Byte::Replay { index, tab } => {
                     let tab = usize::from(tab);
-                    break Some(Event::Header {
-                        index: usize::from(index),
-                        fragment: WHITESPACE.get(tab..tab + 1).unwrap_or_default(),
-                        first: false,
-                        last: false,
+                    return Ok(Progress {
+                        consumed: pos,
+                        event: Some(Event::Header {
+                            index: usize::from(index),
+                            fragment: WHITESPACE.get(tab..tab + 1).unwrap_or_default(),
+                            first: false,
+                            last: false,
+                        }),
                     });
                 }
                 Byte::ValueEnds(index) => {
-                    self.value_event(input.get(from..pos).unwrap_or_default(), index, true)
+                    self.head.room -= 1;
+                    pos += 1;
+                    break (pos - 1, index, true);
                 }
                 Byte::HeadEnds => {
                     self.head.room -= 1;
@@ -1639,13 +1648,11 @@ impl<'h> ResponseParser<'h> {
                         event: Some(Event::Head(self.head_out)),
                     });
                 }
-            };
+            }
             self.head.room -= 1;
             pos += 1;
-            if event.is_some() {
-                break event;
-            }
         };
+        let event = self.value_event(input.get(from..to).unwrap_or_default(), index, last);
         Ok(Progress {
             consumed: pos,
             event,
