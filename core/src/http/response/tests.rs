@@ -1217,6 +1217,24 @@ fn heads_agree(
     Ok(())
 }
 
+/// The byte path keeps the line state across a `1xx` head (no reset): sound because at every
+/// line start, and so at the start of the next head, no name is left in it. Feeds `input` a
+/// byte at a time through [`ResponseParser::head_byte`] and checks that at each of those points.
+fn line_state_empty_at_line_starts(
+    input: &[u8],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let mut p = ResponseParser::new(&response_model::INTEREST);
+    for &b in input {
+        if p.head_byte(b) == Byte::Failed {
+            break;
+        }
+        if let State::AwaitingHead(HeadPos::LineStart | HeadPos::Version(0)) = p.state {
+            proptest::prop_assert_eq!((p.line.name_len, p.line.name_long), (0, false));
+        }
+    }
+    Ok(())
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
@@ -1253,5 +1271,20 @@ proptest::proptest! {
         offsets in response_model::offsets(),
     ) {
         heads_agree(&bytes, &offsets)?;
+    }
+
+    #[test]
+    fn line_state_empty_at_line_starts_of_generated_and_damaged_responses(
+        m in response_model::model(),
+        edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 0..4),
+    ) {
+        let mut w = response_model::wire(&m);
+        for (at, b) in edits {
+            if !w.is_empty() {
+                let i = at % w.len();
+                w[i] = b;
+            }
+        }
+        line_state_empty_at_line_starts(&w)?;
     }
 }
