@@ -1612,14 +1612,14 @@ impl<'h> ResponseParser<'h> {
             self.started = true;
             match self.head_byte(b) {
                 Byte::Failed => {
-                    // `head_byte` has just recorded the error (so the `else` is never taken).
+                    // `head_byte` has just recorded the error (so the `if` always returns: no
+                    // second error is built for the case that cannot happen).
                     // Handed over through the state, not returned by `head_byte`: its
                     // `Result` was copied out through `memcpy`, linked for that alone
                     // (footprint.sh, probe_parse).
-                    let State::Failed(e) = self.state else {
-                        return Err(ResponseError::InvalidStatusLine);
-                    };
-                    return Err(e);
+                    if let State::Failed(e) = self.state {
+                        return Err(e);
+                    }
                 }
                 Byte::Taken => {}
                 Byte::ValueStarts => {
@@ -1716,14 +1716,13 @@ impl<'h> ResponseParser<'h> {
                     HeadPos::AfterCode
                 }
             }
-            HeadPos::AfterCode | HeadPos::Reason => match (b, hp) {
-                (CR, _) => HeadPos::StatusLf,
-                (LF, _) => HeadPos::LineStart,
-                (SP, HeadPos::AfterCode) => HeadPos::Reason,
-                (_, HeadPos::Reason) if b == HTAB || !is_special(b, 0x20) => hp,
-                _ => return Err(ResponseError::InvalidStatusLine),
-            },
-            HeadPos::VersionSp | HeadPos::Code(_) => return Err(ResponseError::InvalidStatusLine),
+            HeadPos::AfterCode | HeadPos::Reason if b == CR => HeadPos::StatusLf,
+            HeadPos::AfterCode | HeadPos::Reason if b == LF => HeadPos::LineStart,
+            HeadPos::AfterCode if b == SP => HeadPos::Reason,
+            HeadPos::Reason if b == HTAB || !is_special(b, 0x20) => hp,
+            HeadPos::VersionSp | HeadPos::Code(_) | HeadPos::AfterCode | HeadPos::Reason => {
+                return Err(ResponseError::InvalidStatusLine)
+            }
             HeadPos::StatusLf | HeadPos::ValueLf | HeadPos::HeadLf if b != LF => {
                 return Err(ResponseError::InvalidLineEnding)
             }
@@ -1776,6 +1775,26 @@ impl<'h> ResponseParser<'h> {
                 self.state = State::AwaitingHead(HeadPos::Value(field));
                 return Ok(Byte::ValueStarts);
             }
+            // The end of a value, of either kind, in one arm rather than one in each (smaller
+            // on firmware, footprint.sh).
+            HeadPos::Value(field) if b == CR || b == LF => {
+                let next = if b == CR {
+                    HeadPos::ValueLf
+                } else {
+                    HeadPos::LineStart
+                };
+                if let Field::Interest(index) = field {
+                    // Whitespace held back was trailing OWS: dropped.
+                    let line = &mut self.line;
+                    line.pending_len = 0;
+                    line.pending = 0;
+                    line.pending_tabs = 0;
+                    self.state = State::AwaitingHead(next);
+                    return Ok(Byte::ValueEnds(index));
+                }
+                self.finish_plain(field)?;
+                next
+            }
             HeadPos::Value(Field::Interest(index)) => {
                 let line = &mut self.line;
                 let value_byte = !is_special(b, 0x21);
@@ -1793,47 +1812,26 @@ impl<'h> ResponseParser<'h> {
                     return Ok(Byte::Taken);
                 }
                 match b {
-                    SP | HTAB if line.pending_len > 0 => {
-                        push_ws(line, b)?;
-                        return Ok(Byte::Held);
-                    }
                     SP | HTAB => {
                         line.ws_run += 1;
                         if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
                             return Err(ResponseError::WhitespaceRunTooLong);
                         }
+                        // (`push_ws` when whitespace is already held back, its check shared.)
+                        if line.pending_len > 0 {
+                            hold_ws(line, b);
+                            return Ok(Byte::Held);
+                        }
                         return Ok(Byte::Taken);
-                    }
-                    CR | LF => {
-                        // Whitespace held back was trailing OWS: dropped.
-                        line.pending_len = 0;
-                        line.pending = 0;
-                        line.pending_tabs = 0;
-                        self.state = State::AwaitingHead(if b == CR {
-                            HeadPos::ValueLf
-                        } else {
-                            HeadPos::LineStart
-                        });
-                        return Ok(Byte::ValueEnds(index));
                     }
                     _ => return Err(ResponseError::InvalidHeaderValue),
                 }
             }
-            HeadPos::Value(field) => match b {
-                CR | LF => {
-                    self.finish_plain(field)?;
-                    if b == CR {
-                        HeadPos::ValueLf
-                    } else {
-                        HeadPos::LineStart
-                    }
-                }
-                _ if b == HTAB || !is_special(b, 0x20) => {
-                    self.feed_plain(field, core::slice::from_ref(&b))?;
-                    hp
-                }
-                _ => return Err(ResponseError::InvalidHeaderValue),
-            },
+            HeadPos::Value(field) if b == HTAB || !is_special(b, 0x20) => {
+                self.feed_plain(field, core::slice::from_ref(&b))?;
+                hp
+            }
+            HeadPos::Value(_) => return Err(ResponseError::InvalidHeaderValue),
         };
         self.state = State::AwaitingHead(next);
         Ok(Byte::Taken)
