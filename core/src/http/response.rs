@@ -1679,28 +1679,25 @@ impl<'h> ResponseParser<'h> {
     /// [`Self::head_byte`], with `?` for the errors.
     #[inline(always)]
     fn head_byte_or_error(&mut self, b: u8) -> Result<Byte, ResponseError> {
+        // status-line = HTTP-version SP status-code SP [ reason-phrase ]: its first bytes.
+        const PREFIX: &[u8; 7] = b"HTTP/1.";
         let State::AwaitingHead(hp) = self.state else {
             return Ok(Byte::Taken);
         };
         let next = match hp {
-            // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-            HeadPos::Version(n) => {
-                const PREFIX: &[u8; 7] = b"HTTP/1.";
-                match PREFIX.get(usize::from(n)) {
-                    Some(&want) if b == want => HeadPos::Version(n + 1),
-                    Some(_) if n == 5 && b.is_ascii_digit() => {
-                        return Err(ResponseError::UnsupportedVersion)
-                    }
-                    Some(_) => return Err(ResponseError::InvalidStatusLine),
-                    None => {
-                        self.head.version = match b {
-                            b'0' => Version::Http10,
-                            b'1'..=b'9' => Version::Http11,
-                            _ => return Err(ResponseError::InvalidStatusLine),
-                        };
-                        HeadPos::VersionSp
-                    }
-                }
+            HeadPos::Version(n) if PREFIX.get(usize::from(n)) == Some(&b) => {
+                HeadPos::Version(n + 1)
+            }
+            HeadPos::Version(5) if b.is_ascii_digit() => {
+                return Err(ResponseError::UnsupportedVersion)
+            }
+            HeadPos::Version(7..) if b.is_ascii_digit() => {
+                self.head.version = if b == b'0' {
+                    Version::Http10
+                } else {
+                    Version::Http11
+                };
+                HeadPos::VersionSp
             }
             HeadPos::VersionSp if b == SP => {
                 self.head.status = 0;
@@ -1720,9 +1717,11 @@ impl<'h> ResponseParser<'h> {
             HeadPos::AfterCode | HeadPos::Reason if b == LF => HeadPos::LineStart,
             HeadPos::AfterCode if b == SP => HeadPos::Reason,
             HeadPos::Reason if b == HTAB || !is_special(b, 0x20) => hp,
-            HeadPos::VersionSp | HeadPos::Code(_) | HeadPos::AfterCode | HeadPos::Reason => {
-                return Err(ResponseError::InvalidStatusLine)
-            }
+            HeadPos::Version(_)
+            | HeadPos::VersionSp
+            | HeadPos::Code(_)
+            | HeadPos::AfterCode
+            | HeadPos::Reason => return Err(ResponseError::InvalidStatusLine),
             HeadPos::StatusLf | HeadPos::ValueLf | HeadPos::HeadLf if b != LF => {
                 return Err(ResponseError::InvalidLineEnding)
             }
@@ -1795,10 +1794,9 @@ impl<'h> ResponseParser<'h> {
                 self.finish_plain(field)?;
                 next
             }
-            HeadPos::Value(Field::Interest(index)) => {
+            HeadPos::Value(Field::Interest(index)) if !is_special(b, 0x21) => {
                 let line = &mut self.line;
-                let value_byte = !is_special(b, 0x21);
-                if line.pending_len > 0 && value_byte {
+                if line.pending_len > 0 {
                     // Whitespace held back was inside the value after all: reported a byte
                     // per event, before this byte.
                     let tab = line.pending_tabs & 1 != 0;
@@ -1807,26 +1805,23 @@ impl<'h> ResponseParser<'h> {
                     line.pending_len -= 1;
                     return Ok(Byte::Replay { index, tab });
                 }
-                if value_byte {
-                    line.ws_run = 0;
-                    return Ok(Byte::Taken);
-                }
-                match b {
-                    SP | HTAB => {
-                        line.ws_run += 1;
-                        if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
-                            return Err(ResponseError::WhitespaceRunTooLong);
-                        }
-                        // (`push_ws` when whitespace is already held back, its check shared.)
-                        if line.pending_len > 0 {
-                            hold_ws(line, b);
-                            return Ok(Byte::Held);
-                        }
-                        return Ok(Byte::Taken);
-                    }
-                    _ => return Err(ResponseError::InvalidHeaderValue),
-                }
+                line.ws_run = 0;
+                return Ok(Byte::Taken);
             }
+            HeadPos::Value(Field::Interest(_)) if is_ws(b) => {
+                let line = &mut self.line;
+                line.ws_run += 1;
+                if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
+                    return Err(ResponseError::WhitespaceRunTooLong);
+                }
+                // (`push_ws` when whitespace is already held back, its check shared.)
+                if line.pending_len > 0 {
+                    hold_ws(line, b);
+                    return Ok(Byte::Held);
+                }
+                return Ok(Byte::Taken);
+            }
+            // (Any other byte of an interesting value fails below.)
             HeadPos::Value(field) if b == HTAB || !is_special(b, 0x20) => {
                 self.feed_plain(field, core::slice::from_ref(&b))?;
                 hp
