@@ -1610,6 +1610,11 @@ impl<'h> ResponseParser<'h> {
                 return Err(ResponseError::HeadTooLarge);
             }
             self.started = true;
+            // Counted before `head_byte`, so that a 1xx head's last byte is charged to that
+            // head, not to the fresh one `head_byte` then starts (as the scan does), and given
+            // back for a byte that is not consumed. (Also one count for every way a byte is
+            // consumed: smaller on firmware, footprint.sh.)
+            self.head.room -= 1;
             match self.head_byte(b) {
                 Byte::Failed => {
                     // `head_byte` has just recorded the error (so the `if` always returns: no
@@ -1623,11 +1628,13 @@ impl<'h> ResponseParser<'h> {
                 }
                 Byte::Taken => {}
                 Byte::ValueStarts => {
+                    self.head.room += 1;
                     from = pos;
                     continue;
                 }
                 Byte::Held => from = pos + 1,
                 Byte::Replay { index, tab } => {
+                    self.head.room += 1;
                     let tab = usize::from(tab);
                     return Ok(Progress {
                         consumed: pos,
@@ -1640,19 +1647,16 @@ impl<'h> ResponseParser<'h> {
                     });
                 }
                 Byte::ValueEnds(index) => {
-                    self.head.room -= 1;
                     pos += 1;
                     break (pos - 1, index, true);
                 }
                 Byte::HeadEnds => {
-                    self.head.room -= 1;
                     return Ok(Progress {
                         consumed: pos + 1,
                         event: Some(Event::Head(self.head_out)),
                     });
                 }
             }
-            self.head.room -= 1;
             pos += 1;
         };
         let event = self.value_event(input.get(from..to).unwrap_or_default(), index, last);

@@ -287,6 +287,46 @@ fn interim_heads_each_get_the_limit() {
     assert!(matches!(pr.event, Some(Event::Head(h)) if h.status == 204));
 }
 
+/// A final head exactly at the limit after a `1xx` head, and one byte over it: the same outcome
+/// through every feed, whole and a byte at a time (the byte path once charged the `1xx` head's
+/// last LF to the final head's limit).
+#[test]
+fn interim_then_final_head_at_the_exact_limit() {
+    let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let last = b"HTTP/1.1 204 No Content\r\n\r\n";
+    let input = [&interim[..], &last[..]].concat();
+    for (max, fits) in [(last.len(), true), (last.len() - 1, false)] {
+        let limits = Limits {
+            max_head_bytes: max as u32,
+            ..Limits::DEFAULT
+        };
+        for (name, feed) in FEEDS {
+            for step in [1, input.len()] {
+                let mut p = ResponseParser::with_limits(&[], limits);
+                let mut rest = &input[..];
+                let outcome = loop {
+                    assert!(!rest.is_empty(), "{name}: no head and no error");
+                    match feed(&mut p, &rest[..rest.len().min(step)]) {
+                        Err(e) => break Err(e),
+                        Ok(pr) => {
+                            rest = &rest[pr.consumed..];
+                            if let Some(Event::Head(h)) = pr.event {
+                                break Ok(h.status);
+                            }
+                        }
+                    }
+                };
+                let want = if fits {
+                    Ok(204)
+                } else {
+                    Err(ResponseError::HeadTooLarge)
+                };
+                assert_eq!(outcome, want, "{name}, limit {max}, pieces of {step}");
+            }
+        }
+    }
+}
+
 // --- header lines -----------------------------------------------------------------------------
 
 res!(
