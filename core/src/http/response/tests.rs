@@ -32,7 +32,18 @@ type Feed =
 
 /// [`run`] through `feed`.
 fn run_with(interest: &[&str], pieces: &[&[u8]], eof: bool, feed: Feed) -> Transcript {
-    let mut p = ResponseParser::new(interest);
+    run_limited(interest, Limits::DEFAULT, pieces, eof, feed)
+}
+
+/// [`run_with`] with other limits.
+fn run_limited(
+    interest: &[&str],
+    limits: Limits,
+    pieces: &[&[u8]],
+    eof: bool,
+    feed: Feed,
+) -> Transcript {
+    let mut p = ResponseParser::with_limits(interest, limits);
     let mut t = Transcript {
         headers: Vec::new(),
         head: None,
@@ -1242,6 +1253,15 @@ fn heads_agree(
     input: &[u8],
     offsets: &[usize],
 ) -> Result<(), proptest::test_runner::TestCaseError> {
+    heads_agree_limited(input, offsets, Limits::DEFAULT)
+}
+
+/// [`heads_agree`] with other limits.
+fn heads_agree_limited(
+    input: &[u8],
+    offsets: &[usize],
+    limits: Limits,
+) -> Result<(), proptest::test_runner::TestCaseError> {
     use proptest::prop_assert_eq;
     let interest = &response_model::INTEREST;
     let (scan, bytes) = (FEEDS[1].1, FEEDS[2].1);
@@ -1249,12 +1269,48 @@ fn heads_agree(
     for pieces in [std::vec![input], cut_at(input, offsets), bytewise] {
         for eof in [false, true] {
             prop_assert_eq!(
-                run_with(interest, &pieces, eof, bytes),
-                run_with(interest, &pieces, eof, scan)
+                run_limited(interest, limits, &pieces, eof, bytes),
+                run_limited(interest, limits, &pieces, eof, scan)
             );
         }
     }
     Ok(())
+}
+
+/// The length of each head at the start of `wire` (status line to blank line, CRLF or bare LF
+/// line ends): the 1xx heads and the final one.
+fn head_lengths(wire: &[u8]) -> Vec<u32> {
+    let mut lengths = Vec::new();
+    let (mut head_start, mut line_start) = (0, 0);
+    for (i, &b) in wire.iter().enumerate() {
+        if b != b'\n' {
+            continue;
+        }
+        let line = &wire[line_start..i];
+        line_start = i + 1;
+        if line.is_empty() || line == b"\r" {
+            lengths.push(u32::try_from(line_start - head_start).unwrap());
+            head_start = line_start;
+            // Another head follows a 1xx one; after the final head comes its body.
+            if !wire[head_start..].starts_with(b"HTTP/1.") {
+                break;
+            }
+        }
+    }
+    lengths
+}
+
+/// Limits small enough for generated responses to reach: a head cap somewhere in the first
+/// heads, a few fields, a few bytes of trailers.
+fn small_limits() -> impl proptest::strategy::Strategy<Value = Limits> {
+    use proptest::strategy::Strategy;
+    (0u32..700, 0u16..10, 0u32..120).prop_map(|(max_head_bytes, max_headers, max_trailer_bytes)| {
+        Limits {
+            max_head_bytes,
+            max_headers,
+            max_trailer_bytes,
+        }
+    })
 }
 
 /// The byte path keeps the line state across a `1xx` head (no reset): sound because at every
@@ -1303,6 +1359,30 @@ proptest::proptest! {
             }
         }
         heads_agree(&w, &offsets)?;
+    }
+
+    #[test]
+    fn head_readers_agree_under_small_limits(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+        limits in small_limits(),
+    ) {
+        heads_agree_limited(&response_model::wire(&m), &offsets, limits)?;
+    }
+
+    #[test]
+    fn head_readers_agree_at_each_heads_size_limit(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+    ) {
+        // Each head (the 1xx ones and the final one) exactly at the cap, and a byte either side.
+        let w = response_model::wire(&m);
+        for len in head_lengths(&w) {
+            for max_head_bytes in [len - 1, len, len + 1] {
+                let limits = Limits { max_head_bytes, ..Limits::DEFAULT };
+                heads_agree_limited(&w, &offsets, limits)?;
+            }
+        }
     }
 
     #[test]
