@@ -930,20 +930,20 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
     if letter != b'u' {
         return None;
     }
-    let unit = json_unit(e)?;
-    // Not a high surrogate (`0xd800..=0xdbff`).
-    if unit & 0xfc00 != 0xd800 {
-        // `None` for a lone low surrogate.
-        return Some((char::from_u32(unit)?, 6));
+    let mut code = json_unit(e)?;
+    let mut len = 6;
+    // A high surrogate (`0xd800..=0xdbff`): the low one must follow as another `\u` escape.
+    if code & 0xfc00 == 0xd800 {
+        let low = json_unit(e.get(6..)?)?;
+        // Not a low surrogate (`0xdc00..=0xdfff`).
+        if low & 0xfc00 != 0xdc00 {
+            return None;
+        }
+        code = 0x1_0000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        len = 12;
     }
-    // A high surrogate: the low one must follow as another `\u` escape.
-    let low = json_unit(e.get(6..)?)?;
-    // Not a low surrogate (`0xdc00..=0xdfff`).
-    if low & 0xfc00 != 0xdc00 {
-        return None;
-    }
-    let code = 0x1_0000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-    Some((char::from_u32(code)?, 12))
+    // One check for both: `None` for a lone low surrogate (a pair is always a valid character).
+    Some((char::from_u32(code)?, len))
 }
 
 /// The names of XML's predefined entities, back to back, cut by [`XML_ENTITY_LENS`]: a table for
@@ -1974,6 +1974,48 @@ mod tests {
                 prop_assert_eq!(find_code_with(&probe, table, false), plain);
                 prop_assert_eq!(find_code_with(&probe, table, true), plain);
             }
+        }
+    }
+
+    /// [`json_escape`]'s `\u` branch as it was before it checked the character once.
+    fn json_u_escape_before(e: &[u8]) -> Option<(char, usize)> {
+        let unit = json_unit(e)?;
+        if unit & 0xfc00 != 0xd800 {
+            return Some((char::from_u32(unit)?, 6));
+        }
+        let low = json_unit(e.get(6..)?)?;
+        if low & 0xfc00 != 0xdc00 {
+            return None;
+        }
+        let code = 0x1_0000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+        Some((char::from_u32(code)?, 12))
+    }
+
+    /// Every `\uXXXX` escape alone, and every unit after the first, last and one middle high
+    /// surrogate (and after a unit that is not one): [`json_escape`] as before.
+    #[test]
+    fn json_u_escapes_decode_as_before() {
+        let same = |e: &str| {
+            assert_eq!(
+                json_escape(e.as_bytes()),
+                json_u_escape_before(e.as_bytes()),
+                "{e}"
+            );
+        };
+        for unit in 0..=0xffffu32 {
+            same(&format!("\\u{unit:04x}"));
+            for high in [0xd800u32, 0xd83d, 0xdbff, 0xdc00, 0x0041] {
+                same(&format!("\\u{high:04X}\\u{unit:04x}"));
+            }
+        }
+        for e in [
+            "\\ud800",
+            "\\ud800\\",
+            "\\ud800\\u",
+            "\\ud800\\udc0",
+            "\\ud800x",
+        ] {
+            same(e);
         }
     }
 
