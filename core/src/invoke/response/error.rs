@@ -531,12 +531,13 @@ const fn table_len(suffix: &[u8], lens: &[u8], text: &[u8]) -> usize {
 /// lengths, each name's stem length (flagged with [`SUFFIXED`] when the name ends in the suffix,
 /// and with [`SHARED`], then followed by their number, when the stem starts with two or more
 /// characters of the one before it), then the characters of the stems that are not shared, back
-/// to back, six bits a character in the alphabet `0-9 A-Z _ a-z`, and a byte of padding so that
+/// to back, six bits a character (the alphabet `A-Z _ a-z 0-4`, see [`unpack`]), and a byte of
+/// padding so that
 /// every character can be read as a 16-bit window. Packing takes about a quarter off the text
 /// (the error-code stems are about 880 bytes), and leaving out the shared starts (`SnapStart…`,
-/// `CodeArtifactUser…`) about 90 bytes more. Any character outside the alphabet would read
-/// back as `_`; a test checks that every table reads back as its text. Compile time only, like
-/// the other table builders.
+/// `CodeArtifactUser…`) about 90 bytes more. A character outside the alphabet fails the build;
+/// a test checks that every table reads back as its text. Compile time only, like the other
+/// table builders.
 #[allow(clippy::indexing_slicing)]
 const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
@@ -573,11 +574,16 @@ const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; 
         i = start + shared;
         while i < start + (len & STEM_LEN) as usize {
             let b = text[i];
-            let symbol = match b {
-                b'0'..=b'9' => b - b'0',
-                b'A'..=b'Z' => b - b'A' + 10,
-                b'a'..=b'z' => b - b'a' + 37,
-                _ => 36,
+            // See `unpack`: a letter or `_` is its code less 0x40, a digit up to 4 comes
+            // after `z`.
+            assert!(
+                matches!(b, b'0'..=b'4' | b'A'..=b'Z' | b'_' | b'a'..=b'z'),
+                "character outside the table alphabet"
+            );
+            let symbol = if b <= b'4' {
+                b - b'0' + (b'z' + 1 - 0x40)
+            } else {
+                b - 0x40
             } as u16;
             let (byte, shift) = (packed + c * 6 / 8, c * 6 % 8);
             out[byte] |= (symbol << shift) as u8;
@@ -604,18 +610,11 @@ fn unpack(packed: &[u8], i: usize) -> Option<u8> {
     let (byte, shift) = (i * 6 / 8, i * 6 % 8);
     let window = packed.get(byte..)?.first_chunk::<2>()?;
     let symbol = (u16::from_le_bytes(*window) >> shift) as u8 & 0x3f;
-    // The alphabet is in ASCII order, so a character is the symbol plus the gaps before it.
-    let mut c = symbol + b'0';
-    if symbol > 9 {
-        c += b'A' - b'9' - 1;
-    }
-    if symbol > 35 {
-        c += b'_' - b'Z' - 1;
-    }
-    if symbol > 36 {
-        c += b'a' - b'_' - 1;
-    }
-    Some(c)
+    // Letters and `_` are 0x41 to 0x7a, their symbol plus 0x40; the symbols past `z` stand for
+    // the digits `0` to `4` (the codes have a `2` and a `3`). One add and one fix-up, where an
+    // alphabet of `0-9 A-Z _ a-z` in order took three adjustments.
+    let c = symbol + 0x40;
+    Some(if c > b'z' { c - (b'z' + 1 - b'0') } else { c })
 }
 
 /// Looks `code` up in a [`table`]: the position of the name whose stem is `code` without the
