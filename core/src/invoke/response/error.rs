@@ -744,10 +744,10 @@ impl ServiceError {
             }
             _ => {}
         }
-        let [type_, code, code_upper, msg, msg_upper, reason] = fields;
-        let from_body = type_.or(code).or(code_upper);
-        self.reason = reason.map(reason_for_name);
-        if let Some(raw) = msg.or(msg_upper) {
+        // The fields are read where they are used (`type_`, `code`, `Code`, `message`,
+        // `Message`, `Reason`), not all at once: fewer of them are held across the calls.
+        self.reason = fields[5].map(reason_for_name);
+        if let Some(raw) = fields[3].or(fields[4]) {
             let msg = self.message.insert(String::new());
             self.message_truncated = decode_text(raw, escape, msg.as_mut_view());
         }
@@ -755,6 +755,7 @@ impl ServiceError {
         // empty like a blank one, so neither needs an `Option` past here.
         let mut code = strip_code_bytes(error_type.as_bytes());
         if code.is_empty() {
+            let from_body = fields[0].or(fields[1]).or(fields[2]);
             code = strip_code_bytes(from_body.unwrap_or_default());
         }
         if !code.is_empty() {
