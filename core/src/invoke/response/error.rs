@@ -1033,13 +1033,16 @@ impl<'a> Json<'a> {
                 }
             }
             (tail.get(..end)?, tail.get(end + 1..)?)
-        } else if is_json_word(first) {
-            let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
-            s.split_at_checked(len)?
-        } else if b"{}[],:".contains(&first) {
-            (&[][..], tail)
         } else {
-            return None;
+            // A word is as long as its run of word bytes: none when `first` is not one.
+            let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
+            if len > 0 {
+                s.split_at_checked(len)?
+            } else if b"{}[],:".contains(&first) {
+                (&[][..], tail)
+            } else {
+                return None;
+            }
         };
         self.rest = after;
         self.token = token;
