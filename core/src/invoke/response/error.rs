@@ -844,7 +844,9 @@ fn utf8_char(s: &[u8]) -> Option<(char, usize)> {
 /// Whether `s` is all well-formed UTF-8.
 fn is_utf8(mut s: &[u8]) -> bool {
     while let Some((_, len)) = utf8_char(s) {
-        s = s.get(len..).unwrap_or_default();
+        // Never `None`, as in `decode_text`.
+        let Some(after) = s.get(len..) else { break };
+        s = after;
     }
     s.is_empty()
 }
@@ -878,7 +880,10 @@ fn decode_text(raw: &[u8], escape: u8, out: &mut StringView) -> bool {
         if out.push_str(c.encode_utf8(&mut [0; 4])).is_err() {
             return true;
         }
-        rest = rest.get(used..).unwrap_or_default();
+        // Never `None` (`used` is what was read from `rest`): a way out rather than an empty
+        // slice made up, which took more code.
+        let Some(after) = rest.get(used..) else { break };
+        rest = after;
     }
     false
 }
