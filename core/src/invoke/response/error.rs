@@ -937,7 +937,8 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
     if letter != b'u' {
         return None;
     }
-    let mut code = json_unit(e)?;
+    // `e` starts with `\u`: its four digits.
+    let mut code = number(e.get(2..6)?, 16)?;
     let mut len = 6;
     // A high surrogate (`0xd800..=0xdbff`): the low one must follow as another `\u` escape.
     if code & 0xfc00 == 0xd800 {
