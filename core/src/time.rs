@@ -80,22 +80,31 @@ impl Timestamp {
 
     /// `X-Amz-Date` text, `YYYYMMDDTHHMMSSZ`.
     pub fn to_amz_date(self) -> Result<AmzDate, TimeError> {
+        let mut out = AmzDate::BLANK;
+        self.put_amz_date(&mut out)?;
+        Ok(out)
+    }
+
+    /// [`Timestamp::to_amz_date`] written into `out` (where it fails, `out` is left as it was):
+    /// a caller keeping the date inside a larger struct formats it in place, rather than
+    /// copying it out of a returned `Result` (whose 16 bytes sit at an odd offset, after the tag,
+    /// and were moved by `memcpy`).
+    pub(crate) fn put_amz_date(self, out: &mut AmzDate) -> Result<(), TimeError> {
         if self.0 > MAX_SECS {
             return Err(TimeError::OutOfRange);
         }
         let c = civil(self.0);
         // Two numbers of digits, `YYYYMMDD` (at most 99,991,231) and `HHMMSS`, rather than six
-        // fields: fewer calls of the digit writer. The buffer starts as all `T` (a fill, not a
-        // 16-byte template copied from flash); the digits leave the one between them, and the
-        // `Z` is put last.
-        let mut out = [b'T'; 16];
-        let (date, time) = out.split_at_mut(8);
+        // fields: fewer calls of the digit writer. The `T` between them and the `Z` are put
+        // here, so whatever `out` held is overwritten.
+        let (date, time) = out.0.split_at_mut(8);
         put_digits(date, c.year * 10_000 + c.month * 100 + c.day);
-        if let [_t, time @ .., z] = time {
+        if let [t, time @ .., z] = time {
+            *t = b'T';
             put_digits(time, c.hour * 10_000 + c.minute * 100 + c.second);
             *z = b'Z';
         }
-        Ok(AmzDate(out))
+        Ok(())
     }
 
     /// Parses `YYYYMMDDTHHMMSSZ` (the `X-Amz-Date` form).
@@ -153,6 +162,9 @@ impl Timestamp {
 pub struct AmzDate([u8; 16]);
 
 impl AmzDate {
+    /// A value to format into ([`Timestamp::put_amz_date`]); not a date itself.
+    pub(crate) const BLANK: Self = Self([0; 16]);
+
     /// The whole value, `YYYYMMDDTHHMMSSZ`.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
@@ -295,6 +307,62 @@ mod tests {
             Timestamp::from_unix_secs(MAX_SECS + 1).to_amz_date(),
             Err(TimeError::OutOfRange)
         );
+    }
+
+    /// `to_amz_date` as it was before it formatted through `put_amz_date`: the reference.
+    fn to_amz_date_reference(t: Timestamp) -> Result<AmzDate, TimeError> {
+        if t.0 > MAX_SECS {
+            return Err(TimeError::OutOfRange);
+        }
+        let c = civil(t.0);
+        let mut out = [b'T'; 16];
+        let (date, time) = out.split_at_mut(8);
+        put_digits(date, c.year * 10_000 + c.month * 100 + c.day);
+        if let [_t, time @ .., z] = time {
+            put_digits(time, c.hour * 10_000 + c.minute * 100 + c.second);
+            *z = b'Z';
+        }
+        Ok(AmzDate(out))
+    }
+
+    /// `put_amz_date` overwrites every byte of what it is given (any previous text), and fails
+    /// where the reference fails, leaving `out` as it was.
+    fn check_put_amz_date(secs: u64) {
+        let t = Timestamp::from_unix_secs(secs);
+        let expected = to_amz_date_reference(t);
+        assert_eq!(t.to_amz_date(), expected, "{secs}");
+        for fill in [0u8, b'T', 0xff] {
+            let mut out = AmzDate([fill; 16]);
+            match (t.put_amz_date(&mut out), expected) {
+                (Ok(()), Ok(date)) => assert_eq!(out, date, "{secs}"),
+                (Err(e), Err(r)) => {
+                    assert_eq!(e, r);
+                    assert_eq!(out, AmzDate([fill; 16]));
+                }
+                (got, _) => panic!("{secs}: {got:?} against {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn put_amz_date_matches_the_reference() {
+        for secs in [
+            0,
+            1,
+            59,
+            86_399,
+            86_400,
+            951_782_400,
+            MAX_SECS,
+            MAX_SECS + 1,
+            u64::MAX,
+        ] {
+            check_put_amz_date(secs);
+        }
+        // Every day to 9999 at a varying time of day.
+        for day in 0..=MAX_SECS / SECS_PER_DAY + 1 {
+            check_put_amz_date(day * SECS_PER_DAY + (day * 7919) % SECS_PER_DAY);
+        }
     }
 
     /// Hinnant's `civil_from_days` in `u32`, the form before Neri and Schneider's, as the

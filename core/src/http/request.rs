@@ -240,12 +240,16 @@ impl<'r> InvokeHead<'r> {
         if payload.len() > limit {
             return Err(RequestError::PayloadTooLarge { limit });
         }
+        // Formatted into a local rather than taken from `to_amz_date`'s `Result`: see
+        // `Timestamp::put_amz_date`.
+        let mut amz_date = AmzDate::BLANK;
+        now.put_amz_date(&mut amz_date)?;
         Ok(Self {
             request,
             endpoint,
             access_key_id: credentials.access_key_id(),
             session_token: credentials.session_token(),
-            amz_date: now.to_amz_date()?,
+            amz_date,
             payload,
         })
     }
