@@ -495,14 +495,14 @@ impl<'r> InvokeHead<'r> {
             let header = self.endpoint.host_header();
             let slots = self.signed_slots(&header);
             let signature = self.sign_small(&slots, key);
-            self.write_head_small(&slots, &signature, out)
+            self.write_head_small(&slots, &signature, key, out)
         }
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
             let slots = self.signed_slots(&host);
             let signature = self.sign(&slots, key);
-            self.write_head(&host, &slots, &signature, out)
+            self.write_head(&host, &slots, &signature, key, out)
         }
     }
 
@@ -513,6 +513,7 @@ impl<'r> InvokeHead<'r> {
         host: &HostValue<'_>,
         slots: &Slots<'_>,
         signature: &[u8; 64],
+        key: &SigningKey,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         // A buffer at least as long as the upper bound needs no sizing pass: the head is
@@ -520,17 +521,17 @@ impl<'r> InvokeHead<'r> {
         // head does not fit.
         if out.len() < self.max_len(host) {
             let mut count = Counter(0);
-            self.emit_head(slots, signature, &mut count);
+            self.emit_head(slots, signature, key, &mut count);
             if count.0 > out.len() {
                 return Err(RequestError::BufferTooSmall { required: count.0 });
             }
         }
         let mut w = SliceWriter::new(out);
-        self.emit_head(slots, signature, &mut w);
+        self.emit_head(slots, signature, key, &mut w);
         if w.overflowed {
             // Unreachable while the bound holds and the passes agree; reported, not trusted.
             let mut count = Counter(0);
-            self.emit_head(slots, signature, &mut count);
+            self.emit_head(slots, signature, key, &mut count);
             return Err(RequestError::BufferTooSmall { required: count.0 });
         }
         Ok(w.pos)
@@ -547,17 +548,18 @@ impl<'r> InvokeHead<'r> {
         &self,
         slots: &Slots<'_>,
         signature: &[u8; 64],
+        key: &SigningKey,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
         let mut sizing = SizingWriter::new(&mut []);
-        self.emit_head(slots, signature, &mut sizing);
+        self.emit_head(slots, signature, key, &mut sizing);
         if sizing.required > out.len() {
             return Err(RequestError::BufferTooSmall {
                 required: sizing.required,
             });
         }
         let mut w = SizingWriter::new(out);
-        self.emit_head(slots, signature, &mut w);
+        self.emit_head(slots, signature, key, &mut w);
         if w.overflowed {
             // Unreachable while the sizing pass and the writing pass agree; reported, not trusted.
             return Err(RequestError::BufferTooSmall {
@@ -571,15 +573,23 @@ impl<'r> InvokeHead<'r> {
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
         let header = self.endpoint.host_header();
         let slots = self.signed_slots(&header);
-        let signature = self.sign(&slots, self.key(signer)?);
+        let key = self.key(signer)?;
+        let signature = self.sign(&slots, key);
         let mut count = Counter(0);
-        self.emit_head(&slots, &signature, &mut count);
+        self.emit_head(&slots, &signature, key, &mut count);
         Ok(count.0)
     }
 
-    /// Writes the head. Generic so that the sizing pass ([`Counter`]) and the writing pass
+    /// Writes the head, signed with `signature` by `key` (this request's key, whose credential
+    /// scope it carries). Generic so that the sizing pass ([`Counter`]) and the writing pass
     /// ([`SliceWriter`]) each get the fixed parts inlined.
-    fn emit_head<S: Sink>(&self, slots: &Slots<'_>, signature: &[u8; 64], sink: &mut S) {
+    fn emit_head<S: Sink>(
+        &self,
+        slots: &Slots<'_>,
+        signature: &[u8; 64],
+        key: &SigningKey,
+        sink: &mut S,
+    ) {
         sink.put(b"POST ");
         self.path().put(sink);
         if let Some(q) = self.request.qualifier {
@@ -611,7 +621,8 @@ impl<'r> InvokeHead<'r> {
         sink.put(AGENT_AND_CREDENTIAL.as_bytes());
         sink.put(self.access_key_id.as_bytes());
         sink.put(b"/");
-        self.scope().put_scope(sink);
+        // The key's scope is this request's (`InvokeHead::key`), kept as one piece of text.
+        sink.put(key.scope());
         sink.put(b", SignedHeaders=");
         Self::put_signed_headers(slots, sink);
         sink.put(b", Signature=");

@@ -161,10 +161,26 @@ fn valid_scope_part(s: &str, max: usize) -> bool {
 /// Zeroized on drop; never printed.
 pub struct SigningKey {
     mac: HmacKey,
-    date: [u8; 8],
-    region: heapless::String<MAX_REGION_LEN>,
-    service: heapless::String<MAX_SERVICE_LEN>,
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request`, as the string to sign and
+    /// the `Authorization` header carry it: one piece to put rather than six.
+    scope: heapless::Vec<u8, MAX_SCOPE_LEN>,
 }
+
+/// The longest credential scope: `YYYYMMDD/region/service/aws4_request`.
+const MAX_SCOPE_LEN: usize = 8 + 1 + MAX_REGION_LEN + 1 + MAX_SERVICE_LEN + 1 + SCOPE_END.len();
+
+/// `scope` without its first element and the `/` after it, if that element is `part`. Not
+/// inlined: one copy serves the three parts [`SigningKey::is_for`] checks.
+#[inline(never)]
+fn strip_scope_part<'s>(scope: &'s [u8], part: &[u8]) -> Option<&'s [u8]> {
+    match scope.split_at_checked(part.len()) {
+        Some((head, [b'/', tail @ ..])) if head == part => Some(tail),
+        _ => None,
+    }
+}
+
+/// The last element of every credential scope.
+const SCOPE_END: &[u8] = b"aws4_request";
 
 impl SigningKey {
     /// Derives the key for `date` (`YYYYMMDD`), `region` and `service` from a secret key.
@@ -205,32 +221,40 @@ impl SigningKey {
             // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
             // (a key over 64 bytes is hashed first, as RFC 2104 requires).
             mac: HmacKey::from_parts(&[b"AWS4", secret_access_key.as_bytes()]),
-            date,
-            region: heapless::String::new(),
-            service: heapless::String::new(),
+            scope: heapless::Vec::new(),
         });
         // Each step's MAC keys the next, in place in the slot: one buffer of 32 bytes on the
-        // stack (this runs on small stacks), one HMAC call site.
-        for part in [
-            &date[..],
-            region.as_bytes(),
-            service.as_bytes(),
-            b"aws4_request",
-        ] {
+        // stack (this runs on small stacks), one HMAC call site. The steps are the scope's
+        // elements, so the scope text is joined from them on the way.
+        let mut sep: &[u8] = b"";
+        for part in [&date[..], region.as_bytes(), service.as_bytes(), SCOPE_END] {
             let mut k = key.mac.mac(&[part]);
             key.mac.rekey(&[&k]);
             hmac::wipe_bytes(&mut k);
+            // Cannot fail: region and service were checked against their capacities above,
+            // which `MAX_SCOPE_LEN` adds up. (Were a piece refused, the key would be for no
+            // scope `is_for` accepts, and derived again when asked.)
+            let _ = key.scope.extend_from_slice(sep);
+            let _ = key.scope.extend_from_slice(part);
+            sep = b"/";
         }
-        // Cannot fail: both were checked against the capacities above. (Were either refused,
-        // it would stay empty: the key would be for no scope, and derived again when asked.)
-        let _ = key.region.push_str(region);
-        let _ = key.service.push_str(service);
         Ok(())
     }
 
     /// Whether this key signs requests for `date`, `region` and `service`.
     pub fn is_for(&self, date: &[u8; 8], region: &str, service: &str) -> bool {
-        self.date == *date && self.region == region && self.service == service
+        // The scope is these parts and `aws4_request` joined by `/`: taking each part and its
+        // `/` off the front in turn, then comparing what is left, compares with exactly that
+        // text.
+        strip_scope_part(&self.scope, date)
+            .and_then(|rest| strip_scope_part(rest, region.as_bytes()))
+            .and_then(|rest| strip_scope_part(rest, service.as_bytes()))
+            == Some(SCOPE_END)
+    }
+
+    /// The credential scope this key is for, `YYYYMMDD/region/service/aws4_request`.
+    pub(crate) fn scope(&self) -> &[u8] {
+        &self.scope
     }
 
     /// The signature of a string to sign, as 64 lower-case hex characters.
@@ -247,12 +271,8 @@ impl SigningKey {
             ALGORITHM_LINE.as_bytes(),
             amz_date.as_bytes(),
             b"\n",
-            &self.date,
-            b"/",
-            self.region.as_bytes(),
-            b"/",
-            self.service.as_bytes(),
-            b"/aws4_request\n",
+            &self.scope,
+            b"\n",
             &creq_hex,
         ])
     }
@@ -260,10 +280,19 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The scope split back into its parts: the date is its first 8 bytes, and region and
+        // service have no `/`.
+        let (date, rest) = self.scope.split_at_checked(8).unwrap_or_default();
+        let mut parts = rest.split(|&b| b == b'/').skip(1);
+        let region = parts.next().unwrap_or_default();
+        let service = parts.next().unwrap_or_default();
         f.debug_struct("SigningKey")
-            .field("date", &core::str::from_utf8(&self.date).unwrap_or("?"))
-            .field("region", &self.region.as_str())
-            .field("service", &self.service.as_str())
+            .field("date", &core::str::from_utf8(date).unwrap_or("?"))
+            .field("region", &core::str::from_utf8(region).unwrap_or_default())
+            .field(
+                "service",
+                &core::str::from_utf8(service).unwrap_or_default(),
+            )
             .finish_non_exhaustive()
     }
 }

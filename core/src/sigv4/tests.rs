@@ -152,6 +152,120 @@ fn signer_reuses_and_rederives_keys() {
     assert!(!dbg.contains("wJalr"), "{dbg}");
 }
 
+/// The scope as `SigningKey` kept it before it kept one text: the date, region and service
+/// apart, compared apart (`is_for`) and printed apart (`Debug`).
+struct ReferenceScope<'a> {
+    date: [u8; 8],
+    region: &'a str,
+    service: &'a str,
+}
+
+impl ReferenceScope<'_> {
+    fn is_for(&self, date: &[u8; 8], region: &str, service: &str) -> bool {
+        self.date == *date && self.region == region && self.service == service
+    }
+
+    fn debug(&self) -> std::string::String {
+        std::format!(
+            "SigningKey {{ date: {:?}, region: {:?}, service: {:?}, .. }}",
+            core::str::from_utf8(&self.date).unwrap_or("?"),
+            self.region,
+            self.service
+        )
+    }
+
+    /// The string to sign, from the ten pieces the key signed before.
+    fn string_to_sign(&self, amz_date: &AmzDate, creq_hash: &[u8; 32]) -> Vec<u8> {
+        [
+            ALGORITHM_LINE.as_bytes(),
+            amz_date.as_bytes(),
+            b"\n",
+            &self.date,
+            b"/",
+            self.region.as_bytes(),
+            b"/",
+            self.service.as_bytes(),
+            b"/aws4_request\n",
+            &hex32(creq_hash),
+        ]
+        .concat()
+    }
+}
+
+/// A key's scope text against the separate parts it replaced: `is_for` over every combination
+/// of candidate parts (slashes, prefixes and extensions of each other included), `Debug`, and
+/// the string to sign.
+#[test]
+fn key_scope_matches_the_separate_parts() {
+    let dates: [&[u8; 8]; 5] = [
+        b"20150830",
+        b"20150831",
+        b"2015/830",
+        b"2015083/",
+        b"\xff0150830",
+    ];
+    let regions = [
+        "us-east-1",
+        "us-east-10",
+        "us-east",
+        "a",
+        "us-east-1/lambda",
+        "us-east-1/",
+    ];
+    let services = [
+        "lambda",
+        "lambd",
+        "lambda/aws4_request",
+        "s-3",
+        "/lambda",
+        "",
+    ];
+    let amz_date = crate::time::Timestamp::from_unix_secs(1_440_938_160)
+        .to_amz_date()
+        .unwrap();
+    for date in dates {
+        for region in regions
+            .iter()
+            .copied()
+            .filter(|r| valid_scope_part(r, MAX_REGION_LEN))
+        {
+            for service in services.iter().copied().filter(|s| valid_scope_part(s, 63)) {
+                let key = SigningKey::derive("secret", *date, region, service).unwrap();
+                let reference = ReferenceScope {
+                    date: *date,
+                    region,
+                    service,
+                };
+                assert_eq!(std::format!("{key:?}"), reference.debug());
+                let creq_hash = [0x5a; 32];
+                assert_eq!(
+                    key.sign_canonical_hash(&creq_hash, &amz_date),
+                    key.sign(&[&reference.string_to_sign(&amz_date, &creq_hash)])
+                );
+                for d in dates {
+                    for r in regions {
+                        for s in services {
+                            assert_eq!(
+                                key.is_for(d, r, s),
+                                reference.is_for(d, r, s),
+                                "{:?} {r} {s} against {}",
+                                d,
+                                reference.debug()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The longest parts fill the scope's capacity exactly.
+    let region = "r".repeat(MAX_REGION_LEN);
+    let service = "s".repeat(MAX_SERVICE_LEN);
+    let key = SigningKey::derive("secret", *b"20150830", &region, &service).unwrap();
+    assert_eq!(key.scope().len(), MAX_SCOPE_LEN);
+    assert!(key.is_for(b"20150830", &region, &service));
+}
+
 /// HMAC-SHA256 by its definition, with `sha2` alone.
 fn reference_hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};

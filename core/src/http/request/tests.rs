@@ -69,6 +69,7 @@ fn bare_metal_head_writer_matches_the_host_one() {
     let head = InvokeHead::new(&request, &endpoint, &creds, now, &payload).unwrap();
     let mut signer = Signer::new(creds);
     let host = HostValue::new(&endpoint);
+    let required = head.len(&mut signer).unwrap();
     let key = head.key(&mut signer).unwrap();
     let signature = head.sign(&head.signed_slots(&host), key);
     // Bare-metal targets write the host from its parts, not from `HostValue`'s buffer.
@@ -76,7 +77,6 @@ fn bare_metal_head_writer_matches_the_host_one() {
     assert_eq!(head.sign(&head.signed_slots(&header), key), signature);
     // And through the head writer's sink, as bare-metal targets hash it.
     assert_eq!(head.sign_small(&head.signed_slots(&header), key), signature);
-    let required = head.len(&mut signer).unwrap();
     let bound = head.max_len(&host);
     assert!(required < bound);
     for size in (0..8)
@@ -86,8 +86,9 @@ fn bare_metal_head_writer_matches_the_host_one() {
         let mut host_buf = std::vec![0xAAu8; size];
         let mut small_buf = std::vec![0xAAu8; size];
         let host_slots = head.signed_slots(&host);
-        let want = head.write_head(&host, &host_slots, &signature, &mut host_buf);
-        let got = head.write_head_small(&head.signed_slots(&header), &signature, &mut small_buf);
+        let want = head.write_head(&host, &host_slots, &signature, key, &mut host_buf);
+        let got =
+            head.write_head_small(&head.signed_slots(&header), &signature, key, &mut small_buf);
         assert_eq!(got, want, "size {size}");
         assert_eq!(small_buf, host_buf, "size {size}");
         match got {
