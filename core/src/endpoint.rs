@@ -305,7 +305,7 @@ impl<'a> Endpoint<'a> {
             None => scheme.default_port(),
             Some(p) => parse_port(p)?,
         };
-        let mut endpoint = Self::custom(scheme, host, port, region)?;
+        let mut endpoint = Self::custom_in_valid_region(scheme, host, port, region)?;
         endpoint.path_prefix = path_prefix;
         Ok(endpoint)
     }
@@ -318,6 +318,17 @@ impl<'a> Endpoint<'a> {
         region: &'a str,
     ) -> Result<Self, EndpointError> {
         validate_region(region)?;
+        Self::custom_in_valid_region(scheme, host, port, region)
+    }
+
+    /// [`Endpoint::custom`] for a region already validated: [`Endpoint::from_url`] checks the
+    /// region first (its first error), and need not check it twice.
+    fn custom_in_valid_region(
+        scheme: Scheme,
+        host: &'a str,
+        port: u16,
+        region: &'a str,
+    ) -> Result<Self, EndpointError> {
         if !valid_host(host) {
             return Err(EndpointError::InvalidHost);
         }
