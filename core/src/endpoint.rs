@@ -92,16 +92,29 @@ pub struct Partition {
     pub dual_stack_dns_suffix: &'static str,
 }
 
+/// `aws`, with its suffixes as [`Partition::of_region_dotted`] gives them.
 const AWS: Partition = Partition {
     id: "aws",
-    dns_suffix: "amazonaws.com",
-    dual_stack_dns_suffix: "api.aws",
+    dns_suffix: ".amazonaws.com",
+    dual_stack_dns_suffix: ".api.aws",
 };
 
 impl Partition {
     /// The partition a region belongs to; regions matching no pattern fall back to `aws`, as in
     /// botocore.
     pub fn of_region(region: &str) -> Self {
+        let p = Self::of_region_dotted(region);
+        let undot = |s: &'static str| s.get(1..).unwrap_or_default();
+        Self {
+            dns_suffix: undot(p.dns_suffix),
+            dual_stack_dns_suffix: undot(p.dual_stack_dns_suffix),
+            ..p
+        }
+    }
+
+    /// [`Partition::of_region`] with a `.` before each DNS suffix: the suffix pieces of an AWS
+    /// [`Host`], which writes the `.` after the region with the suffix.
+    fn of_region_dotted(region: &str) -> Self {
         let mut parts = crate::encode::split_byte(region, b'-');
         let (a, b, c, d, e) = (
             parts.next(),
@@ -124,26 +137,28 @@ impl Partition {
             dual_stack_dns_suffix,
         };
         match (a, b) {
-            (Some("cn"), _) if word(b) && num(c) && d.is_none() => {
-                p("aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn")
-            }
+            (Some("cn"), _) if word(b) && num(c) && d.is_none() => p(
+                "aws-cn",
+                ".amazonaws.com.cn",
+                ".api.amazonwebservices.com.cn",
+            ),
             (Some("eusc"), Some("de")) if word(c) && num(d) && e.is_none() => {
-                p("aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu")
+                p("aws-eusc", ".amazonaws.eu", ".api.amazonwebservices.eu")
             }
             (Some("us"), Some("gov")) if word(c) && num(d) && e.is_none() => {
-                p("aws-us-gov", "amazonaws.com", "api.aws")
+                p("aws-us-gov", ".amazonaws.com", ".api.aws")
             }
             (Some("us"), Some("iso")) if word(c) && num(d) && e.is_none() => {
-                p("aws-iso", "c2s.ic.gov", "api.aws.ic.gov")
+                p("aws-iso", ".c2s.ic.gov", ".api.aws.ic.gov")
             }
             (Some("us"), Some("isob")) if word(c) && num(d) && e.is_none() => {
-                p("aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud")
+                p("aws-iso-b", ".sc2s.sgov.gov", ".api.aws.scloud")
             }
             (Some("us"), Some("isof")) if word(c) && num(d) && e.is_none() => {
-                p("aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov")
+                p("aws-iso-f", ".csp.hci.ic.gov", ".api.aws.hci.ic.gov")
             }
             (Some("eu"), Some("isoe")) if word(c) && num(d) && e.is_none() => {
-                p("aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk")
+                p("aws-iso-e", ".cloud.adc-e.uk", ".api.cloud-aws.adc-e.uk")
             }
             _ => AWS,
         }
@@ -160,14 +175,42 @@ pub struct EndpointOptions {
     pub dual_stack: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Host<'a> {
-    Aws {
-        fips: bool,
-        region: &'a str,
-        suffix: &'static str,
-    },
-    Custom(&'a str),
+/// A host name as the three pieces it is written from: `lambda.` (or `lambda-fips.`), the
+/// region, and `.` with the DNS suffix for an AWS endpoint; the host alone, between two empty
+/// pieces, for a custom one. Written the same way for both (three pieces, no match), and
+/// printed as the enum of the two kinds it stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Host<'a> {
+    prefix: &'static str,
+    name: &'a str,
+    suffix: &'static str,
+}
+
+impl<'a> Host<'a> {
+    /// A custom endpoint's host.
+    const fn custom(host: &'a str) -> Self {
+        Self {
+            prefix: "",
+            name: host,
+            suffix: "",
+        }
+    }
+}
+
+/// As the enum `Aws { fips, region, suffix } | Custom(host)` prints (an AWS host's prefix is
+/// never empty).
+impl fmt::Debug for Host<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.prefix.is_empty() {
+            f.debug_tuple("Custom").field(&self.name).finish()
+        } else {
+            f.debug_struct("Aws")
+                .field("fips", &(self.prefix == "lambda-fips."))
+                .field("region", &self.name)
+                .field("suffix", &self.suffix.get(1..).unwrap_or_default())
+                .finish()
+        }
+    }
 }
 
 /// A Lambda endpoint: scheme, host and port to connect to, and the region to sign for.
@@ -228,12 +271,16 @@ impl<'a> Endpoint<'a> {
     /// The regional AWS endpoint for `region`.
     pub fn aws(region: &'a str, options: EndpointOptions) -> Result<Self, EndpointError> {
         validate_region(region)?;
-        let partition = Partition::of_region(region);
+        let partition = Partition::of_region_dotted(region);
         Ok(Self {
             scheme: Scheme::Https,
-            host: Host::Aws {
-                fips: options.fips,
-                region,
+            host: Host {
+                prefix: if options.fips {
+                    "lambda-fips."
+                } else {
+                    "lambda."
+                },
+                name: region,
                 suffix: if options.dual_stack {
                     partition.dual_stack_dns_suffix
                 } else {
@@ -337,7 +384,7 @@ impl<'a> Endpoint<'a> {
         }
         Ok(Self {
             scheme,
-            host: Host::Custom(host),
+            host: Host::custom(host),
             port,
             path_prefix: "",
             region,
@@ -412,19 +459,9 @@ fn parse_port(p: &str) -> Result<u16, EndpointError> {
 
 impl Emit for Host<'_> {
     fn emit(&self, sink: &mut dyn Sink) {
-        match *self {
-            Host::Aws {
-                fips,
-                region,
-                suffix,
-            } => {
-                sink.put(if fips { b"lambda-fips." } else { b"lambda." });
-                sink.put(region.as_bytes());
-                sink.put(b".");
-                sink.put(suffix.as_bytes());
-            }
-            Host::Custom(h) => sink.put(h.as_bytes()),
-        }
+        sink.put(self.prefix.as_bytes());
+        sink.put(self.name.as_bytes());
+        sink.put(self.suffix.as_bytes());
     }
 }
 
@@ -593,7 +630,7 @@ mod tests {
             }
             Ok(Endpoint {
                 scheme,
-                host: Host::Custom(host),
+                host: Host::custom(host),
                 port,
                 path_prefix,
                 region,
@@ -680,6 +717,163 @@ mod tests {
             ] {
                 assert_eq!(validate_region(&s), reference::validate_region(&s), "{s:?}");
                 assert_eq!(valid_host(&s), reference::valid_host(&s), "{s:?}");
+            }
+        }
+    }
+
+    /// The host as it was before it was kept as three pieces: an enum of the two kinds, its
+    /// `Debug` derived, written by a match.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum ReferenceHost<'a> {
+        Aws {
+            fips: bool,
+            region: &'a str,
+            suffix: &'static str,
+        },
+        Custom(&'a str),
+    }
+
+    impl ReferenceHost<'_> {
+        fn text(&self) -> std::string::String {
+            match *self {
+                Self::Aws {
+                    fips,
+                    region,
+                    suffix,
+                } => {
+                    let prefix = if fips { "lambda-fips." } else { "lambda." };
+                    std::format!("{prefix}{region}.{suffix}")
+                }
+                Self::Custom(h) => h.into(),
+            }
+        }
+    }
+
+    /// The reference `Partition::of_region`: the suffixes without the dot the pieces carry.
+    fn reference_of_region(region: &str) -> Partition {
+        let regions = [
+            (
+                "cn-north-1",
+                "aws-cn",
+                "amazonaws.com.cn",
+                "api.amazonwebservices.com.cn",
+            ),
+            (
+                "eusc-de-east-1",
+                "aws-eusc",
+                "amazonaws.eu",
+                "api.amazonwebservices.eu",
+            ),
+            ("us-gov-west-1", "aws-us-gov", "amazonaws.com", "api.aws"),
+            ("us-iso-east-1", "aws-iso", "c2s.ic.gov", "api.aws.ic.gov"),
+            (
+                "us-isob-east-1",
+                "aws-iso-b",
+                "sc2s.sgov.gov",
+                "api.aws.scloud",
+            ),
+            (
+                "us-isof-south-1",
+                "aws-iso-f",
+                "csp.hci.ic.gov",
+                "api.aws.hci.ic.gov",
+            ),
+            (
+                "eu-isoe-west-1",
+                "aws-iso-e",
+                "cloud.adc-e.uk",
+                "api.cloud-aws.adc-e.uk",
+            ),
+        ];
+        let (id, dns_suffix, dual_stack_dns_suffix) = regions
+            .iter()
+            .find(|r| r.0 == region)
+            .map_or(("aws", "amazonaws.com", "api.aws"), |r| (r.1, r.2, r.3));
+        Partition {
+            id,
+            dns_suffix,
+            dual_stack_dns_suffix,
+        }
+    }
+
+    /// Hosts as three pieces against the enum they replaced: the same text (host name and
+    /// `Host` header), the same `Debug` output (of the endpoint, its host name and header), and
+    /// equality exactly where the enum's is, for AWS endpoints of every partition and option
+    /// and for custom ones.
+    #[test]
+    fn host_pieces_match_the_enum() {
+        let mut all = std::vec::Vec::new();
+        for region in [
+            "us-east-1",
+            "cn-north-1",
+            "eusc-de-east-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "us-isof-south-1",
+            "eu-isoe-west-1",
+            "local",
+            "lambda",
+        ] {
+            assert_eq!(Partition::of_region(region), reference_of_region(region));
+            for (fips, dual_stack) in [(false, false), (true, false), (false, true), (true, true)] {
+                let e = Endpoint::aws(region, EndpointOptions { fips, dual_stack }).unwrap();
+                let p = reference_of_region(region);
+                let suffix = if dual_stack {
+                    p.dual_stack_dns_suffix
+                } else {
+                    p.dns_suffix
+                };
+                all.push((
+                    e,
+                    ReferenceHost::Aws {
+                        fips,
+                        region,
+                        suffix,
+                    },
+                ));
+            }
+        }
+        for (url, host) in [
+            ("http://127.0.0.1:9001", "127.0.0.1"),
+            (
+                "https://lambda.us-east-1.amazonaws.com",
+                "lambda.us-east-1.amazonaws.com",
+            ),
+            ("http://[::1]", "[::1]"),
+            ("http://us-east-1", "us-east-1"),
+            ("http://local", "local"),
+        ] {
+            let e = Endpoint::from_url(url, "us-east-1").unwrap();
+            all.push((e, ReferenceHost::Custom(host)));
+        }
+        for (e, r) in &all {
+            assert_eq!(host(e), r.text());
+            let port = e.host_header().port;
+            let header = port.map_or(r.text(), |p| std::format!("{}:{p}", r.text()));
+            assert_eq!(host_header(e), header);
+            assert_eq!(std::format!("{:?}", e.host), std::format!("{r:?}"));
+            assert_eq!(std::format!("{:#?}", e.host), std::format!("{r:#?}"));
+            assert_eq!(
+                std::format!("{:?}", e.host()),
+                std::format!("HostName({r:?})")
+            );
+            assert_eq!(
+                std::format!("{:?}", e.host_header()),
+                std::format!("HostHeader {{ host: {r:?}, port: {port:?} }}")
+            );
+            assert_eq!(
+                std::format!("{e:?}"),
+                std::format!(
+                    "Endpoint {{ scheme: {:?}, host: {r:?}, port: {}, path_prefix: {:?}, region: {:?} }}",
+                    e.scheme(),
+                    e.port(),
+                    e.path_prefix(),
+                    e.region()
+                )
+            );
+            for (f, q) in &all {
+                assert_eq!(e.host == f.host, r == q, "{r:?} {q:?}");
             }
         }
     }
