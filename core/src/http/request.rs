@@ -170,13 +170,13 @@ impl Emit for AmzDate {
 /// writing passes of [`InvokeHead::write_head_small`] in one sink type, so that the writers'
 /// helpers (encoding, trimming, the signed header names) are compiled once.
 ///
-/// Like [`SliceWriter`], it stops writing at the first piece that does not fit and records the
-/// overflow; until then the count is also the length written.
+/// Like [`SliceWriter`], it stops writing at the first piece that does not fit; it overflowed
+/// exactly when the count exceeds the buffer's length (the count only grows, so no later piece
+/// fits either, and no flag is kept), and until then the count is also the length written.
 #[cfg(any(test, target_os = "none"))]
 struct SizingWriter<'a> {
     buf: &'a mut [u8],
     required: usize,
-    overflowed: bool,
     hash: Option<&'a mut crate::sigv4::Sha256Stream>,
 }
 
@@ -186,7 +186,6 @@ impl<'a> SizingWriter<'a> {
         Self {
             buf,
             required: 0,
-            overflowed: false,
             hash: None,
         }
     }
@@ -199,9 +198,8 @@ impl Sink for SizingWriter<'_> {
             hash.update(bytes);
         }
         let end = self.required.saturating_add(bytes.len());
-        match self.buf.get_mut(self.required..end) {
-            Some(dst) if !self.overflowed => crate::encode::copy_short(dst, bytes),
-            _ => self.overflowed = true,
+        if let Some(dst) = self.buf.get_mut(self.required..end) {
+            crate::encode::copy_short(dst, bytes);
         }
         self.required = end;
     }
@@ -551,22 +549,27 @@ impl<'r> InvokeHead<'r> {
         key: &SigningKey,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
-        let mut sizing = SizingWriter::new(&mut []);
-        self.emit_head(slots, signature, key, &mut sizing);
-        if sizing.required > out.len() {
-            return Err(RequestError::BufferTooSmall {
-                required: sizing.required,
-            });
+        // Two passes from one call site: sizing into no buffer, then writing into `out`. A
+        // writer overflows exactly when its count exceeds its buffer, so one test serves both:
+        // the sizing pass's leaves `out` untouched, the writing pass's is unreachable while the
+        // passes agree (reported, not trusted).
+        let len = out.len();
+        let mut buf: &mut [u8] = &mut [];
+        let mut sizing = true;
+        loop {
+            let mut w = SizingWriter::new(buf);
+            self.emit_head(slots, signature, key, &mut w);
+            if w.required > len {
+                return Err(RequestError::BufferTooSmall {
+                    required: w.required,
+                });
+            }
+            if !sizing {
+                return Ok(w.required);
+            }
+            sizing = false;
+            buf = &mut *out;
         }
-        let mut w = SizingWriter::new(out);
-        self.emit_head(slots, signature, key, &mut w);
-        if w.overflowed {
-            // Unreachable while the sizing pass and the writing pass agree; reported, not trusted.
-            return Err(RequestError::BufferTooSmall {
-                required: w.required,
-            });
-        }
-        Ok(w.required)
     }
 
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.

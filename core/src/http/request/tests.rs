@@ -373,8 +373,8 @@ proptest::proptest! {
             count.put(piece);
         }
         proptest::prop_assert_eq!(sizing.required, count.0);
-        proptest::prop_assert_eq!(sizing.overflowed, slice.overflowed);
-        if !sizing.overflowed {
+        proptest::prop_assert_eq!(sizing.required > size, slice.overflowed);
+        if !slice.overflowed {
             proptest::prop_assert_eq!(sizing.required, slice.pos);
         }
         proptest::prop_assert_eq!(a, b);
