@@ -440,10 +440,11 @@ impl<'a> Endpoint<'a> {
 }
 
 fn parse_port(p: &str) -> Result<u16, EndpointError> {
-    if p.is_empty() || p.len() > 5 {
+    if p.len() > 5 {
         return Err(EndpointError::InvalidPort);
     }
-    // Checked and summed in one pass; at most five digits, so no overflow.
+    // Checked and summed in one pass; at most five digits, so no overflow. An empty text sums
+    // to 0, refused with it.
     let mut n = 0u32;
     for d in p.bytes() {
         if !d.is_ascii_digit() {
