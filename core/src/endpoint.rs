@@ -507,6 +507,23 @@ impl Emit for HostHeader<'_> {
     }
 }
 
+/// An endpoint's [`HostHeader`], written from the endpoint itself: what bare-metal targets
+/// sign and send, so that no copy of the host is made for it. The tests compare the two.
+#[cfg(any(test, target_os = "none"))]
+pub(crate) struct HostHeaderOf<'e>(pub(crate) &'e Endpoint<'e>);
+
+#[cfg(any(test, target_os = "none"))]
+impl Emit for HostHeaderOf<'_> {
+    fn emit(&self, sink: &mut dyn Sink) {
+        let e = self.0;
+        e.host.emit(sink);
+        if e.port != e.scheme.default_port() {
+            sink.put(b":");
+            put_decimal(u32::from(e.port), sink);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -844,6 +861,10 @@ mod tests {
             ("http://[::1]", "[::1]"),
             ("http://us-east-1", "us-east-1"),
             ("http://local", "local"),
+            ("http://local:443", "local"),
+            ("https://local:80", "local"),
+            ("https://local:443", "local"),
+            ("http://local:65535", "local"),
         ] {
             let e = Endpoint::from_url(url, "us-east-1").unwrap();
             all.push((e, ReferenceHost::Custom(host)));
@@ -853,6 +874,16 @@ mod tests {
             let port = e.host_header().port;
             let header = port.map_or(r.text(), |p| std::format!("{}:{p}", r.text()));
             assert_eq!(host_header(e), header);
+            // And as bare-metal targets write it, from the endpoint.
+            let mut of = std::vec::Vec::new();
+            struct V<'v>(&'v mut std::vec::Vec<u8>);
+            impl Sink for V<'_> {
+                fn put(&mut self, b: &[u8]) {
+                    self.0.extend_from_slice(b);
+                }
+            }
+            HostHeaderOf(e).emit(&mut V(&mut of));
+            assert_eq!(of, header.as_bytes());
             assert_eq!(std::format!("{:?}", e.host), std::format!("{r:?}"));
             assert_eq!(std::format!("{:#?}", e.host), std::format!("{r:#?}"));
             assert_eq!(

@@ -490,7 +490,7 @@ impl<'r> InvokeHead<'r> {
         // copies).
         #[cfg(target_os = "none")]
         {
-            let header = self.endpoint.host_header();
+            let header = crate::endpoint::HostHeaderOf(self.endpoint);
             let slots = self.signed_slots(&header);
             let signature = self.sign_small(&slots, key);
             self.write_head_small(&slots, &signature, key, out)

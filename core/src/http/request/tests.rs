@@ -73,7 +73,7 @@ fn bare_metal_head_writer_matches_the_host_one() {
     let key = head.key(&mut signer).unwrap();
     let signature = head.sign(&head.signed_slots(&host), key);
     // Bare-metal targets write the host from its parts, not from `HostValue`'s buffer.
-    let header = endpoint.host_header();
+    let header = crate::endpoint::HostHeaderOf(&endpoint);
     assert_eq!(head.sign(&head.signed_slots(&header), key), signature);
     // And through the head writer's sink, as bare-metal targets hash it.
     assert_eq!(head.sign_small(&head.signed_slots(&header), key), signature);
@@ -255,7 +255,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
         let generic = text(generic);
         assert_eq!(text(fast), generic);
         // The host written from its parts (as on bare-metal targets), not from the buffer.
-        let header = head.endpoint.host_header();
+        let header = crate::endpoint::HostHeaderOf(head.endpoint);
         let mut from_parts = V(Vec::new());
         head.put_canonical_request(&head.signed_slots(&header), &mut from_parts);
         assert_eq!(text(from_parts), generic);
