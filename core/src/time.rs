@@ -109,17 +109,7 @@ impl Timestamp {
 
     /// Parses `YYYYMMDDTHHMMSSZ` (the `X-Amz-Date` form).
     pub fn parse_amz_date(text: &[u8]) -> Result<Self, TimeError> {
-        let [y0, y1, y2, y3, mo0, mo1, d0, d1, b'T', h0, h1, mi0, mi1, s0, s1, b'Z'] = *text else {
-            return Err(TimeError::Malformed);
-        };
-        from_civil(Civil {
-            year: digits(&[y0, y1, y2, y3])?,
-            month: digits(&[mo0, mo1])?,
-            day: digits(&[d0, d1])?,
-            hour: digits(&[h0, h1])?,
-            minute: digits(&[mi0, mi1])?,
-            second: digits(&[s0, s1])?,
-        })
+        parse_amz_date(text)
     }
 
     /// Parses an HTTP `Date` value in IMF-fixdate form, the only form RFC 9110 lets servers send:
@@ -131,30 +121,126 @@ impl Timestamp {
     ///
     /// The day name is checked for shape only; the date itself decides the time.
     pub fn parse_http_date(text: &[u8]) -> Result<Self, TimeError> {
-        let [_, _, _, b',', b' ', d0, d1, b' ', m0, m1, m2, b' ', y0, y1, y2, y3, b' ', h0, h1, b':', mi0, mi1, b':', s0, s1, b' ', b'G', b'M', b'T'] =
-            *text
-        else {
-            return Err(TimeError::Malformed);
-        };
-        const MONTHS: [&[u8; 3]; 12] = [
-            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-            b"Dec",
-        ];
-        let month = MONTHS
-            .iter()
-            .position(|m| **m == [m0, m1, m2])
-            .ok_or(TimeError::Malformed)?;
-        from_civil(Civil {
-            year: digits(&[y0, y1, y2, y3])?,
-            // `position` is below 12, so the cast is exact.
-            month: month as u32 + 1,
-            day: digits(&[d0, d1])?,
-            hour: digits(&[h0, h1])?,
-            minute: digits(&[mi0, mi1])?,
-            second: digits(&[s0, s1])?,
-        })
+        parse_http_date(text)
     }
 }
+
+/// [`Timestamp::parse_amz_date`] on hosts: the text taken apart by one slice pattern.
+#[cfg(any(test, not(target_os = "none")))]
+fn parse_amz_date(text: &[u8]) -> Result<Timestamp, TimeError> {
+    let [y0, y1, y2, y3, mo0, mo1, d0, d1, b'T', h0, h1, mi0, mi1, s0, s1, b'Z'] = *text else {
+        return Err(TimeError::Malformed);
+    };
+    from_civil(Civil {
+        year: digits(&[y0, y1, y2, y3])?,
+        month: digits(&[mo0, mo1])?,
+        day: digits(&[d0, d1])?,
+        hour: digits(&[h0, h1])?,
+        minute: digits(&[mi0, mi1])?,
+        second: digits(&[s0, s1])?,
+    })
+}
+
+/// [`Timestamp::parse_http_date`] on hosts: the text taken apart by one slice pattern.
+#[cfg(any(test, not(target_os = "none")))]
+fn parse_http_date(text: &[u8]) -> Result<Timestamp, TimeError> {
+    let [_, _, _, b',', b' ', d0, d1, b' ', m0, m1, m2, b' ', y0, y1, y2, y3, b' ', h0, h1, b':', mi0, mi1, b':', s0, s1, b' ', b'G', b'M', b'T'] =
+        *text
+    else {
+        return Err(TimeError::Malformed);
+    };
+    let month = MONTHS
+        .iter()
+        .position(|m| **m == [m0, m1, m2])
+        .ok_or(TimeError::Malformed)?;
+    from_civil(Civil {
+        year: digits(&[y0, y1, y2, y3])?,
+        // `position` is below 12, so the cast is exact.
+        month: month as u32 + 1,
+        day: digits(&[d0, d1])?,
+        hour: digits(&[h0, h1])?,
+        minute: digits(&[mi0, mi1])?,
+        second: digits(&[s0, s1])?,
+    })
+}
+
+/// [`Timestamp::parse_amz_date`] on bare-metal targets: the fixed bytes checked against a
+/// template and each number read where it stands, by two small routines shared with
+/// [`parse_http_date_small`] (smaller than the slice patterns, which take every byte apart).
+/// The tests compare it with the host one.
+#[cfg(any(test, target_os = "none"))]
+fn parse_amz_date_small(text: &[u8]) -> Result<Timestamp, TimeError> {
+    shaped(text, b"________T______Z")?;
+    civil_at(text, [0, 4, 6, 9, 11, 13], None)
+}
+
+/// [`Timestamp::parse_http_date`] on bare-metal targets, as [`parse_amz_date_small`]. The tests
+/// compare it with the host one.
+#[cfg(any(test, target_os = "none"))]
+fn parse_http_date_small(text: &[u8]) -> Result<Timestamp, TimeError> {
+    shaped(text, b"___, __ ___ ____ __:__:__ GMT")?;
+    let month = MONTHS
+        .iter()
+        .position(|m| text.get(8..11) == Some(m.as_slice()))
+        .ok_or(TimeError::Malformed)?;
+    // `position` is below 12, so the cast is exact.
+    civil_at(text, [12, 0, 5, 17, 20, 23], Some(month as u32 + 1))
+}
+
+/// The time in `text` whose shape was checked: a year of four digits at `at[0]`, then month,
+/// day, hour, minute and second of two digits each at `at[1..]`, the month's unless `month`
+/// gives it. One routine for both parsers, and one call site of [`field`].
+#[cfg(any(test, target_os = "none"))]
+#[inline(never)]
+fn civil_at(text: &[u8], at: [u8; 6], month: Option<u32>) -> Result<Timestamp, TimeError> {
+    let mut v = [0u32; 6];
+    for (i, (n, &pos)) in v.iter_mut().zip(&at).enumerate() {
+        *n = match (i, month) {
+            (1, Some(m)) => m,
+            _ => field(text, usize::from(pos), if i == 0 { 4 } else { 2 })?,
+        };
+    }
+    let [year, month, day, hour, minute, second] = v;
+    from_civil(Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    })
+}
+
+/// Whether `text` has the length of `template` and its bytes where `template` has no `_`.
+#[cfg(any(test, target_os = "none"))]
+fn shaped(text: &[u8], template: &[u8]) -> Result<(), TimeError> {
+    if text.len() == template.len()
+        && text
+            .iter()
+            .zip(template)
+            .all(|(&c, &t)| t == b'_' || c == t)
+    {
+        Ok(())
+    } else {
+        Err(TimeError::Malformed)
+    }
+}
+
+/// The decimal number of the `len` ASCII digits at `at` in `text` (at most four).
+#[cfg(any(test, target_os = "none"))]
+fn field(text: &[u8], at: usize, len: usize) -> Result<u32, TimeError> {
+    text.get(at..at + len)
+        .ok_or(TimeError::Malformed)
+        .and_then(digits)
+}
+
+#[cfg(target_os = "none")]
+use {parse_amz_date_small as parse_amz_date, parse_http_date_small as parse_http_date};
+
+/// The month names of IMF-fixdate.
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
 
 /// An `X-Amz-Date` value: 16 ASCII bytes, `YYYYMMDDTHHMMSSZ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,6 +426,69 @@ mod tests {
                     assert_eq!(out, AmzDate([fill; 16]));
                 }
                 (got, _) => panic!("{secs}: {got:?} against {expected:?}"),
+            }
+        }
+    }
+
+    /// An IMF-fixdate text of `secs` (`Thu` for every day: the parsers check the name's shape
+    /// only).
+    fn http_date(secs: u64) -> std::string::String {
+        let c = civil(secs);
+        let month = core::str::from_utf8(MONTHS[c.month as usize - 1]).unwrap();
+        std::format!(
+            "Thu, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+            c.day,
+            c.year,
+            c.hour,
+            c.minute,
+            c.second
+        )
+    }
+
+    fn check_parsers(amz: &[u8], http: &[u8]) {
+        assert_eq!(parse_amz_date_small(amz), parse_amz_date(amz), "{amz:?}");
+        assert_eq!(
+            parse_http_date_small(http),
+            parse_http_date(http),
+            "{http:?}"
+        );
+    }
+
+    /// The bare-metal parsers against the host ones: every fifth day to 9999 in both forms, and texts with each byte replaced by every value, shortened and lengthened.
+    #[test]
+    fn small_parsers_match_the_host_ones() {
+        for day in (0..=MAX_SECS / SECS_PER_DAY + 1).step_by(5) {
+            let secs = day * SECS_PER_DAY + (day * 7919) % SECS_PER_DAY;
+            let amz = Timestamp(secs.min(MAX_SECS)).to_amz_date().unwrap();
+            check_parsers(amz.as_bytes(), http_date(secs).as_bytes());
+        }
+        let amz_texts = [
+            "20150830T123600Z",
+            "19700101T000000Z",
+            "99991231T235959Z",
+            "20000229T000000Z",
+        ];
+        let http_texts = [
+            "Sun, 30 Aug 2015 12:36:00 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Tue, 29 Feb 2000 00:00:00 GMT",
+        ];
+        for (amz, http) in amz_texts.iter().zip(http_texts) {
+            let (amz, http) = (amz.as_bytes(), http.as_bytes());
+            check_parsers(amz, http);
+            for text in [amz, http] {
+                for i in 0..text.len() {
+                    for b in 0..=255u8 {
+                        let mut t = text.to_vec();
+                        t[i] = b;
+                        check_parsers(&t, &t);
+                    }
+                    check_parsers(&text[..i], &text[..i]);
+                }
+                let mut longer = text.to_vec();
+                longer.push(b'0');
+                check_parsers(&longer, &longer);
             }
         }
     }
