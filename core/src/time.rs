@@ -201,7 +201,7 @@ fn civil_at(text: &[u8], at: [u8; 6], month: Option<u32>) -> Result<Timestamp, T
         };
     }
     let [year, month, day, hour, minute, second] = v;
-    from_civil(Civil {
+    from_civil_small(Civil {
         year,
         month,
         day,
@@ -232,6 +232,50 @@ fn field(text: &[u8], at: usize, len: usize) -> Result<u32, TimeError> {
     text.get(at..at + len)
         .ok_or(TimeError::Malformed)
         .and_then(digits)
+}
+
+/// [`from_civil`] on bare-metal targets: the time is worked out whatever the fields (wrapping
+/// where they are out of range), then converted back by [`civil`], which the `X-Amz-Date`
+/// writer links anyway: the fields are valid exactly when they come back unchanged (`civil`
+/// only gives valid ones, and is the inverse of this formula on them up to [`MAX_SECS`]). No
+/// month lengths, leap years or range checks of its own. The tests compare it with
+/// [`from_civil`].
+#[cfg(any(test, target_os = "none"))]
+fn from_civil_small(c: Civil) -> Result<Timestamp, TimeError> {
+    let y = c.year.wrapping_sub(u32::from(c.month <= 2));
+    let era = y / 400;
+    let yoe = y.wrapping_sub(era.wrapping_mul(400));
+    let m = c.month;
+    let mp = if m > 2 {
+        m.wrapping_sub(3)
+    } else {
+        m.wrapping_add(9)
+    };
+    let doy = (mp.wrapping_mul(153).wrapping_add(2) / 5)
+        .wrapping_add(c.day)
+        .wrapping_sub(1);
+    let doe = yoe
+        .wrapping_mul(365)
+        .wrapping_add(yoe / 4)
+        .wrapping_sub(yoe / 100)
+        .wrapping_add(doy);
+    let days = era
+        .wrapping_mul(146_097)
+        .wrapping_add(doe)
+        .wrapping_sub(719_468);
+    let time = c
+        .hour
+        .wrapping_mul(3600)
+        .wrapping_add(c.minute.wrapping_mul(60))
+        .wrapping_add(c.second);
+    let secs = u64::from(days)
+        .wrapping_mul(SECS_PER_DAY)
+        .wrapping_add(u64::from(time));
+    if secs <= MAX_SECS && civil(secs) == c {
+        Ok(Timestamp(secs))
+    } else {
+        Err(TimeError::Malformed)
+    }
 }
 
 #[cfg(target_os = "none")]
@@ -333,6 +377,9 @@ fn civil(secs: u64) -> Civil {
     }
 }
 
+/// The time of a broken-down UTC time, checked: a month of the year, a day of the month, a
+/// time of day (no leap second), from 1970 to 9999.
+#[cfg(any(test, not(target_os = "none")))]
 fn from_civil(c: Civil) -> Result<Timestamp, TimeError> {
     let leap = c.year % 4 == 0 && (c.year % 100 != 0 || c.year % 400 == 0);
     let days_in_month = match c.month {
@@ -427,6 +474,72 @@ mod tests {
                 }
                 (got, _) => panic!("{secs}: {got:?} against {expected:?}"),
             }
+        }
+    }
+
+    /// The bare-metal `from_civil` (a round trip through `civil`) against the checks it
+    /// replaced: every month and day number the parsers can read (0 to 99) in years around the
+    /// range's ends and leap rules, at times in and out of range.
+    #[test]
+    fn small_from_civil_matches_the_checked_one() {
+        let years = [
+            0,
+            1,
+            1969,
+            1970,
+            1971,
+            1972,
+            1999,
+            2000,
+            2023,
+            2024,
+            2100,
+            2400,
+            9998,
+            9999,
+            10_000,
+            u32::MAX,
+        ];
+        let times = [
+            (0, 0, 0),
+            (23, 59, 59),
+            (24, 0, 0),
+            (0, 60, 0),
+            (0, 0, 60),
+            (99, 99, 99),
+            (12, 34, 56),
+        ];
+        for year in years {
+            for month in 0..=99 {
+                for day in 0..=99 {
+                    for (hour, minute, second) in times {
+                        let c = Civil {
+                            year,
+                            month,
+                            day,
+                            hour,
+                            minute,
+                            second,
+                        };
+                        assert_eq!(from_civil_small(c), from_civil(c), "{c:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn small_from_civil_matches_the_checked_one_anywhere(
+            year in 1900u32..=9999,
+            month in 0u32..=99,
+            day in 0u32..=99,
+            hour in 0u32..=99,
+            minute in 0u32..=99,
+            second in 0u32..=99,
+        ) {
+            let c = Civil { year, month, day, hour, minute, second };
+            proptest::prop_assert_eq!(from_civil_small(c), from_civil(c));
         }
     }
 
