@@ -333,9 +333,10 @@ impl<'r> InvokeHead<'r> {
     /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
     fn put_canonical_request<S: Sink>(&self, slots: &Slots<'_>, sink: &mut S) {
         sink.put(b"POST\n");
-        // The canonical URI is the wire path encoded once more; its fixed segments are
-        // unreserved characters and `/`, which that encoding keeps.
-        percent_encode(self.endpoint.path_prefix().as_bytes(), true, sink);
+        // The canonical URI is the wire path encoded once more; its fixed segments and the
+        // endpoint's path prefix (only unreserved characters and `/`, as `Endpoint::from_url`
+        // checks) are kept by that encoding.
+        sink.put(self.endpoint.path_prefix().as_bytes());
         sink.put(b"/2015-03-31/functions/");
         percent_encode(
             self.request.function_name.as_str().as_bytes(),

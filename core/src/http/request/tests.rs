@@ -235,6 +235,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
         .unwrap(),
         Endpoint::from_url("http://127.0.0.1:4566", "eu-west-3").unwrap(),
         Endpoint::from_url("https://localhost:8443/prefix/v1/", "us-gov-west-1").unwrap(),
+        Endpoint::from_url("http://localhost/a-b.c_d~e/F9//Z", "eu-west-1").unwrap(),
         // A `Host` too long for `HostValue`'s buffer: written from its parts.
         Endpoint::from_url(
             "https://a-very-long-host-name-for-testing-the-fallback-path.example.internal:8443",
@@ -322,7 +323,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
             }
         }
     }
-    assert_eq!(cases, 5 * 5 * 2 * 3 * 4 * 3 * 3);
+    assert_eq!(cases, 5 * 6 * 2 * 3 * 4 * 3 * 3);
 }
 
 #[test]
@@ -378,5 +379,21 @@ proptest::proptest! {
             proptest::prop_assert_eq!(sizing.required, slice.pos);
         }
         proptest::prop_assert_eq!(a, b);
+    }
+}
+
+proptest::proptest! {
+    /// The canonical request writes the endpoint's path prefix as it is: every prefix
+    /// `Endpoint::from_url` accepts is left unchanged by the canonical URI's encoding.
+    #[test]
+    fn path_prefixes_need_no_encoding_in_the_canonical_uri(
+        path in "[a-zA-Z0-9._~/%?#@ -]{0,40}",
+    ) {
+        let url = std::format!("http://h/{path}");
+        if let Ok(e) = Endpoint::from_url(&url, "us-east-1") {
+            let mut encoded = V(std::vec::Vec::new());
+            crate::encode::percent_encode(e.path_prefix().as_bytes(), true, &mut encoded);
+            proptest::prop_assert_eq!(encoded.0, e.path_prefix().as_bytes());
+        }
     }
 }
