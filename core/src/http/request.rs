@@ -478,8 +478,14 @@ impl<'r> InvokeHead<'r> {
     /// the signing code: key derivation is the deepest call on the path (four HMACs), and the
     /// head writer's frame (host buffer, hash state, signature) would otherwise be under it.
     fn key<'s>(&self, signer: &'s mut Signer<'_>) -> Result<&'s SigningKey, SigningError> {
-        let scope = self.scope();
-        signer.key(&scope.amz_date.date(), scope.region, scope.service)
+        // The date read in place, not copied out of the `X-Amz-Date` (16 bytes: the split
+        // cannot fail).
+        let (date, _) = self
+            .amz_date
+            .as_bytes()
+            .split_first_chunk::<8>()
+            .unwrap_or((&[0; 8], &[]));
+        signer.key(date, self.endpoint.region(), SERVICE)
     }
 
     /// [`InvokeHead::write`] with this request's key. Not inlined: see [`InvokeHead::key`].
