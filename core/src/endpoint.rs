@@ -352,9 +352,7 @@ impl<'a> Endpoint<'a> {
             None => scheme.default_port(),
             Some(p) => parse_port(p)?,
         };
-        let mut endpoint = Self::custom_in_valid_region(scheme, host, port, region)?;
-        endpoint.path_prefix = path_prefix;
-        Ok(endpoint)
+        Self::custom_in_valid_region(scheme, host, port, path_prefix, region)
     }
 
     /// A custom endpoint from its parts.
@@ -365,15 +363,17 @@ impl<'a> Endpoint<'a> {
         region: &'a str,
     ) -> Result<Self, EndpointError> {
         validate_region(region)?;
-        Self::custom_in_valid_region(scheme, host, port, region)
+        Self::custom_in_valid_region(scheme, host, port, "", region)
     }
 
-    /// [`Endpoint::custom`] for a region already validated: [`Endpoint::from_url`] checks the
-    /// region first (its first error), and need not check it twice.
+    /// [`Endpoint::custom`] with a path prefix, for a region already validated:
+    /// [`Endpoint::from_url`] checks the region first (its first error), and need not check it
+    /// twice.
     fn custom_in_valid_region(
         scheme: Scheme,
         host: &'a str,
         port: u16,
+        path_prefix: &'a str,
         region: &'a str,
     ) -> Result<Self, EndpointError> {
         if !valid_host(host) {
@@ -386,7 +386,7 @@ impl<'a> Endpoint<'a> {
             scheme,
             host: Host::custom(host),
             port,
-            path_prefix: "",
+            path_prefix,
             region,
         })
     }
