@@ -3,12 +3,14 @@
 //! Invoke result, and bytes after the response (a pipelined next one) must be left untouched.
 
 mod response_common;
+mod response_model;
 
 use picolambda::http::response::{BodyFraming, Version};
 use picolambda::invoke::response::{
     read_complete, FunctionError, InvokeOutcome, LogResult, ServiceErrorKind, ThrottleReason,
 };
 use response_common::*;
+use response_model::cut;
 
 const RID: &str = "6f3a7c1e-2b1d-4c8e-9a57-1f0e2d3c4b5a";
 const DATE: &str = "Wed, 27 Nov 2024 10:15:42 GMT";

@@ -107,21 +107,6 @@ pub(crate) fn parse_pieces(interest: &[&str], pieces: &[&[u8]], eof: bool) -> Tr
     t
 }
 
-/// `input` cut at the given offsets (sorted, deduplicated, clamped).
-pub(crate) fn cut<'a>(input: &'a [u8], offsets: &[usize]) -> Vec<&'a [u8]> {
-    let mut offs: Vec<usize> = offsets.iter().map(|&o| o.min(input.len())).collect();
-    offs.sort_unstable();
-    offs.dedup();
-    let mut out = Vec::new();
-    let mut last = 0;
-    for o in offs {
-        out.push(&input[last..o]);
-        last = o;
-    }
-    out.push(&input[last..]);
-    out
-}
-
 /// What the Invoke reader produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ReaderResult {

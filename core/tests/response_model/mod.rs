@@ -1,4 +1,5 @@
-//! Generated HTTP responses (a [`Model`] and its bytes on the wire), shared by the property tests
+//! Generated HTTP responses (a [`Model`] and its bytes on the wire) and a way to cut them into
+//! pieces, shared by the property tests
 //! of the public API (`tests/response_proptest.rs`) and the parser's own unit tests, which feed
 //! the same responses to both of its head readers.
 
@@ -207,4 +208,19 @@ pub(crate) fn wire(m: &Model) -> Vec<u8> {
 
 pub(crate) fn offsets() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0usize..8000, 0..12)
+}
+
+/// `input` cut at the given offsets (sorted, deduplicated, clamped).
+pub(crate) fn cut<'a>(input: &'a [u8], offsets: &[usize]) -> Vec<&'a [u8]> {
+    let mut offs: Vec<usize> = offsets.iter().map(|&o| o.min(input.len())).collect();
+    offs.sort_unstable();
+    offs.dedup();
+    let mut out = Vec::new();
+    let mut last = 0;
+    for o in offs {
+        out.push(&input[last..o]);
+        last = o;
+    }
+    out.push(&input[last..]);
+    out
 }

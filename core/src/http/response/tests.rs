@@ -1233,20 +1233,6 @@ fn chunked_trailer_bytes() {
 #[path = "../../../tests/response_model/mod.rs"]
 mod response_model;
 
-/// `input` cut at `offsets` (taken modulo its length, sorted).
-fn cut_at<'a>(input: &'a [u8], offsets: &[usize]) -> Vec<&'a [u8]> {
-    let mut at: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
-    at.sort_unstable();
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for a in at {
-        pieces.push(&input[start..a]);
-        start = a;
-    }
-    pieces.push(&input[start..]);
-    pieces
-}
-
 /// The byte-at-a-time head reader (firmware's) agrees with the scan (hosts') on `input`: whole,
 /// cut at `offsets` and one byte at a time, with and without EOF.
 fn heads_agree(
@@ -1266,7 +1252,10 @@ fn heads_agree_limited(
     let interest = &response_model::INTEREST;
     let (scan, bytes) = (FEEDS[1].1, FEEDS[2].1);
     let bytewise: Vec<&[u8]> = input.chunks(1).collect();
-    for pieces in [std::vec![input], cut_at(input, offsets), bytewise] {
+    // Offsets taken modulo the length (clamped, most would cut at the end of a short input).
+    let offsets: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
+    let cut = response_model::cut(input, &offsets);
+    for pieces in [std::vec![input], cut, bytewise] {
         for eof in [false, true] {
             prop_assert_eq!(
                 run_limited(interest, limits, &pieces, eof, bytes),
