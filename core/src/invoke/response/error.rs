@@ -94,7 +94,11 @@ const fn stem_lens<const N: usize>(names: &[&str], suffix: &[u8]) -> [u8; N] {
 }
 
 macro_rules! service_error_kinds {
-    ($( $(#[$doc:meta])* $name:ident = $status:literal, )*) => {
+    (
+        $( $(#[$doc:meta])* $name:ident = $status:literal, )*
+        ;
+        $( $(#[$auth_doc:meta])* $auth:ident, )*
+    ) => {
         /// The error an `Invoke` call failed with, from its error code.
         ///
         /// One variant per error the `Invoke` operation models in the Lambda service model
@@ -107,22 +111,7 @@ macro_rules! service_error_kinds {
         #[non_exhaustive]
         pub enum ServiceErrorKind {
             $( $(#[$doc])* $name, )*
-            /// `InvalidSignatureException` (403): the request signature is wrong (check the secret
-            /// key and the clock).
-            InvalidSignatureException,
-            /// `UnrecognizedClientException` (403): the access key id or session token is not valid.
-            UnrecognizedClientException,
-            /// `AccessDeniedException` (403): the credentials may not call this function. moto's
-            /// query-style `AccessDenied` maps here too.
-            AccessDeniedException,
-            /// `ExpiredTokenException` (403): the session token has expired.
-            ExpiredTokenException,
-            /// `SignatureDoesNotMatch` (403): the query-protocol spelling of a bad signature, as
-            /// sent by moto.
-            SignatureDoesNotMatch,
-            /// `InvalidClientTokenId` (403): the query-protocol spelling of an unknown access key, as
-            /// sent by moto.
-            InvalidClientTokenId,
+            $( $(#[$auth_doc])* $auth, )*
             /// Any other code, or none (the raw code, if any, is in [`ServiceError::code`]).
             Unknown,
         }
@@ -138,23 +127,13 @@ macro_rules! service_error_kinds {
             /// (about 1 KiB of compares) or a table of `&str`s (8 bytes a code on a 32-bit target).
             pub(crate) const KINDS: &'static [ServiceErrorKind] = &[
                 $( ServiceErrorKind::$name, )*
-                ServiceErrorKind::InvalidSignatureException,
-                ServiceErrorKind::UnrecognizedClientException,
-                ServiceErrorKind::AccessDeniedException,
-                ServiceErrorKind::ExpiredTokenException,
-                ServiceErrorKind::SignatureDoesNotMatch,
-                ServiceErrorKind::InvalidClientTokenId,
+                $( ServiceErrorKind::$auth, )*
             ];
             /// The wire code of each of [`Self::KINDS`]. Only constants are built from it (the
             /// ones below): a table of `&str`s (8 bytes a code on a 32-bit target) is not linked.
             pub(crate) const CODE_NAMES: &'static [&'static str] = &[
                 $( stringify!($name), )*
-                "InvalidSignatureException",
-                "UnrecognizedClientException",
-                "AccessDeniedException",
-                "ExpiredTokenException",
-                "SignatureDoesNotMatch",
-                "InvalidClientTokenId",
+                $( stringify!($auth), )*
             ];
             /// The wire codes of [`Self::KINDS`], back to back.
             pub(crate) const CODE_TEXT: &'static str = {
@@ -205,27 +184,12 @@ macro_rules! service_error_kinds {
                     }
                     k += 1;
                 )*
-                // Spelled out like the ones above (a loop over an array of these would be a
-                // table again).
-                let auth = i.wrapping_sub(k);
-                if auth == 0 {
-                    return ServiceErrorKind::InvalidSignatureException;
-                }
-                if auth == 1 {
-                    return ServiceErrorKind::UnrecognizedClientException;
-                }
-                if auth == 2 {
-                    return ServiceErrorKind::AccessDeniedException;
-                }
-                if auth == 3 {
-                    return ServiceErrorKind::ExpiredTokenException;
-                }
-                if auth == 4 {
-                    return ServiceErrorKind::SignatureDoesNotMatch;
-                }
-                if auth == 5 {
-                    return ServiceErrorKind::InvalidClientTokenId;
-                }
+                $(
+                    if i == k {
+                        return ServiceErrorKind::$auth;
+                    }
+                    k += 1;
+                )*
                 ServiceErrorKind::Unknown
             }
 
@@ -331,6 +295,24 @@ service_error_kinds! {
     S3FilesMountFailureException = 403,
     /// `S3FilesMountTimeoutException` (408): mounting the S3 Files access point timed out.
     S3FilesMountTimeoutException = 408,
+    ;
+    // The authentication errors every AWS endpoint can send.
+    /// `InvalidSignatureException` (403): the request signature is wrong (check the secret
+    /// key and the clock).
+    InvalidSignatureException,
+    /// `UnrecognizedClientException` (403): the access key id or session token is not valid.
+    UnrecognizedClientException,
+    /// `AccessDeniedException` (403): the credentials may not call this function. moto's
+    /// query-style `AccessDenied` maps here too.
+    AccessDeniedException,
+    /// `ExpiredTokenException` (403): the session token has expired.
+    ExpiredTokenException,
+    /// `SignatureDoesNotMatch` (403): the query-protocol spelling of a bad signature, as
+    /// sent by moto.
+    SignatureDoesNotMatch,
+    /// `InvalidClientTokenId` (403): the query-protocol spelling of an unknown access key, as
+    /// sent by moto.
+    InvalidClientTokenId,
 }
 
 impl fmt::Display for ServiceErrorKind {
