@@ -755,15 +755,9 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         let has = |h: LambdaHeader| seen & h.bit() != 0;
         let status = self.status;
         let meta = if is_success(status) {
-            let function_error =
-                has(LambdaHeader::FunctionError).then(|| match self.function_error.as_str() {
-                    "Handled" => FunctionError::Handled,
-                    "Unhandled" => FunctionError::Unhandled,
-                    _ => FunctionError::Other(core::mem::take(&mut self.function_error)),
-                });
             let success = out.insert(InvokeOutcome::Success(InvokeSuccess {
                 status,
-                function_error,
+                function_error: None,
                 log_result: self.log_result,
                 executed_version: None,
                 payload_len: self.payload_len,
@@ -772,6 +766,25 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             let InvokeOutcome::Success(success) = success else {
                 return;
             };
+            if has(LambdaHeader::FunctionError) {
+                // Set in place (a value built first and moved in is copied by `memcpy`), the
+                // words compared a byte at a time (`==` on them calls `memcmp`): firmware
+                // then links neither routine.
+                let kept = self.function_error.as_bytes();
+                let error = success
+                    .function_error
+                    .insert(if same_bytes(kept, b"Handled") {
+                        FunctionError::Handled
+                    } else if same_bytes(kept, b"Unhandled") {
+                        FunctionError::Unhandled
+                    } else {
+                        FunctionError::Other(String::new())
+                    });
+                if let FunctionError::Other(other) = error {
+                    // Cannot fail: both have capacity `FUNCTION_ERROR_CAPACITY`.
+                    let _ = other.push_str(&self.function_error);
+                }
+            }
             if has(LambdaHeader::ExecutedVersion) {
                 copy_kept(&mut success.executed_version, &self.executed_version);
             }
@@ -806,6 +819,12 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
 fn copy_kept<const N: usize>(slot: &mut Option<String<N>>, kept: &String<N>) {
     // Cannot fail: both have capacity `N`.
     let _ = slot.insert(String::new()).push_str(kept);
+}
+
+/// Whether `a` and `b` are the same bytes: a loop rather than `==`, which calls `memcmp` (a
+/// routine firmware would link for the few short comparisons of reading a response).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn is_success(status: u16) -> bool {

@@ -619,9 +619,11 @@ fn find_code(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
 #[inline(always)]
 fn find_code_with(code: &[u8], table: &[u8], skip: bool) -> Option<(usize, bool)> {
     let (suffix, lens, packed) = table_parts(table)?;
-    let (stem, suffixed) = match code.strip_suffix(suffix) {
-        Some(stem) => (stem, SUFFIXED),
-        None => (code, 0),
+    // `strip_suffix` by hand: its comparison is a call to `memcmp` (see `same_bytes`).
+    let cut = code.len().checked_sub(suffix.len());
+    let (stem, suffixed) = match cut.and_then(|at| code.split_at_checked(at)) {
+        Some((stem, end)) if super::same_bytes(end, suffix) => (stem, SUFFIXED),
+        _ => (code, 0),
     };
     let mut lens = lens.iter();
     // The name's position, its first packed character, and how many characters at the start of
@@ -1153,7 +1155,8 @@ fn xml_element<'a>(body: &'a [u8], tags: &[u8]) -> Option<&'a [u8]> {
 #[inline(never)]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     // `max(1)`: `windows(0)` would panic; every needle here is a tag, never empty.
-    hay.windows(needle.len().max(1)).position(|w| w == needle)
+    hay.windows(needle.len().max(1))
+        .position(|w| super::same_bytes(w, needle))
 }
 
 #[cfg(test)]
