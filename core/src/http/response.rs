@@ -442,7 +442,9 @@ fn is_ws(b: u8) -> bool {
 /// the same on both.
 #[cfg(any(test, target_os = "none"))]
 mod small {
-    use super::{is_special, tchar_by_rule};
+    #[cfg(test)]
+    use super::is_special;
+    use super::tchar_by_rule;
 
     /// [`super::is_tchar`].
     pub(super) fn is_tchar(b: u8) -> bool {
@@ -450,11 +452,13 @@ mod small {
     }
 
     /// [`super::tchar_run`].
+    #[cfg(test)]
     pub(super) fn tchar_run(s: &[u8]) -> usize {
         s.iter().position(|&b| !is_tchar(b)).unwrap_or(s.len())
     }
 
     /// [`super::find_special`].
+    #[cfg(test)]
     pub(super) fn find_special(s: &[u8], limit: u8) -> usize {
         s.iter()
             .position(|&b| is_special(b, limit))
@@ -468,7 +472,7 @@ mod small {
 }
 
 #[cfg(target_os = "none")]
-use small::{find_special, is_tchar, same_name, tchar_run};
+use small::{is_tchar, same_name};
 
 /// [`length_bit`] of each framing field name (`connection`, `content-length`,
 /// `transfer-encoding`), as [`ResponseParser::interest_lengths`] for the interest list.
@@ -980,8 +984,10 @@ impl LineAcc {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
     /// All of the window was consumed.
+    #[cfg(not(target_os = "none"))]
     NeedMore,
     /// Report the fragment described by `out` after consuming `out.used` bytes.
+    #[cfg(not(target_os = "none"))]
     Header,
     /// The head is complete after `out.used` bytes; it is in `head_out`.
     Head,
@@ -1041,6 +1047,7 @@ enum Line {
     Other,
 }
 
+#[cfg(not(target_os = "none"))]
 /// Where a [`Step`] stopped and what to report (offsets into the window being scanned).
 #[derive(Clone, Copy, Debug)]
 struct Out {
@@ -1052,11 +1059,15 @@ struct Out {
     flags: usize,
 }
 
+#[cfg(not(target_os = "none"))]
 /// [`Out::flags`].
 const FIRST: usize = 1;
+#[cfg(not(target_os = "none"))]
 const LAST: usize = 2;
+#[cfg(not(target_os = "none"))]
 const REPLAY: usize = 4;
 
+#[cfg(not(target_os = "none"))]
 impl Out {
     const EMPTY: Out = Out {
         used: 0,
@@ -1104,6 +1115,7 @@ pub struct ResponseParser<'h> {
     /// The head just completed, for [`Event::Head`].
     head_out: Head,
     /// Details of the last [`Step`].
+    #[cfg(not(target_os = "none"))]
     out: Out,
     body_received: u64,
 }
@@ -1136,6 +1148,7 @@ impl<'h> ResponseParser<'h> {
                 framing: BodyFraming::Empty,
                 reusable: false,
             },
+            #[cfg(not(target_os = "none"))]
             out: Out::EMPTY,
             body_received: 0,
         }
@@ -1160,7 +1173,8 @@ impl<'h> ResponseParser<'h> {
             line,
             started,
             head_out,
-            out,
+            #[cfg(not(target_os = "none"))]
+                out: _,
             body_received,
         } = self;
         *state = State::AwaitingHead(HeadPos::Version(0));
@@ -1173,8 +1187,11 @@ impl<'h> ResponseParser<'h> {
             framing: BodyFraming::Empty,
             reusable: false,
         };
-        *out = Out::EMPTY;
         *body_received = 0;
+        #[cfg(not(target_os = "none"))]
+        {
+            self.out = Out::EMPTY;
+        }
         self.set_resume(Resume::StatusLine);
     }
 
@@ -1450,7 +1467,11 @@ impl<'h> ResponseParser<'h> {
     ) -> Result<Progress<'a>, ResponseError> {
         let result = match self.state {
             State::AwaitingHead(_) if BYTE_HEAD => self.head_bytes(input),
+            // Firmware has no scan: it reads heads a byte at a time.
+            #[cfg(not(target_os = "none"))]
             State::AwaitingHead(_) => self.handle_head(input),
+            #[cfg(target_os = "none")]
+            State::AwaitingHead(_) => self.head_bytes(input),
             State::ReadingBody(_) => self.handle_body(input),
             State::Done if input.is_empty() => Ok(Progress {
                 consumed: 0,
@@ -1512,6 +1533,7 @@ impl<'h> ResponseParser<'h> {
 
     // --- head ------------------------------------------------------------------------------
 
+    #[cfg(not(target_os = "none"))]
     #[cfg_attr(not(target_os = "none"), inline(always))]
     fn handle_head<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
         let mut offset = 0;
@@ -1874,11 +1896,13 @@ impl<'h> ResponseParser<'h> {
         }
     }
 
+    #[cfg(not(target_os = "none"))]
     fn count_head_bytes(&mut self, n: usize) {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         self.head.room = self.head.room.saturating_sub(n);
     }
 
+    #[cfg(not(target_os = "none"))]
     /// Walk `window` through the head grammar, stopping at an event, the end of a `1xx` head or the
     /// end of the window. Errors are returned at the offending byte.
     fn scan_head(&mut self, window: &[u8]) -> Result<Step, ResponseError> {
@@ -2093,6 +2117,7 @@ impl<'h> ResponseParser<'h> {
         Ok(step)
     }
 
+    #[cfg(not(target_os = "none"))]
     /// Read (the rest of) a field name; at the ':' classify it and skip the OWS after it.
     /// Returns the bytes used and the next position.
     ///
@@ -2138,6 +2163,7 @@ impl<'h> ResponseParser<'h> {
         Ok((end + 1 + ws, next))
     }
 
+    #[cfg(not(target_os = "none"))]
     fn save_name(&mut self, part: &[u8]) {
         let start = usize::from(self.line.name_len);
         match self
@@ -2225,6 +2251,7 @@ impl<'h> ResponseParser<'h> {
         }
     }
 
+    #[cfg(not(target_os = "none"))]
     /// Scan (part of) the value of an interesting field. Returns the fragment to report (offsets in
     /// `rest`), or `NeedMore` when the whole of `rest` was used without anything to report.
     fn scan_interesting(
@@ -2554,6 +2581,7 @@ fn apply_token(head: &mut HeadAcc, field: Field, token: Token) {
     }
 }
 
+#[cfg(not(target_os = "none"))]
 /// Scan an uninteresting value: returns the value bytes in `rest` and the byte that stopped the
 /// scan, if any: `CR` or `LF`, or a control or DEL, which the caller rejects *after* handing the
 /// bytes before it to the framing lexers, so the first bad byte is reported whatever the split.
@@ -2570,6 +2598,7 @@ fn scan_plain(rest: &[u8]) -> (usize, Option<u8>) {
     }
 }
 
+#[cfg(not(target_os = "none"))]
 /// Count one more byte of an interesting value's whitespace run and hold it back.
 fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
     line.ws_run += 1;
@@ -2592,6 +2621,7 @@ fn hold_ws(line: &mut LineAcc, c: u8) {
     line.pending_len = line.pending_len.saturating_add(1);
 }
 
+#[cfg(not(target_os = "none"))]
 /// Report the first held-back whitespace byte, which turned out to be inside a value, from
 /// [`WHITESPACE`]. (Called only while `pending_len > 0`.)
 fn replay_pending(line: &mut LineAcc, index: usize) -> Out {
