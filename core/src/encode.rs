@@ -89,6 +89,26 @@ pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Whether `a` and `b` hold the same bytes (`a == b`).
+#[cfg(not(target_os = "none"))]
+#[inline]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a == b
+}
+
+/// The bare-metal [`bytes_eq`]: a byte loop, one copy for every comparison of the request side.
+/// `==` on slices is a call to `memcmp`, which firmware would link (116 bytes) for a handful of
+/// comparisons of a few bytes each. The tests check it against `==`.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+#[inline(never)]
+pub(crate) fn bytes_eq_small(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+#[cfg(target_os = "none")]
+pub(crate) use bytes_eq_small as bytes_eq;
+
 /// The pieces of `s` between occurrences of the ASCII byte `sep`, like `s.split(sep as char)`.
 ///
 /// `str::split` goes through `core::str::pattern`, whose searchers keep bounds-check panic paths
@@ -649,6 +669,22 @@ mod tests {
             copy_short(&mut dst, &src[..n]);
             assert_eq!(dst, src[..n]);
         }
+    }
+
+    #[test]
+    fn both_byte_comparisons_agree() {
+        let words: [&[u8]; 8] = [
+            b"", b"a", b"b", b"ab", b"arn", b"arm", b"lambda", b"lambdas",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(bytes_eq_small(a, b), a == b, "{a:?} {b:?}");
+                assert_eq!(bytes_eq(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        proptest::proptest!(|(a in proptest::collection::vec(0..3u8, 0..6), b in proptest::collection::vec(0..3u8, 0..6))| {
+            proptest::prop_assert_eq!(bytes_eq_small(&a, &b), a == b);
+        });
     }
 
     #[test]

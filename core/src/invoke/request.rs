@@ -176,7 +176,10 @@ fn is_partition(s: &str) -> bool {
 /// `-digit` are at fixed places, and what lies between is a word after at most one
 /// `gov-`/`iso-`/`isoX-` part.
 fn is_arn_region(s: &[u8]) -> bool {
-    let s = s.strip_prefix(b"eusc-").unwrap_or(s);
+    let s = match s.split_at_checked(5) {
+        Some((head, rest)) if crate::encode::bytes_eq(head, b"eusc-") => rest,
+        _ => s,
+    };
     // `xx-` … `-N`: at least one byte between them.
     let [a, b, b'-', mid @ .., b'-', digit] = s else {
         return false;
@@ -292,6 +295,7 @@ fn is_digits(s: &str) -> bool {
 #[cfg(any(test, target_os = "none"))]
 mod small {
     use super::is_arn_region;
+    use crate::encode::bytes_eq;
 
     /// Bit `s` of a [`segment_class`]: the segment fits the optional group that the parse tries
     /// at stage `s` (see [`next_stage`]). The stages are the groups in pattern order.
@@ -335,16 +339,16 @@ mod small {
     /// [`ALIAS`]), given the union of its bytes' [`byte_kind`]s (0: empty).
     fn segment_class(b: &[u8], kinds: u8) -> u8 {
         let mut class = 0;
-        // `==` (a call to the shared comparison) rather than slice patterns, which unroll into
-        // a compare per byte.
-        if b == "arn".as_bytes() {
+        // A call to the shared comparison rather than slice patterns, which unroll into a
+        // compare per byte.
+        if bytes_eq(b, b"arn") {
             class |= ARN;
         }
         // `aws` by a slice pattern (byte compares) rather than `starts_with` (a call).
         if kinds == 0 || (matches!(b, [b'a', b'w', b's', ..]) && kinds == 1) {
             class |= PARTITION;
         }
-        if b == "lambda".as_bytes() {
+        if bytes_eq(b, b"lambda") {
             class |= LAMBDA;
         }
         if is_arn_region(b) {
@@ -353,7 +357,7 @@ mod small {
         if b.len() == 12 && kinds == 2 {
             class |= ACCOUNT;
         }
-        if b == "function".as_bytes() {
+        if bytes_eq(b, b"function") {
             class |= FUNCTION;
         }
         if matches!(kinds, 1..16) {
@@ -430,11 +434,11 @@ mod small {
         if last_class & NAME != 0 && prefix_complete(before_last) {
             return Some(last);
         }
-        // `==` on slices (a call) rather than byte patterns, which unroll into a compare per
-        // byte.
+        // Calls to the shared comparison rather than byte patterns, which unroll into a compare
+        // per byte.
         let qualifier = last_class & ALIAS != 0
-            || last == b"$LATEST".as_slice()
-            || last == b"$LATEST.PUBLISHED".as_slice();
+            || bytes_eq(last, b"$LATEST")
+            || bytes_eq(last, b"$LATEST.PUBLISHED");
         (prev_class & NAME != 0 && qualifier && prefix_complete(before_prev)).then_some(prev)
     }
 }
@@ -482,7 +486,7 @@ pub struct Qualifier<'a>(&'a str);
 impl<'a> Qualifier<'a> {
     /// Checks `q` against `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`, 1 to 128 characters.
     pub fn new(q: &'a str) -> Result<Self, RequestError> {
-        let ok = q == "$LATEST.PUBLISHED"
+        let ok = crate::encode::bytes_eq(q.as_bytes(), b"$LATEST.PUBLISHED")
             || (!q.is_empty()
                 && q.len() <= MAX_QUALIFIER_LEN
                 && q.bytes()

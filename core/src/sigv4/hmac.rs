@@ -83,14 +83,15 @@ pub(crate) struct Align8<T>(pub(crate) T);
 /// masked to the ring and read with `get`, so there is no panic path.
 #[cfg(any(test, feature = "small-sha256"))]
 fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    let mut ring = Align8([0u32; 16]);
-    let w = &mut ring.0;
+    let [a, b, c, d, e, f, g, h] = *state;
+    let mut ring = [a; 16];
+    let w = &mut ring;
     for (i, word) in w.iter_mut().enumerate() {
         if let Some(bytes) = block.get(4 * i..).and_then(|b| b.first_chunk::<4>()) {
             *word = u32::from_be_bytes(*bytes);
         }
     }
-    let mut v = *state;
+    let mut v = [a, b, c, d, e, f, g, h];
     for (i, &k) in K.iter().enumerate() {
         // Word `i - n` of the schedule is at `(i - n) & 15` = `(i + 16 - n) & 15` in the ring.
         let at = |w: &[u32; 16], back: usize| w.get((i + 16 - back) & 15).copied().unwrap_or(0);

@@ -174,7 +174,7 @@ const MAX_SCOPE_LEN: usize = 8 + 1 + MAX_REGION_LEN + 1 + MAX_SERVICE_LEN + 1 + 
 #[inline(never)]
 fn strip_scope_part<'s>(scope: &'s [u8], part: &[u8]) -> Option<&'s [u8]> {
     match scope.split_at_checked(part.len()) {
-        Some((head, [b'/', tail @ ..])) if head == part => Some(tail),
+        Some((head, [b'/', tail @ ..])) if crate::encode::bytes_eq(head, part) => Some(tail),
         _ => None,
     }
 }
@@ -249,7 +249,7 @@ impl SigningKey {
         strip_scope_part(&self.scope, date)
             .and_then(|rest| strip_scope_part(rest, region.as_bytes()))
             .and_then(|rest| strip_scope_part(rest, service.as_bytes()))
-            == Some(SCOPE_END)
+            .is_some_and(|rest| crate::encode::bytes_eq(rest, SCOPE_END))
     }
 
     /// The credential scope this key is for, `YYYYMMDD/region/service/aws4_request`.
