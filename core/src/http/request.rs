@@ -32,7 +32,7 @@
 
 #[cfg(any(test, not(target_os = "none")))]
 use crate::encode::SliceWriter;
-use crate::encode::{hex32, percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink};
+use crate::encode::{percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink};
 use crate::endpoint::Endpoint;
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::sigv4::{
@@ -364,7 +364,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b"\n\n");
         Self::put_signed_headers(slots, sink);
         sink.put(b"\n");
-        sink.put(&hex32(self.payload.sha256()));
+        crate::encode::put_hex32(self.payload.sha256(), &mut &mut *sink);
     }
 
     /// The `SignedHeaders` list of `slots`.
@@ -388,16 +388,19 @@ impl<'r> InvokeHead<'r> {
     }
 
     /// [`InvokeHead::sign`] for bare-metal targets: the canonical request is hashed through the
-    /// head writer's sink type (see [`SizingWriter`]). The tests compare the two.
+    /// head writer's sink type (see [`SizingWriter`]), and the signature is returned as its 32
+    /// bytes, written as hex by each pass of the head writer (`encode::Hex32`) rather than kept as
+    /// a 64-byte array (which would be built apart and copied by a call to a copying routine
+    /// that firmware would link for it). The tests compare the two.
     #[cfg(any(test, target_os = "none"))]
-    fn sign_small(&self, slots: &Slots<'_>, key: &SigningKey) -> [u8; 64] {
+    fn sign_small(&self, slots: &Slots<'_>, key: &SigningKey) -> [u8; 32] {
         let mut hash = crate::sigv4::Sha256Stream::new();
         let mut sink = SizingWriter {
             hash: Some(&mut hash),
             ..SizingWriter::new(&mut [])
         };
         self.put_canonical_request(slots, &mut sink);
-        key.sign_canonical_hash(&hash.finish(), &self.amz_date)
+        key.signature_bytes(&hash.finish(), &self.amz_date)
     }
 
     /// An upper bound of the head's length, from the lengths of its parts (each byte of a
@@ -500,14 +503,14 @@ impl<'r> InvokeHead<'r> {
             let header = crate::endpoint::HostHeaderOf(self.endpoint);
             let slots = self.signed_slots(&header);
             let signature = self.sign_small(&slots, key);
-            self.write_head_small(&slots, &signature, key, out)
+            self.write_head_small(&slots, &crate::encode::Hex32(&signature), key, out)
         }
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
             let slots = self.signed_slots(&host);
             let signature = self.sign(&slots, key);
-            self.write_head(&host, &slots, &signature, key, out)
+            self.write_head(&host, &slots, &signature.as_slice(), key, out)
         }
     }
 
@@ -517,7 +520,7 @@ impl<'r> InvokeHead<'r> {
         &self,
         host: &HostValue<'_>,
         slots: &Slots<'_>,
-        signature: &[u8; 64],
+        signature: &dyn Emit,
         key: &SigningKey,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
@@ -552,7 +555,7 @@ impl<'r> InvokeHead<'r> {
     fn write_head_small(
         &self,
         slots: &Slots<'_>,
-        signature: &[u8; 64],
+        signature: &dyn Emit,
         key: &SigningKey,
         out: &mut [u8],
     ) -> Result<usize, RequestError> {
@@ -586,7 +589,7 @@ impl<'r> InvokeHead<'r> {
         let key = self.key(signer)?;
         let signature = self.sign(&slots, key);
         let mut count = Counter(0);
-        self.emit_head(&slots, &signature, key, &mut count);
+        self.emit_head(&slots, &signature.as_slice(), key, &mut count);
         Ok(count.0)
     }
 
@@ -596,7 +599,7 @@ impl<'r> InvokeHead<'r> {
     fn emit_head<S: Sink>(
         &self,
         slots: &Slots<'_>,
-        signature: &[u8; 64],
+        signature: &dyn Emit,
         key: &SigningKey,
         sink: &mut S,
     ) {
@@ -636,7 +639,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b", SignedHeaders=");
         Self::put_signed_headers(slots, sink);
         sink.put(b", Signature=");
-        sink.put(signature);
+        signature.emit(sink);
         sink.put(b"\r\n\r\n");
     }
 }

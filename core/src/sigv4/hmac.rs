@@ -11,6 +11,12 @@ use zeroize::Zeroize;
 
 const BLOCK: usize = 64;
 
+/// A block of input, as the bytes of its sixteen words. Not `[u8; 64]`: a new array of bytes
+/// starts as a fill of one byte (a call to a clearing routine on bare-metal targets), where an
+/// array of 4-byte elements is filled by a loop of word stores (see `HmacKey::set_pads`), or
+/// stored from registers (see [`Sha256Stream::resume`]).
+type Block = [[u8; 4]; BLOCK / 4];
+
 /// Messages up to this many blocks (with padding) are MACed from one stack buffer.
 const MAC_BLOCKS: usize = 4;
 
@@ -83,6 +89,9 @@ pub(crate) struct Align8<T>(pub(crate) T);
 /// masked to the ring and read with `get`, so there is no panic path.
 #[cfg(any(test, feature = "small-sha256"))]
 fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
+    // The ring starts as copies of a state word, overwritten at once: a zero-filled array is a
+    // call to a clearing routine. The working variables are taken word by word (a copy of the
+    // whole array is a call to a copying routine).
     let [a, b, c, d, e, f, g, h] = *state;
     let mut ring = [a; 16];
     let w = &mut ring;
@@ -145,7 +154,7 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 #[repr(align(8))] // see `Align8`
 pub(crate) struct Sha256Stream {
     state: [u32; 8],
-    block: [u8; BLOCK],
+    block: Block,
     fill: usize,
     /// Whole blocks compressed so far, including any folded into the starting state. (Bytes
     /// hashed are `blocks * 64 + fill`: a 32-bit count covers 256 GiB, far beyond any `Invoke`
@@ -157,17 +166,30 @@ pub(crate) struct Sha256Stream {
 impl Sha256Stream {
     /// A plain SHA-256 (from the standard initial value).
     pub(crate) fn new() -> Self {
-        Self::resume(H0, 0)
+        Self::resume(&H0, 0)
     }
 
     /// A stream whose `state` already covers `blocks_hashed` whole blocks.
     // Not inlined: five streams are started on a request's path, and each inlined start (clear
     // the block, copy the state, set the counts) is longer than a call.
+    //
+    // Built from the state's words, with no array copied or cleared whole (calls to routines
+    // that firmware would link for this alone): the state word by word, and the block, which
+    // is not read before it is written (`fill` is 0), as two copies of them (stored with the
+    // same registers; a block of one repeated value is built apart and then copied). A secret
+    // state's copies are wiped with the block (`SecretSha256`).
     #[inline(never)]
-    fn resume(state: [u32; 8], blocks_hashed: u32) -> Self {
+    fn resume(state: &[u32; 8], blocks_hashed: u32) -> Self {
+        let [a, b, c, d, e, f, g, h] = *state;
+        let x = u32::to_ne_bytes;
+        #[rustfmt::skip]
+        let block = [
+            x(a), x(b), x(c), x(d), x(e), x(f), x(g), x(h),
+            x(a), x(b), x(c), x(d), x(e), x(f), x(g), x(h),
+        ];
         Self {
-            state,
-            block: [0; BLOCK],
+            state: [a, b, c, d, e, f, g, h],
+            block,
             fill: 0,
             blocks: blocks_hashed,
         }
@@ -183,7 +205,7 @@ impl Sha256Stream {
             // Fast path: the piece fits in the current block (most pieces are a few bytes).
             let end = self.fill + data.len();
             if end < BLOCK {
-                if let Some(dst) = self.block.get_mut(self.fill..end) {
+                if let Some(dst) = self.block.as_flattened_mut().get_mut(self.fill..end) {
                     crate::encode::copy_short(dst, data);
                     self.fill = end;
                     return;
@@ -218,12 +240,16 @@ impl Sha256Stream {
                 }
             }
             // `copy_prefix` copies what fits in the block's free tail: no length check to fail.
-            let free = self.block.get_mut(self.fill..).unwrap_or_default();
+            let free = self
+                .block
+                .as_flattened_mut()
+                .get_mut(self.fill..)
+                .unwrap_or_default();
             let take = crate::encode::copy_prefix(free, data);
             self.fill += take;
             data = data.get(take..).unwrap_or_default();
             if self.fill >= BLOCK {
-                compress(&mut self.state, &self.block);
+                compress(&mut self.state, block_bytes(&self.block));
                 self.blocks = self.blocks.wrapping_add(1);
                 self.fill = 0;
             }
@@ -296,16 +322,27 @@ fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
     out
 }
 
-/// The bare-metal [`state_bytes`]: byte by byte from its word, with no zero-filled buffer
-/// first (smaller, slower). The tests check it against the host one.
+/// The bare-metal [`state_bytes`]: the digest written as one array of its 32 bytes, each
+/// taken from its word, with no zero-filled buffer first. (Built with `array::from_fn`, or
+/// filled in a loop, the array is made apart and then copied out by a call to a copying routine
+/// that firmware would link for this alone; an array of separate values is stored where it is
+/// returned, a word at a time.) The tests check it against the host one.
 #[cfg(any(test, target_os = "none"))]
 #[cfg_attr(not(target_os = "none"), allow(dead_code))]
 fn state_bytes_small(state: &[u32; 8]) -> [u8; 32] {
-    core::array::from_fn(|i| {
-        let word = state.get(i / 4).copied().unwrap_or(0);
-        // The shift is 24, 16, 8 or 0; the cast keeps the low byte, as intended.
-        (word >> (24 - 8 * (i % 4))) as u8
-    })
+    let [a, b, c, d, e, f, g, h] = *state;
+    let [a0, a1, a2, a3] = a.to_be_bytes();
+    let [b0, b1, b2, b3] = b.to_be_bytes();
+    let [c0, c1, c2, c3] = c.to_be_bytes();
+    let [d0, d1, d2, d3] = d.to_be_bytes();
+    let [e0, e1, e2, e3] = e.to_be_bytes();
+    let [f0, f1, f2, f3] = f.to_be_bytes();
+    let [g0, g1, g2, g3] = g.to_be_bytes();
+    let [h0, h1, h2, h3] = h.to_be_bytes();
+    [
+        a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3, e0, e1, e2, e3, f0, f1, f2,
+        f3, g0, g1, g2, g3, h0, h1, h2, h3,
+    ]
 }
 
 #[cfg(target_os = "none")]
@@ -322,7 +359,7 @@ struct SecretSha256<'s>(&'s mut Sha256Stream);
 impl Drop for SecretSha256<'_> {
     fn drop(&mut self) {
         wipe_words(&mut self.0.state);
-        wipe_bytes(&mut self.0.block);
+        wipe_bytes(self.0.block.as_flattened_mut());
     }
 }
 
@@ -342,12 +379,29 @@ impl HmacKey {
 
     /// The key that is the concatenation of `parts` (SigV4's `"AWS4" + secret`), without a
     /// buffer holding a copy of it: see [`HmacKey::rekey`].
+    #[cfg(test)]
     pub(crate) fn from_parts(parts: &[&[u8]]) -> Self {
-        // Any value: `rekey` sets both states. (Not zeros: a zero-filled `u32` array is a call
-        // to a 4-byte-aligned clearing routine that firmware would link for this alone.)
-        let mut key = Self { pads: [H0; 2] };
+        let mut key = Self::blank(parts.len());
         key.rekey(parts);
         key
+    }
+
+    /// A key to [`HmacKey::rekey`] before use: its states are any value (`seed` and the
+    /// numbers after it, each word distinct). Stored word by word where the key is built (into
+    /// the signer's slot, see `SigningKey::derive_into`): zeros, `H0` or one repeated word make
+    /// a whole array built apart and then copied, or cleared, by calls to routines firmware
+    /// would link for this alone.
+    #[inline(always)]
+    pub(crate) fn blank(seed: usize) -> Self {
+        // The seed is a length: the cast keeps its low bits, all that is needed.
+        let x = seed as u32;
+        let w = |i: u32| x.wrapping_add(i);
+        Self {
+            pads: [
+                [w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)],
+                [w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)],
+            ],
+        }
     }
 
     /// Makes this the key that is the concatenation of `parts`, in place (SigV4's derivation
@@ -356,26 +410,33 @@ impl HmacKey {
     /// hashed first, as RFC 2104 requires.
     pub(crate) fn rekey(&mut self, parts: &[&[u8]]) {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mut block = Align8([0u8; BLOCK]);
-        let padded = &mut block.0;
         if len > BLOCK {
             let mut digest = sha256(parts);
-            if let Some(dst) = padded.first_chunk_mut::<32>() {
-                *dst = digest;
-            }
+            self.set_pads(&[&digest]);
             wipe_bytes(&mut digest);
         } else {
-            let mut pos = 0;
-            for part in parts {
-                let free = padded.get_mut(pos..).unwrap_or_default();
-                pos += crate::encode::copy_prefix(free, part);
-            }
+            self.set_pads(parts);
+        }
+    }
+
+    /// Sets both pad states for the key that is the concatenation of `parts` (at most a block).
+    ///
+    /// The zero-padded key block is written byte by byte in one pass, each byte looked up in
+    /// `parts`, padding included: a copy of each part then a zero fill of the rest is a call to
+    /// a clearing routine on bare-metal targets, and so is a block that starts zero-filled.
+    // Not inlined: two call sites.
+    #[inline(never)]
+    fn set_pads(&mut self, parts: &[&[u8]]) {
+        // Any value: every byte is written below (see `Block`).
+        let mut block: Block = [0x3636_3636u32.to_ne_bytes(); BLOCK / 4];
+        for (i, b) in block.as_flattened_mut().iter_mut().enumerate() {
+            *b = key_byte(parts, i);
         }
         let [inner, outer] = &mut self.pads;
-        pad_state(padded, 0x36, inner);
+        pad_state(&mut block, 0x36, inner);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
-        pad_state(padded, 0x36 ^ 0x5c, outer);
-        wipe_bytes(padded);
+        pad_state(&mut block, 0x36 ^ 0x5c, outer);
+        wipe_bytes(block.as_flattened_mut());
     }
 
     /// The MAC of the concatenation of `parts`.
@@ -385,19 +446,34 @@ impl HmacKey {
     /// limits) is laid out once in a stack buffer and compressed block by block; a longer one is
     /// streamed. The outer hash is always one block.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        self.mac_with_hex(parts, None)
+    }
+
+    /// The MAC of the concatenation of `parts` and the lower-case hex of `hex_tail` (the
+    /// canonical request's hash, last line of a string to sign), which bare-metal targets hash
+    /// as it is written rather than from a 64-byte array (see `encode::put_hex32_small`). The
+    /// tests compare it with [`HmacKey::mac`] over the hex.
+    #[cfg(any(test, target_os = "none"))]
+    pub(crate) fn mac_hex_tail(&self, parts: &[&[u8]], hex_tail: &[u8; 32]) -> [u8; 32] {
+        self.mac_with_hex(parts, Some(hex_tail))
+    }
+
+    /// [`HmacKey::mac`], with the hex of `hex_tail` after `parts` (streamed, not buffered).
+    fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         // Bare-metal targets always stream: the buffer is 256 bytes of stack on the deepest
         // path of a request (key derivation), for a speed-up that does not matter there.
-        let buffered = cfg!(not(target_os = "none")) && len + 9 <= MAC_BLOCKS * BLOCK;
+        let buffered =
+            cfg!(not(target_os = "none")) && hex_tail.is_none() && len + 9 <= MAC_BLOCKS * BLOCK;
         let [inner, outer] = &self.pads;
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            secret_hash(*inner, 1, parts)
+            secret_hash(inner, 1, parts, hex_tail)
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let digest = secret_hash(*outer, 1, &[&inner_digest]);
+        let digest = secret_hash(outer, 1, &[&inner_digest], None);
         wipe_bytes(&mut inner_digest);
         digest
     }
@@ -440,29 +516,61 @@ impl HmacKey {
 /// compressing it from the initial one: a pad state of [`HmacKey`]. One routine for both pads,
 /// not inlined into each.
 #[inline(never)]
-fn pad_state(block: &mut [u8; BLOCK], pad: u8, state: &mut [u32; 8]) {
-    for b in block.iter_mut() {
+fn pad_state(block: &mut Block, pad: u8, state: &mut [u32; 8]) {
+    for b in block.as_flattened_mut() {
         *b ^= pad;
     }
-    *state = H0;
-    compress(state, block);
+    // Word by word: a copy of the whole array is a call to a copying routine on bare-metal
+    // targets.
+    for (s, h) in state.iter_mut().zip(&H0) {
+        *s = *h;
+    }
+    compress(state, block_bytes(block));
+}
+
+/// The bytes of a block, in order.
+fn block_bytes(block: &Block) -> &[u8; BLOCK] {
+    // Always 64 bytes: the fallback is never taken (and compiled out).
+    block
+        .as_flattened()
+        .first_chunk::<BLOCK>()
+        .unwrap_or(&[0; BLOCK])
+}
+
+/// Byte `i` of the concatenation of `parts`, 0 past its end.
+fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
+    for part in parts {
+        match part.get(i) {
+            Some(&b) => return b,
+            None => i -= part.len(),
+        }
+    }
+    0
 }
 
 /// SHA-256 of the concatenation of `parts` (a key longer than a block, a payload).
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    secret_hash(H0, 0, parts)
+    secret_hash(&H0, 0, parts, None)
 }
 
 /// The digest of the concatenation of `parts` hashed on from `state`, which covers
-/// `blocks_hashed` blocks, through a stream zeroized after: the inner and outer hashes of a MAC
-/// and the hash of a long key. Not inlined: one copy serves the three, and its hash state takes
-/// stack only while it runs.
+/// `blocks_hashed` blocks, then the lower-case hex of `hex_tail` if any, through a stream
+/// zeroized after: the inner and outer hashes of a MAC and the hash of a long key. Not inlined:
+/// one copy serves the three, and its hash state takes stack only while it runs.
 #[inline(never)]
-fn secret_hash(state: [u32; 8], blocks_hashed: u32, parts: &[&[u8]]) -> [u8; 32] {
+fn secret_hash(
+    state: &[u32; 8],
+    blocks_hashed: u32,
+    parts: &[&[u8]],
+    hex_tail: Option<&[u8; 32]>,
+) -> [u8; 32] {
     let mut stream = Sha256Stream::resume(state, blocks_hashed);
     let secret = SecretSha256(&mut stream);
     for part in parts {
         secret.0.update(part);
+    }
+    if let Some(tail) = hex_tail {
+        crate::encode::put_hex32(tail, secret.0);
     }
     secret.0.finish()
 }

@@ -217,12 +217,22 @@ impl SigningKey {
             return Err(SigningError::InvalidScope);
         }
         // Written into the slot only now that nothing can fail.
-        let key = slot.insert(SigningKey {
-            // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret
-            // (a key over 64 bytes is hashed first, as RFC 2104 requires).
-            mac: HmacKey::from_parts(&[b"AWS4", secret_access_key.as_bytes()]),
-            scope: heapless::Vec::new(),
-        });
+        // The key is derived in the slot, over the key it held (every word of which is
+        // rewritten) or a blank one, not built apart and moved in: a copy of a key is a call to
+        // a copying routine that firmware would link for this alone.
+        let key = match slot {
+            Some(key) => {
+                key.scope.clear();
+                key
+            }
+            None => slot.insert(SigningKey {
+                mac: HmacKey::blank(secret_access_key.len()),
+                scope: heapless::Vec::new(),
+            }),
+        };
+        // "AWS4" + secret, straight into the first HMAC's key without a copy of the secret (a
+        // key over 64 bytes is hashed first, as RFC 2104 requires).
+        key.mac.rekey(&[b"AWS4", secret_access_key.as_bytes()]);
         // Each step's MAC keys the next, in place in the slot: one buffer of 32 bytes on the
         // stack (this runs on small stacks), one HMAC call site. The steps are the scope's
         // elements, so the scope text is joined from them on the way.
@@ -257,24 +267,34 @@ impl SigningKey {
         &self.scope
     }
 
-    /// The signature of a string to sign, as 64 lower-case hex characters.
-    fn sign(&self, string_to_sign_parts: &[&[u8]]) -> [u8; 64] {
-        hex32(&self.mac.mac(string_to_sign_parts))
-    }
-
     /// The signature, as 64 lower-case hex characters, of the canonical request with the hash
     /// `creq_hash` made at `amz_date`, which must be in this key's scope (as [`Signer::key`]
     /// returns it): the credential scope is the key's own.
     pub(crate) fn sign_canonical_hash(&self, creq_hash: &[u8; 32], amz_date: &AmzDate) -> [u8; 64] {
-        let creq_hex = hex32(creq_hash);
-        self.sign(&[
+        hex32(&self.signature_bytes(creq_hash, amz_date))
+    }
+
+    /// [`SigningKey::sign_canonical_hash`] before its hex encoding: the MAC of the string to
+    /// sign.
+    pub(crate) fn signature_bytes(&self, creq_hash: &[u8; 32], amz_date: &AmzDate) -> [u8; 32] {
+        let head: [&[u8]; 5] = [
             ALGORITHM_LINE.as_bytes(),
             amz_date.as_bytes(),
             b"\n",
             &self.scope,
             b"\n",
-            &creq_hex,
-        ])
+        ];
+        // Bare-metal targets hash the hex of the canonical request's hash as it is written.
+        #[cfg(target_os = "none")]
+        {
+            self.mac.mac_hex_tail(&head, creq_hash)
+        }
+        #[cfg(not(target_os = "none"))]
+        {
+            let creq_hex = hex32(creq_hash);
+            let [a, b, c, d, e] = head;
+            self.mac.mac(&[a, b, c, d, e, &creq_hex])
+        }
     }
 }
 
@@ -854,7 +874,7 @@ impl SignableRequest<'_> {
         sink.put(b"\n");
         self.put_signed_headers(sink);
         sink.put(b"\n");
-        sink.put(&hex32(&self.payload.sha256));
+        crate::encode::put_hex32(&self.payload.sha256, &mut &mut *sink);
     }
 
     fn write_canonical_uri<S: Sink + ?Sized>(&self, sink: &mut S) {
