@@ -255,14 +255,15 @@ pub(crate) fn put_hex32(bytes: &[u8; 32], sink: &mut dyn Sink) {
     sink.put(&hex32(bytes));
 }
 
-/// The bare-metal [`put_hex32`]: a `put` of two digits per byte, with no 64-byte array (which
+/// The bare-metal [`put_hex32`]: a `put` per digit, with no 64-byte array (which
 /// is built apart and copied out by a call to a copying routine that firmware would link for
 /// this alone). The tests check it against the host one.
 #[cfg(any(test, target_os = "none"))]
 #[cfg_attr(not(target_os = "none"), allow(dead_code))]
 pub(crate) fn put_hex32_small(bytes: &[u8; 32], sink: &mut dyn Sink) {
-    for &b in bytes {
-        sink.put(&[hex_digit(b >> 4, false), hex_digit(b, false)]);
+    for i in 0..64 {
+        let b = bytes.get(i / 2).copied().unwrap_or(0);
+        sink.put(&[hex_digit(if i % 2 == 0 { b >> 4 } else { b }, false)]);
     }
 }
 
@@ -483,9 +484,8 @@ pub(crate) const fn base64_value(c: u8) -> Option<u8> {
 /// keeps bounds-check panic paths in the binary; this one works on fixed-size arrays.
 #[cfg(not(target_os = "none"))]
 pub(crate) fn put_base64(bytes: &[u8], sink: &mut dyn Sink) {
-    // 8-byte aligned: see `Align8`.
-    let mut buf = crate::sigv4::Align8([0u8; 64]);
-    let out = &mut buf.0;
+    let mut buf = [0u8; 64];
+    let out = &mut buf;
     for chunk in bytes.chunks(48) {
         // 48 bytes encode to exactly 64 characters; a shorter last chunk to fewer.
         let mut len = 0;

@@ -78,12 +78,6 @@ pub(crate) fn wipe_bytes(bytes: &mut [u8]) {
     bytes.iter_mut().zeroize();
 }
 
-/// A value aligned to 8 bytes. The zero-filled blocks and buffers of signing are declared in it
-/// so that they are cleared by the same 8-byte-aligned routine as the response parser's state
-/// (which holds `u64` counts): firmware then links one clearing routine, not two.
-#[repr(align(8))]
-pub(crate) struct Align8<T>(pub(crate) T);
-
 /// SHA-256 compression as one rolled loop over the 64 rounds, the message schedule kept as a
 /// 16-word ring: small rather than fast (firmware signs a request, not megabytes). Every index is
 /// masked to the ring and read with `get`, so there is no panic path.
@@ -151,7 +145,6 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 /// an inlined `put` that copies small pieces into its block. [`SecretSha256`] wraps it for data
 /// derived from keys.
 #[derive(Clone)]
-#[repr(align(8))] // see `Align8`
 pub(crate) struct Sha256Stream {
     state: [u32; 8],
     block: Block,
@@ -449,17 +442,11 @@ impl HmacKey {
         self.mac_with_hex(parts, None)
     }
 
-    /// The MAC of the concatenation of `parts` and the lower-case hex of `hex_tail` (the
-    /// canonical request's hash, last line of a string to sign), which bare-metal targets hash
-    /// as it is written rather than from a 64-byte array (see `encode::put_hex32_small`). The
-    /// tests compare it with [`HmacKey::mac`] over the hex.
-    #[cfg(any(test, target_os = "none"))]
-    pub(crate) fn mac_hex_tail(&self, parts: &[&[u8]], hex_tail: &[u8; 32]) -> [u8; 32] {
-        self.mac_with_hex(parts, Some(hex_tail))
-    }
-
-    /// [`HmacKey::mac`], with the hex of `hex_tail` after `parts` (streamed, not buffered).
-    fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
+    /// The MAC of the concatenation of `parts` and, if given, the lower-case hex of `hex_tail`
+    /// (the canonical request's hash, last line of a string to sign), which bare-metal targets
+    /// hash as it is written rather than from a 64-byte array (see `encode::put_hex32_small`);
+    /// streamed, not buffered. The tests compare it with [`HmacKey::mac`] over the hex.
+    pub(crate) fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         // Bare-metal targets always stream: the buffer is 256 bytes of stack on the deepest
         // path of a request (key derivation), for a speed-up that does not matter there.

@@ -20,7 +20,7 @@
 
 mod hmac;
 
-pub(crate) use hmac::{Align8, Sha256Stream};
+pub(crate) use hmac::Sha256Stream;
 
 use core::fmt;
 
@@ -287,7 +287,7 @@ impl SigningKey {
         // Bare-metal targets hash the hex of the canonical request's hash as it is written.
         #[cfg(target_os = "none")]
         {
-            self.mac.mac_hex_tail(&head, creq_hash)
+            self.mac.mac_with_hex(&head, Some(creq_hash))
         }
         #[cfg(not(target_os = "none"))]
         {
@@ -501,10 +501,9 @@ impl PayloadHash {
     /// [`PayloadHash::of`] by hashing, whatever the length.
     fn hashed(payload: &[u8]) -> Self {
         // Through the HMAC's hashing routine: a stream alone, not a `PayloadHasher` (the length
-        // is known, and the hasher's 64-bit count would make it 8-byte aligned, which firmware
-        // pays for with an 8-byte clearing routine linked for it, and a copy of the new stream
-        // into it). The routine also clears its stream after, needlessly here; sharing it saves
-        // a call site of each stream method.
+        // is known, so the hasher's 64-bit count would be kept for nothing, and its new stream
+        // built apart and copied into it). The routine also clears its stream after, needlessly
+        // here; sharing it saves a call site of each stream method.
         Self {
             sha256: hmac::sha256(&[payload]),
             len: payload.len() as u64,
@@ -731,14 +730,15 @@ fn has_upper(name: &str) -> bool {
         .fold(false, |acc, b| acc | b.is_ascii_uppercase())
 }
 
+/// Puts `name` in lower case: in one piece if it has no upper-case letter, else through a
+/// stack buffer (hosts).
+#[cfg(not(target_os = "none"))]
 fn put_lower<S: Sink + ?Sized>(name: &str, sink: &mut S) {
     if !has_upper(name) {
         sink.put(name.as_bytes());
         return;
     }
-    // 8-byte aligned: see `Align8`.
-    let mut aligned = Align8([0u8; 32]);
-    let buf = &mut aligned.0;
+    let mut buf = [0u8; 32];
     for chunk in name.as_bytes().chunks(buf.len()) {
         if let Some(dst) = buf.get_mut(..chunk.len()) {
             for (d, s) in dst.iter_mut().zip(chunk) {
@@ -748,6 +748,20 @@ fn put_lower<S: Sink + ?Sized>(name: &str, sink: &mut S) {
         }
     }
 }
+
+/// The bare-metal [`put_lower`]: a `put` per byte, with no buffer (a zero-filled buffer is a
+/// call to a clearing routine that firmware would link for it; header names are short). The
+/// tests check it against the host one.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+fn put_lower_small<S: Sink + ?Sized>(name: &str, sink: &mut S) {
+    for b in name.bytes() {
+        sink.put(&[b.to_ascii_lowercase()]);
+    }
+}
+
+#[cfg(target_os = "none")]
+use put_lower_small as put_lower;
 
 impl SignableRequest<'_> {
     fn validate(&self) -> Result<(), SigningError> {

@@ -246,7 +246,7 @@ fn key_scope_matches_the_separate_parts() {
                 // written, after the rest of the string to sign.
                 let (head, hex) = string_to_sign.split_at(string_to_sign.len() - 64);
                 assert_eq!(hex, &hex32(&creq_hash)[..]);
-                assert_eq!(key.mac.mac_hex_tail(&[head], &creq_hash), want);
+                assert_eq!(key.mac.mac_with_hex(&[head], Some(&creq_hash)), want);
                 for d in dates {
                     for r in regions {
                         for s in services {
@@ -427,4 +427,19 @@ fn access_key_ids_take_letters_digits_dash_underscore_and_dot() {
     let longest = "A".repeat(MAX_ACCESS_KEY_ID_LEN);
     assert!(Credentials::new(&longest, "s", None).is_ok());
     assert!(Credentials::new(&std::format!("{longest}A"), "s", None).is_err());
+}
+
+#[test]
+fn both_lower_casers_agree() {
+    let check = |name: &str| {
+        let (mut host, mut small) = (Vec::new(), Vec::new());
+        put_lower(name, &mut host);
+        put_lower_small(name, &mut small);
+        assert_eq!(host, name.to_ascii_lowercase().as_bytes(), "{name}");
+        assert_eq!(small, host, "{name}");
+    };
+    for name in ["", "a", "X-Amz-Date", "host", "ÄBC-é", &"Ab".repeat(40)] {
+        check(name);
+    }
+    proptest::proptest!(|(name in "[ -~]{0,80}")| check(&name));
 }
