@@ -443,3 +443,20 @@ fn both_lower_casers_agree() {
     }
     proptest::proptest!(|(name in "[ -~]{0,80}")| check(&name));
 }
+
+#[test]
+fn both_query_encoders_agree() {
+    let check = |s: &str| {
+        let host: Vec<u8> = encoded(s).collect();
+        let small: Vec<u8> = encoded_small(s).collect();
+        assert_eq!(small, host, "{s:?}");
+    };
+    for c in 0..=0x7fu8 {
+        check(core::str::from_utf8(&[c]).unwrap());
+        check(core::str::from_utf8(&[b'a', c, b'~', c]).unwrap());
+    }
+    for s in ["", "é", "a b/c", "$LATEST", "x=y&z"] {
+        check(s);
+    }
+    proptest::proptest!(|(s in "\\PC{0,40}")| check(&s));
+}
