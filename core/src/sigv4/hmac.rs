@@ -379,21 +379,18 @@ impl HmacKey {
         key
     }
 
-    /// A key to [`HmacKey::rekey`] before use: its states are any value (`seed` and the
-    /// numbers after it, each word distinct). Stored word by word where the key is built (into
-    /// the signer's slot, see `SigningKey::derive_into`): zeros, `H0` or one repeated word make
-    /// a whole array built apart and then copied, or cleared, by calls to routines firmware
-    /// would link for this alone.
+    /// A key to [`HmacKey::rekey`] before use: its states are any value (`seed` and the number
+    /// after it, in turn). Stored word by word where the key is built (into the signer's slot,
+    /// see `SigningKey::derive_into`): zeros, `H0` or one repeated word make a whole array built
+    /// apart and then copied, or cleared, by calls to routines firmware would link for this
+    /// alone.
     #[inline(always)]
     pub(crate) fn blank(seed: usize) -> Self {
         // The seed is a length: the cast keeps its low bits, all that is needed.
         let x = seed as u32;
-        let w = |i: u32| x.wrapping_add(i);
+        let y = x.wrapping_add(1);
         Self {
-            pads: [
-                [w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)],
-                [w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)],
-            ],
+            pads: [[x, y, x, y, x, y, x, y], [x, y, x, y, x, y, x, y]],
         }
     }
 
