@@ -410,18 +410,12 @@ impl HmacKey {
     }
 
     /// Sets both pad states for the key that is the concatenation of `parts` (at most a block).
-    ///
-    /// The zero-padded key block is written byte by byte in one pass, each byte looked up in
-    /// `parts`, padding included: a copy of each part then a zero fill of the rest is a call to
-    /// a clearing routine on bare-metal targets, and so is a block that starts zero-filled.
     // Not inlined: two call sites.
     #[inline(never)]
     fn set_pads(&mut self, parts: &[&[u8]]) {
-        // Any value: every byte is written below (see `Block`).
+        // Any value: every byte is written by `key_block` (see `Block`).
         let mut block: Block = [0x3636_3636u32.to_ne_bytes(); BLOCK / 4];
-        for (i, b) in block.as_flattened_mut().iter_mut().enumerate() {
-            *b = key_byte(parts, i);
-        }
+        key_block(parts, &mut block);
         let [inner, outer] = &mut self.pads;
         pad_state(&mut block, 0x36, inner);
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
@@ -521,7 +515,36 @@ fn block_bytes(block: &Block) -> &[u8; BLOCK] {
         .unwrap_or(&[0; BLOCK])
 }
 
+/// Writes the concatenation of `parts` (at most a block) into `block`, zero-padded (hosts: the
+/// block cleared, then each part copied).
+#[cfg(not(target_os = "none"))]
+fn key_block(parts: &[&[u8]], block: &mut Block) {
+    let bytes = block.as_flattened_mut();
+    bytes.fill(0);
+    let mut pos = 0;
+    for part in parts {
+        let free = bytes.get_mut(pos..).unwrap_or_default();
+        pos += crate::encode::copy_prefix(free, part);
+    }
+}
+
+/// The bare-metal [`key_block`]: every byte of the block written in one pass, each looked up in
+/// `parts`, the padding included (a copy of each part then a zero fill of the rest is a call
+/// to a clearing routine on bare-metal targets). Slower: it runs when a key is derived. The
+/// tests check it against the host one.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+fn key_block_small(parts: &[&[u8]], block: &mut Block) {
+    for (i, b) in block.as_flattened_mut().iter_mut().enumerate() {
+        *b = key_byte(parts, i);
+    }
+}
+
+#[cfg(target_os = "none")]
+use key_block_small as key_block;
+
 /// Byte `i` of the concatenation of `parts`, 0 past its end.
+#[cfg(any(test, target_os = "none"))]
 fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
     for part in parts {
         match part.get(i) {
@@ -582,6 +605,23 @@ mod tests {
             let want: std::vec::Vec<u8> = state.iter().flat_map(|w| w.to_be_bytes()).collect();
             assert_eq!(&state_bytes(&state)[..], &want[..]);
             assert_eq!(&state_bytes_small(&state)[..], &want[..]);
+        }
+    }
+
+    #[test]
+    fn both_key_blocks_agree() {
+        let data: std::vec::Vec<u8> = (1..=64u8).collect();
+        for a in 0..=BLOCK {
+            for b in (0..=BLOCK - a).step_by(7) {
+                let parts: [&[u8]; 2] = [&data[..a], &data[64 - b..]];
+                let (mut host, mut small) = ([[0xAA; 4]; BLOCK / 4], [[0x55; 4]; BLOCK / 4]);
+                key_block(&parts, &mut host);
+                key_block_small(&parts, &mut small);
+                assert_eq!(small, host, "{a} {b}");
+                let want: std::vec::Vec<u8> = parts.concat();
+                assert_eq!(&host.as_flattened()[..a + b], &want[..]);
+                assert!(host.as_flattened()[a + b..].iter().all(|&x| x == 0));
+            }
         }
     }
 
