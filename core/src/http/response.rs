@@ -919,59 +919,184 @@ impl HeadAcc {
 }
 
 /// State of the field line being read.
-#[derive(Clone, Copy, Debug)]
+///
+/// Laid out so that starting one writes a few bytes: the name is a `heapless::Vec` (only its
+/// length is set; the bytes past it are never read) and what a value needs between inputs is in
+/// [`ValueAcc`], set when the value begins. Zero-filled, the 100 bytes were a call to a clearing
+/// routine that firmware linked for this alone (footprint.sh).
+#[derive(Clone, Debug)]
 struct LineAcc {
     /// The name when it was split across inputs (copied so it can be compared at the ':').
-    name: [u8; MAX_NAME_LEN],
-    name_len: u8,
+    name: NameBuf,
     name_long: bool,
     /// An event for this value has been returned.
     started: bool,
     /// Length of the current run of spaces/tabs in an interesting value.
     ws_run: u8,
-    /// Whitespace from earlier inputs not yet reported: the count, a bit set for each (bit 0
-    /// first: always the lowest `pending_len` bits, so the next one's bit is `pending + 1`, found
-    /// without a shift by a variable amount), and which of them are tabs.
+    /// Whitespace from earlier inputs not yet reported (see [`ValueAcc::Held`] for which).
     pending_len: u8,
-    pending: u64,
-    pending_tabs: u64,
-    tokens: TokenLexer,
-    length: LengthLexer,
+    value: ValueAcc,
+}
+
+/// A field name being read, up to [`MAX_NAME_LEN`] bytes: hosts' form, a plain array (faster
+/// to fill than a `heapless::Vec`: the scan copies names in pieces). Firmware uses [`NameVec`].
+#[cfg(not(target_os = "none"))]
+#[derive(Clone, Debug)]
+struct NameBuf {
+    bytes: [u8; MAX_NAME_LEN],
+    len: u8,
+}
+
+#[cfg(not(target_os = "none"))]
+impl NameBuf {
+    fn new() -> NameBuf {
+        NameBuf {
+            bytes: [0; MAX_NAME_LEN],
+            len: 0,
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Appends `b` if it fits; returns whether it did.
+    fn push(&mut self, b: u8) -> bool {
+        self.extend(&[b])
+    }
+
+    /// Appends `part` if all of it fits; returns whether it did (nothing is added otherwise).
+    fn extend(&mut self, part: &[u8]) -> bool {
+        let start = usize::from(self.len);
+        let Some(dst) = self.bytes.get_mut(start..start + part.len()) else {
+            return false;
+        };
+        crate::encode::copy_prefix(dst, part);
+        // `start + part.len() <= MAX_NAME_LEN`, which fits in a u8.
+        self.len = u8::try_from(start + part.len()).unwrap_or(u8::MAX);
+        true
+    }
+}
+
+/// [`NameBuf`] for firmware: a `heapless::Vec`, whose bytes past its length are never written,
+/// so starting a line costs no clearing (see [`LineAcc`]). It is filled a byte at a time (the
+/// byte path), so it needs only what that uses. The tests compare the two.
+#[cfg(any(test, target_os = "none"))]
+#[derive(Clone, Debug)]
+struct NameVec(heapless::Vec<u8, MAX_NAME_LEN, u8>);
+
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+impl NameVec {
+    fn new() -> NameVec {
+        NameVec(heapless::Vec::new())
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Appends `b` if it fits; returns whether it did.
+    fn push(&mut self, b: u8) -> bool {
+        self.0.push(b).is_ok()
+    }
+}
+
+#[cfg(target_os = "none")]
+use NameVec as NameBuf;
+
+/// What the value of the field line being read keeps between inputs: only one kind of field is
+/// read at a time.
+#[derive(Clone, Copy, Debug)]
+enum ValueAcc {
+    /// Nothing: a field that is only checked, or an interesting value with no whitespace held
+    /// back.
+    Empty,
+    /// An interesting value's held-back whitespace (`pending_len` bytes): a bit set for each
+    /// (bit 0 first: always the lowest `pending_len` bits, so the next one's bit is `pending + 1`,
+    /// found without a shift by a variable amount), and which of them are tabs.
+    Held {
+        pending: u64,
+        tabs: u64,
+    },
+    Length(LengthLexer),
+    Tokens(TokenLexer),
 }
 
 impl LineAcc {
     /// The name has ended (ready for the next line's) and the value of `field` begins: only what
-    /// that field uses is reset, so a line of an uninteresting field writes nothing here. (The
-    /// name buffer is left as it is: `name_len` says how much of it is valid.)
+    /// that field uses is set.
     fn begin_value(&mut self, field: Field) {
-        self.name_len = 0;
+        self.name.clear();
         self.name_long = false;
+        // Each arm writes its own value: one chosen by the `match` and then stored was built on
+        // the stack and copied through `memcpy`.
         match field {
             Field::Interest(_) => {
                 self.started = false;
                 self.ws_run = 0;
                 self.pending_len = 0;
-                self.pending = 0;
-                self.pending_tabs = 0;
+                self.value = ValueAcc::Empty;
             }
-            Field::ContentLength => self.length = LengthLexer::EMPTY,
-            Field::TransferEncoding | Field::Connection => self.tokens = TokenLexer::EMPTY,
-            Field::Other => {}
+            Field::ContentLength => {
+                self.value = ValueAcc::Length(LengthLexer {
+                    value: 0,
+                    digits: false,
+                    after: false,
+                })
+            }
+            Field::TransferEncoding | Field::Connection => {
+                self.value = ValueAcc::Tokens(TokenLexer::EMPTY)
+            }
+            Field::Other => self.value = ValueAcc::Empty,
         }
     }
 
-    const EMPTY: LineAcc = LineAcc {
-        name: [0; MAX_NAME_LEN],
-        name_len: 0,
-        name_long: false,
-        started: false,
-        ws_run: 0,
-        pending_len: 0,
-        pending: 0,
-        pending_tabs: 0,
-        tokens: TokenLexer::EMPTY,
-        length: LengthLexer::EMPTY,
-    };
+    /// A line not begun. A function rather than a constant: a constant is stored whole (all 100
+    /// bytes, through a clearing routine), a value built here field by field.
+    fn empty() -> LineAcc {
+        LineAcc {
+            name: NameBuf::new(),
+            name_long: false,
+            started: false,
+            ws_run: 0,
+            pending_len: 0,
+            value: ValueAcc::Empty,
+        }
+    }
+
+    /// Drops held-back whitespace (it was trailing OWS).
+    fn drop_held(&mut self) {
+        self.pending_len = 0;
+        self.value = ValueAcc::Empty;
+    }
+
+    /// Takes the first held-back whitespace byte, which turned out to be inside the value:
+    /// whether it is a tab. (Called only while `pending_len > 0`.)
+    fn take_held(&mut self) -> bool {
+        self.pending_len = self.pending_len.saturating_sub(1);
+        match &mut self.value {
+            ValueAcc::Held { pending, tabs } => {
+                let tab = *tabs & 1 != 0;
+                *tabs >>= 1;
+                *pending >>= 1;
+                tab
+            }
+            _ => false,
+        }
+    }
 }
 
 /// How a scan of the head ended. The details are in [`Out`].
@@ -1140,7 +1265,7 @@ impl<'h> ResponseParser<'h> {
             #[cfg(not(target_os = "none"))]
             resume: Resume::StatusLine,
             head: HeadAcc::fresh(limits.max_head_bytes),
-            line: LineAcc::EMPTY,
+            line: LineAcc::empty(),
             started: false,
             head_out: Head {
                 version: Version::Http11,
@@ -1179,7 +1304,7 @@ impl<'h> ResponseParser<'h> {
         } = self;
         *state = State::AwaitingHead(HeadPos::Version(0));
         *head = HeadAcc::fresh(limits.max_head_bytes);
-        *line = LineAcc::EMPTY;
+        *line = LineAcc::empty();
         *started = false;
         *head_out = Head {
             version: Version::Http11,
@@ -1594,7 +1719,7 @@ impl<'h> ResponseParser<'h> {
                     // A 1xx response is complete: the final response follows with a fresh head.
                     offset += self.out.used;
                     self.head = HeadAcc::fresh(self.limits.max_head_bytes);
-                    self.line = LineAcc::EMPTY;
+                    self.line = LineAcc::empty();
                     self.state = State::AwaitingHead(HeadPos::Version(0));
                     self.set_resume(Resume::StatusLine);
                 }
@@ -1782,10 +1907,10 @@ impl<'h> ResponseParser<'h> {
                 HeadPos::Name
             }
             HeadPos::Name if b == b':' => {
-                let len = usize::from(self.line.name_len);
-                let field = match self.line.name.get(..len) {
-                    Some(name) if !self.line.name_long => self.classify(name),
-                    _ => Field::Other,
+                let field = if self.line.name_long {
+                    Field::Other
+                } else {
+                    self.classify(self.line.name.as_slice())
                 };
                 self.line.begin_value(field);
                 HeadPos::ValueStart(field)
@@ -1810,10 +1935,7 @@ impl<'h> ResponseParser<'h> {
                 };
                 if let Field::Interest(index) = field {
                     // Whitespace held back was trailing OWS: dropped.
-                    let line = &mut self.line;
-                    line.pending_len = 0;
-                    line.pending = 0;
-                    line.pending_tabs = 0;
+                    self.line.drop_held();
                     self.state = State::AwaitingHead(next);
                     return Ok(Byte::ValueEnds(index));
                 }
@@ -1825,10 +1947,7 @@ impl<'h> ResponseParser<'h> {
                 if line.pending_len > 0 {
                     // Whitespace held back was inside the value after all: reported a byte
                     // per event, before this byte.
-                    let tab = line.pending_tabs & 1 != 0;
-                    line.pending_tabs >>= 1;
-                    line.pending >>= 1;
-                    line.pending_len -= 1;
+                    let tab = line.take_held();
                     return Ok(Byte::Replay { index, tab });
                 }
                 line.ws_run = 0;
@@ -1887,12 +2006,8 @@ impl<'h> ResponseParser<'h> {
     /// any that can match is only flagged).
     fn name_byte(&mut self, b: u8) {
         let line = &mut self.line;
-        match line.name.get_mut(usize::from(line.name_len)) {
-            Some(slot) => {
-                *slot = b;
-                line.name_len += 1;
-            }
-            None => line.name_long = true,
+        if !line.name.push(b) {
+            line.name_long = true;
         }
     }
 
@@ -2134,7 +2249,7 @@ impl<'h> ResponseParser<'h> {
         if tail.first() != Some(&b':') {
             return Err(ResponseError::InvalidHeaderName);
         }
-        let field = if self.line.name_len == 0 && !self.line.name_long {
+        let field = if self.line.name.is_empty() && !self.line.name_long {
             if part.is_empty() {
                 return Err(ResponseError::InvalidHeaderName);
             }
@@ -2144,9 +2259,7 @@ impl<'h> ResponseParser<'h> {
             if self.line.name_long {
                 Field::Other
             } else {
-                let len = usize::from(self.line.name_len);
-                let name = self.line.name.get(..len).unwrap_or_default();
-                self.classify(name)
+                self.classify(self.line.name.as_slice())
             }
         };
         self.line.begin_value(field);
@@ -2165,19 +2278,9 @@ impl<'h> ResponseParser<'h> {
 
     #[cfg(not(target_os = "none"))]
     fn save_name(&mut self, part: &[u8]) {
-        let start = usize::from(self.line.name_len);
-        match self
-            .line
-            .name
-            .get_mut(start..start + part.len())
-            .filter(|_| !self.line.name_long)
-        {
-            Some(dst) => {
-                crate::encode::copy_prefix(dst, part);
-                // `start + part.len() <= MAX_NAME_LEN`, which fits in a u8.
-                self.line.name_len = u8::try_from(start + part.len()).unwrap_or(u8::MAX);
-            }
-            None => self.line.name_long = true,
+        let line = &mut self.line;
+        if line.name_long || !line.name.extend(part) {
+            line.name_long = true;
         }
     }
 
@@ -2216,15 +2319,16 @@ impl<'h> ResponseParser<'h> {
     #[inline(always)]
     fn feed_plain(&mut self, field: Field, value: &[u8]) -> Result<(), ResponseError> {
         match field {
-            Field::ContentLength => {
-                let seen = &mut self.head.content_length;
-                self.line.length.feed(value, seen)
-            }
+            // (The lexer is always there: `begin_value` set it for the field.)
+            Field::ContentLength => match &mut self.line.value {
+                ValueAcc::Length(length) => length.feed(value, &mut self.head.content_length),
+                _ => Ok(()),
+            },
             Field::TransferEncoding | Field::Connection => {
                 let head = &mut self.head;
-                self.line
-                    .tokens
-                    .feed(value, |t| apply_token(head, field, t));
+                if let ValueAcc::Tokens(tokens) = &mut self.line.value {
+                    tokens.feed(value, |t| apply_token(head, field, t));
+                }
                 Ok(())
             }
             _ => Ok(()),
@@ -2233,17 +2337,19 @@ impl<'h> ResponseParser<'h> {
 
     fn finish_plain(&mut self, field: Field) -> Result<(), ResponseError> {
         match field {
-            Field::ContentLength => {
-                let seen = &mut self.head.content_length;
-                self.line.length.finish(seen)
-            }
+            Field::ContentLength => match &mut self.line.value {
+                ValueAcc::Length(length) => length.finish(&mut self.head.content_length),
+                _ => Ok(()),
+            },
             Field::TransferEncoding | Field::Connection => {
                 let head = &mut self.head;
                 if field == Field::TransferEncoding {
                     head.transfer_encoding = true;
                 }
-                if let Some(t) = self.line.tokens.take() {
-                    apply_token(head, field, t);
+                if let ValueAcc::Tokens(tokens) = &mut self.line.value {
+                    if let Some(t) = tokens.take() {
+                        apply_token(head, field, t);
+                    }
                 }
                 Ok(())
             }
@@ -2273,9 +2379,7 @@ impl<'h> ResponseParser<'h> {
                 }
                 Some(&CR) | Some(&LF) => {
                     // It was trailing OWS: drop it. The scan below trims this input's part.
-                    line.pending_len = 0;
-                    line.pending = 0;
-                    line.pending_tabs = 0;
+                    line.drop_held();
                 }
                 Some(_) => {
                     self.out = replay_pending(line, index);
@@ -2614,10 +2718,18 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
 // One copy on firmware for its two callers; hosts inline it (a byte of a rare path either way).
 #[cfg_attr(target_os = "none", inline(never))]
 fn hold_ws(line: &mut LineAcc, c: u8) {
-    if c == HTAB {
-        line.pending_tabs |= line.pending.wrapping_add(1);
+    if line.pending_len == 0 {
+        line.value = ValueAcc::Held {
+            pending: 0,
+            tabs: 0,
+        };
     }
-    line.pending = (line.pending << 1) | 1;
+    if let ValueAcc::Held { pending, tabs } = &mut line.value {
+        if c == HTAB {
+            *tabs |= pending.wrapping_add(1);
+        }
+        *pending = (*pending << 1) | 1;
+    }
     line.pending_len = line.pending_len.saturating_add(1);
 }
 
@@ -2625,10 +2737,7 @@ fn hold_ws(line: &mut LineAcc, c: u8) {
 /// Report the first held-back whitespace byte, which turned out to be inside a value, from
 /// [`WHITESPACE`]. (Called only while `pending_len > 0`.)
 fn replay_pending(line: &mut LineAcc, index: usize) -> Out {
-    let tab = (line.pending_tabs & 1) as usize;
-    line.pending_tabs >>= 1;
-    line.pending >>= 1;
-    line.pending_len = line.pending_len.saturating_sub(1);
+    let tab = usize::from(line.take_held());
     Out {
         used: 0,
         from: tab,

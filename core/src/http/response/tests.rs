@@ -1314,7 +1314,7 @@ fn line_state_empty_at_line_starts(
             break;
         }
         if let State::AwaitingHead(HeadPos::LineStart | HeadPos::Version(0)) = p.state {
-            proptest::prop_assert_eq!((p.line.name_len, p.line.name_long), (0, false));
+            proptest::prop_assert_eq!((p.line.name.as_slice().len(), p.line.name_long), (0, false));
         }
     }
     Ok(())
@@ -1395,5 +1395,24 @@ proptest::proptest! {
             }
         }
         line_state_empty_at_line_starts(&w)?;
+    }
+}
+
+proptest::proptest! {
+    /// Firmware's name buffer ([`NameVec`]) keeps what the hosts' ([`NameBuf`]) keeps, and
+    /// refuses the same bytes, under any run of pushes and clears (`None`: a clear).
+    #[test]
+    fn name_buffers_agree(ops in proptest::collection::vec(proptest::option::weighted(0.97, proptest::prelude::any::<u8>()), 0..300)) {
+        let (mut host, mut small) = (NameBuf::new(), NameVec::new());
+        for op in ops {
+            match op {
+                Some(b) => proptest::prop_assert_eq!(host.push(b), small.push(b)),
+                None => {
+                    host.clear();
+                    small.clear();
+                }
+            }
+            proptest::prop_assert_eq!(host.as_slice(), small.as_slice());
+        }
     }
 }
