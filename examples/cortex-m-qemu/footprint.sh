@@ -18,7 +18,11 @@
 #
 # Probes are measured with a panic handler that only halts (feature panic-halt), which adds no
 # code, so the sizes exist even while a panic path is left; each probe is then also linked with
-# the no-panic check and reported as panic_free=yes|no.
+# the no-panic check and reported as panic_free=yes|no. The mem_routines column names the
+# compiler-builtins memory routines each probe links (memcpy, memset, memcmp and their __aeabi_*
+# entry points: about 1 KB together, linked only when something calls them; tools/mem-routines.py),
+# and invoke_path_mem_routines=... (before the last lines) those of the invoke path: none since the
+# library stopped calling them, which an application that links them anyway does not gain.
 set -uo pipefail
 cd "$(dirname "$0")"
 TARGET=thumbv7em-none-eabihf
@@ -44,9 +48,11 @@ if ! cargo build --release --features panic-halt "${bins[@]}" >target/footprint/
     echo "footprint.sh: probe build failed" >&2
     exit 1
 fi
-declare -A size
+declare -A size mem
 for p in "${PROBES[@]}"; do
     size[$p]=$(python3 tools/elf-size.py --flash "$OUT/$p") || exit 1
+    # compiler-builtins' memcpy/memset/memcmp (about 1 KB together): linked only if called.
+    mem[$p]=$(python3 tools/mem-routines.py "$OUT/$p") || exit 1
 done
 
 # 2. The link-time no-panic check, probe by probe (which part of the library keeps a panic path).
@@ -63,15 +69,17 @@ head=$((size[probe_head] - size[probe_sign]))
 parse=$((size[probe_parse] - base))
 invoke=$((size[probe_invoke] - base))
 
-echo "probe            flash_total  minus_baseline  panic_free"
+echo "probe            flash_total  minus_baseline  panic_free  mem_routines"
 for p in "${PROBES[@]}"; do
-    printf '%-16s %11d  %14d  %s\n' "$p" "${size[$p]}" $((size[$p] - base)) "${panic_free[$p]}"
+    printf '%-16s %11d  %14d  %-10s  %s\n' "$p" "${size[$p]}" $((size[$p] - base)) \
+        "${panic_free[$p]}" "${mem[$p]}"
 done
 if [ "$invoke" -le "$TARGET_INVOKE_BYTES" ]; then
     echo "invoke_path_target=met ($invoke <= $TARGET_INVOKE_BYTES)"
 else
     echo "invoke_path_target=MISSED ($invoke > $TARGET_INVOKE_BYTES)"
 fi
+echo "invoke_path_mem_routines=${mem[probe_invoke]}"
 echo "sign_bytes=$sign"
 echo "head_bytes=$head"
 echo "parse_bytes=$parse"
