@@ -603,14 +603,20 @@ impl LogType {
 }
 
 /// Client context for the function (`context.client_context`), sent base64 in
-/// `X-Amz-Client-Context`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ClientContext<'a> {
-    /// Raw JSON bytes: the core base64-encodes them while writing (no buffer).
-    Json(&'a [u8]),
-    /// Already base64, sent exactly as given (what boto3 expects of its callers).
-    Base64(&'a str),
+/// `X-Amz-Client-Context`: raw JSON that the core base64-encodes while writing (no buffer,
+/// [`ClientContext::json`]), or text already base64, sent exactly as given (what boto3 expects
+/// of its callers, [`ClientContext::base64`]).
+#[derive(Clone, Copy)]
+pub struct ClientContext<'a> {
+    /// The JSON bytes, or the base64 text.
+    value: &'a [u8],
+    /// Whether `value` is raw JSON, to be encoded.
+    json: bool,
+    /// Writes `value` as the header value: the base64 encoder for JSON, a plain `put` for
+    /// base64 text. Chosen by the constructor rather than by a `match` when writing, so that
+    /// the encoder is linked only into firmware that builds a JSON context (a `match` links it
+    /// into every head writer).
+    write: fn(&[u8], &mut dyn Sink),
 }
 
 impl<'a> ClientContext<'a> {
@@ -619,7 +625,11 @@ impl<'a> ClientContext<'a> {
         if base64_len(raw.len()) > MAX_CLIENT_CONTEXT_LEN {
             return Err(RequestError::ClientContextTooLarge);
         }
-        Ok(Self::Json(raw))
+        Ok(Self {
+            value: raw,
+            json: true,
+            write: put_base64,
+        })
     }
 
     /// Pre-encoded base64, checked for length and alphabet (so it cannot inject a header).
@@ -633,24 +643,62 @@ impl<'a> ClientContext<'a> {
         {
             return Err(RequestError::InvalidClientContext);
         }
-        Ok(Self::Base64(encoded))
+        Ok(Self {
+            value: encoded.as_bytes(),
+            json: false,
+            write: |text, sink| sink.put(text),
+        })
     }
 
     /// The length of the header value.
     pub fn encoded_len(&self) -> usize {
-        match self {
-            Self::Json(raw) => base64_len(raw.len()),
-            Self::Base64(s) => s.len(),
+        if self.json {
+            base64_len(self.value.len())
+        } else {
+            self.value.len()
+        }
+    }
+
+    /// The base64 text of a pre-encoded context (ASCII, checked by [`ClientContext::base64`]).
+    fn base64_text(&self) -> &'a str {
+        core::str::from_utf8(self.value).unwrap_or_default()
+    }
+}
+
+/// Equal when both are JSON or both base64, with the same bytes (`write` follows from `json`).
+impl PartialEq for ClientContext<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json && self.value == other.value
+    }
+}
+
+impl Eq for ClientContext<'_> {}
+
+/// As `Json([…])` (the bytes) or `Base64("…")` (the text).
+impl fmt::Debug for ClientContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.json {
+            f.debug_tuple("Json").field(&self.value).finish()
+        } else {
+            f.debug_tuple("Base64").field(&self.base64_text()).finish()
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ClientContext<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        if self.json {
+            defmt::write!(f, "Json({=[u8]})", self.value);
+        } else {
+            defmt::write!(f, "Base64({=str})", self.base64_text());
         }
     }
 }
 
 impl Emit for ClientContext<'_> {
     fn emit(&self, sink: &mut dyn Sink) {
-        match self {
-            Self::Json(raw) => put_base64(raw, sink),
-            Self::Base64(s) => sink.put(s.as_bytes()),
-        }
+        (self.write)(self.value, sink);
     }
 }
 
@@ -1181,6 +1229,76 @@ mod tests {
             ClientContext::base64("e30=\r\nX: y"),
             Err(RequestError::InvalidClientContext)
         );
+    }
+
+    /// `ClientContext` as it was before the size work (a public enum, matched when written), as
+    /// the reference for the struct that chooses its writer when built.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum ReferenceContext<'a> {
+        Json(&'a [u8]),
+        Base64(&'a str),
+    }
+
+    impl ReferenceContext<'_> {
+        fn encoded_len(&self) -> usize {
+            match self {
+                Self::Json(raw) => base64_len(raw.len()),
+                Self::Base64(s) => s.len(),
+            }
+        }
+
+        fn emit(&self, sink: &mut dyn Sink) {
+            match self {
+                Self::Json(raw) => crate::encode::put_base64(raw, sink),
+                Self::Base64(s) => sink.put(s.as_bytes()),
+            }
+        }
+    }
+
+    #[test]
+    fn client_contexts_match_the_reference() {
+        struct Bytes(std::vec::Vec<u8>);
+        impl Sink for Bytes {
+            fn put(&mut self, bytes: &[u8]) {
+                self.0.extend_from_slice(bytes);
+            }
+        }
+        let written = |emit: &dyn Fn(&mut dyn Sink)| {
+            let mut out = Bytes(std::vec::Vec::new());
+            emit(&mut out);
+            out.0
+        };
+        let json: std::vec::Vec<std::vec::Vec<u8>> = (0..8)
+            .map(|n| (0..n).map(|i| (i * 37 + 5) as u8).collect())
+            .chain([b"{\"custom\": {\"k\": \"v v\"}}".to_vec(), b"e30=".to_vec()])
+            .collect();
+        let text = ["", "e30=", "eyJhIjoxfQ==", "A", "ab+/"];
+        let mut pairs = std::vec::Vec::new();
+        for raw in &json {
+            pairs.push((
+                ClientContext::json(raw).unwrap(),
+                ReferenceContext::Json(raw),
+            ));
+        }
+        for t in text {
+            pairs.push((
+                ClientContext::base64(t).unwrap(),
+                ReferenceContext::Base64(t),
+            ));
+        }
+        for (ours, reference) in &pairs {
+            assert_eq!(ours.encoded_len(), reference.encoded_len(), "{reference:?}");
+            assert_eq!(
+                written(&|s| ours.emit(s)),
+                written(&|s| reference.emit(s)),
+                "{reference:?}"
+            );
+            assert_eq!(std::format!("{ours:?}"), std::format!("{reference:?}"));
+            assert_eq!(std::format!("{ours:#?}"), std::format!("{reference:#?}"));
+            for (other, other_reference) in &pairs {
+                assert_eq!(ours == other, reference == other_reference);
+            }
+        }
     }
 
     #[test]
