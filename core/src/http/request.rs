@@ -32,7 +32,7 @@
 
 #[cfg(any(test, not(target_os = "none")))]
 use crate::encode::SliceWriter;
-use crate::encode::{percent_encode, put_decimal, Counter, Emit, PercentEncoding, Sink};
+use crate::encode::{percent_encode, put_decimal, Counter, Emit, Sink};
 use crate::endpoint::Endpoint;
 use crate::invoke::{InvokeRequest, RequestError};
 use crate::sigv4::{
@@ -205,6 +205,24 @@ impl Sink for SizingWriter<'_> {
     }
 }
 
+/// A sink that percent-encodes what passes through it, keeping `/`, when `again` (SigV4's
+/// second encoding of the path), and passes it on as it is otherwise: one call of the encoder
+/// for the function name of both the request line and the canonical URI.
+struct EncodedAgain<'s, S: Sink + ?Sized> {
+    inner: &'s mut S,
+    again: bool,
+}
+
+impl<S: Sink + ?Sized> Sink for EncodedAgain<'_, S> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.again {
+            percent_encode(bytes, true, self.inner);
+        } else {
+            self.inner.put(bytes);
+        }
+    }
+}
+
 /// Everything needed to sign and write one `Invoke` request head.
 ///
 /// Build it with [`InvokeHead::new`] (which checks the payload limit and the time), then
@@ -332,25 +350,7 @@ impl<'r> InvokeHead<'r> {
     /// Byte for byte what [`SignableRequest::write_canonical_request`] writes for
     /// [`InvokeHead::with_signable`]'s view (the tests compare the two).
     fn put_canonical_request<S: Sink>(&self, slots: &Slots<'_>, sink: &mut S) {
-        sink.put(b"POST\n");
-        // The canonical URI is the wire path encoded once more; its fixed segments and the
-        // endpoint's path prefix (only unreserved characters and `/`, as `Endpoint::from_url`
-        // checks) are kept by that encoding.
-        sink.put(self.endpoint.path_prefix().as_bytes());
-        sink.put(b"/2015-03-31/functions/");
-        percent_encode(
-            self.request.function_name.as_str().as_bytes(),
-            false,
-            &mut PercentEncoding {
-                inner: &mut *sink,
-                keep_slash: true,
-            },
-        );
-        sink.put(b"/invocations\n");
-        if let Some(q) = self.request.qualifier {
-            sink.put(b"Qualifier=");
-            percent_encode(q.as_str().as_bytes(), false, sink);
-        }
+        self.put_target(true, sink);
         // Each header line starts with the `\n` that ends the line before it (there is always
         // one: `host`), so the query line's end needs no `put` of its own and the last line's
         // end goes with the blank line after it.
@@ -365,6 +365,44 @@ impl<'r> InvokeHead<'r> {
         Self::put_signed_headers(slots, sink);
         sink.put(b"\n");
         crate::encode::put_hex32(self.payload.sha256(), &mut &mut *sink);
+    }
+
+    /// The method and the request target: `POST /path?Qualifier=q` as the request line has them
+    /// or, when `canonical`, as the canonical request's first three lines (`POST`, the canonical
+    /// URI, the canonical query). One routine for both, so that their fixed text is put from
+    /// one place.
+    // Not inlined on bare-metal targets: the point is one copy for the two writers. Hosts
+    // inline it into each writer, where `canonical` is a constant.
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    fn put_target<S: Sink>(&self, canonical: bool, sink: &mut S) {
+        sink.put(if canonical { b"POST\n" } else { b"POST " });
+        // The canonical URI is the wire path encoded once more; its fixed segments and the
+        // endpoint's path prefix (only unreserved characters and `/`, as `Endpoint::from_url`
+        // checks) are kept by that encoding.
+        sink.put(self.endpoint.path_prefix().as_bytes());
+        sink.put(b"/2015-03-31/functions/");
+        percent_encode(
+            self.request.function_name.as_str().as_bytes(),
+            false,
+            &mut EncodedAgain {
+                inner: &mut *sink,
+                again: canonical,
+            },
+        );
+        sink.put(b"/invocations");
+        // The canonical query is a line of its own, without the `?`.
+        let query = b"?Qualifier=";
+        let query = if canonical {
+            sink.put(b"\n");
+            query.get(1..).unwrap_or_default()
+        } else {
+            query
+        };
+        if let Some(q) = self.request.qualifier {
+            sink.put(query);
+            percent_encode(q.as_str().as_bytes(), false, sink);
+        }
     }
 
     /// The `SignedHeaders` list of `slots`.
@@ -603,12 +641,7 @@ impl<'r> InvokeHead<'r> {
         key: &SigningKey,
         sink: &mut S,
     ) {
-        sink.put(b"POST ");
-        self.path().put(sink);
-        if let Some(q) = self.request.qualifier {
-            sink.put(b"?Qualifier=");
-            percent_encode(q.as_str().as_bytes(), false, sink);
-        }
+        self.put_target(false, sink);
         sink.put(b" HTTP/1.1");
         // Every header but the last three is a signed one: written from the signed slots, the
         // wire name being the canonical name with each word capitalised (`x-amz-date` is sent

@@ -302,6 +302,16 @@ fn fast_writers_match_the_generic_sigv4_path() {
         let wanted = std::format!("\r\nAuthorization: {}\r\n\r\n", text(authorization));
         let written = std::str::from_utf8(&exact).unwrap();
         assert!(written.ends_with(&wanted), "{written}");
+        // The request line as `emit_head` wrote it before `put_target`: the wire path
+        // (`InvokePath`, which the generic path signs) and the qualifier.
+        let mut line = V(b"POST ".to_vec());
+        head.path().put(&mut line);
+        if let Some(q) = head.request.qualifier {
+            line.put(b"?Qualifier=");
+            crate::encode::percent_encode(q.as_str().as_bytes(), false, &mut line);
+        }
+        line.put(b" HTTP/1.1\r\n");
+        assert!(written.starts_with(&text(line)), "{written}");
         cases += 1;
     };
     for (i, name) in names.iter().enumerate() {
