@@ -227,11 +227,10 @@ pub struct Endpoint<'a> {
 
 /// Validates a region as a DNS label: it becomes part of a host name and of the credential scope.
 pub fn validate_region(region: &str) -> Result<(), EndpointError> {
-    let b = region.as_bytes();
-    // Every byte is a letter, digit or `-`, so a first byte other than `-` is alphanumeric.
-    if matches!(b, [first, ..] if *first != b'-')
-        && b.len() <= 63
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+    // A credential scope's part (1 to 63 letters, digits and `-`: the signer's own check,
+    // which firmware links anyway) whose first byte is not `-`, so is alphanumeric.
+    if crate::sigv4::valid_scope_part(region, crate::sigv4::MAX_REGION_LEN)
+        && region.as_bytes().first() != Some(&b'-')
     {
         Ok(())
     } else {

@@ -151,7 +151,9 @@ impl fmt::Debug for Credentials<'_> {
     }
 }
 
-fn valid_scope_part(s: &str, max: usize) -> bool {
+/// Whether `s` is 1 to `max` ASCII letters, digits and `-`: a region or service in a credential
+/// scope.
+pub(crate) fn valid_scope_part(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
