@@ -489,8 +489,11 @@ impl<'a> Qualifier<'a> {
         let ok = crate::encode::bytes_eq(q.as_bytes(), b"$LATEST.PUBLISHED")
             || (!q.is_empty()
                 && q.len() <= MAX_QUALIFIER_LEN
-                && q.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'$')));
+                && q.bytes().all(|b| {
+                    // Letters, digits, `-`, `_` and `$`: the unreserved characters but `.` and
+                    // `~` (through the encoder's test, which firmware links anyway), and `$`.
+                    (crate::encode::is_unreserved(b) && !matches!(b, b'.' | b'~')) || b == b'$'
+                }));
         if ok {
             Ok(Self(q))
         } else {
