@@ -328,12 +328,13 @@ const KEEP: [u8; 256] = {
 /// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters and,
 /// when `keep_slash`, `/`. On hosts, runs of kept bytes go to the sink in one call.
 ///
-/// Generic for its callers, but the work is done once, over `dyn Sink`
-/// ([`percent_encode_dyn`]): the request writers call it with two or three sink types, and a
-/// copy per type costs about 160 bytes of flash each, against one indirect call per run.
+/// Over `dyn Sink` ([`percent_encode_dyn`]): the request writers call it with two or three
+/// sink types, and a copy per type costs about 160 bytes of flash each, against one indirect
+/// call per run. A writer generic over a sized sink hands its sink on as it is (no `&mut &mut`
+/// adaptor between the encoder and the sink).
 #[inline]
-pub(crate) fn percent_encode<S: Sink + ?Sized>(bytes: &[u8], keep_slash: bool, mut sink: &mut S) {
-    percent_encode_dyn(bytes, keep_slash, &mut sink);
+pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
+    percent_encode_dyn(bytes, keep_slash, sink);
 }
 
 /// [`percent_encode`] over a `dyn Sink`.
@@ -392,7 +393,7 @@ pub(crate) struct PercentEncoding<'s, S: Sink + ?Sized> {
 
 impl<S: Sink + ?Sized> Sink for PercentEncoding<'_, S> {
     fn put(&mut self, bytes: &[u8]) {
-        percent_encode(bytes, self.keep_slash, self.inner);
+        percent_encode(bytes, self.keep_slash, &mut self.inner);
     }
 }
 

@@ -148,7 +148,7 @@ impl InvokePath<'_> {
     fn put<S: Sink + ?Sized>(&self, sink: &mut S) {
         sink.put(self.prefix.as_bytes());
         sink.put(b"/2015-03-31/functions/");
-        percent_encode(self.function_name.as_bytes(), false, sink);
+        percent_encode(self.function_name.as_bytes(), false, &mut &mut *sink);
         sink.put(b"/invocations");
     }
 }
@@ -208,12 +208,12 @@ impl Sink for SizingWriter<'_> {
 /// A sink that percent-encodes what passes through it, keeping `/`, when `again` (SigV4's
 /// second encoding of the path), and passes it on as it is otherwise: one call of the encoder
 /// for the function name of both the request line and the canonical URI.
-struct EncodedAgain<'s, S: Sink + ?Sized> {
+struct EncodedAgain<'s, S: Sink> {
     inner: &'s mut S,
     again: bool,
 }
 
-impl<S: Sink + ?Sized> Sink for EncodedAgain<'_, S> {
+impl<S: Sink> Sink for EncodedAgain<'_, S> {
     fn put(&mut self, bytes: &[u8]) {
         if self.again {
             percent_encode(bytes, true, self.inner);
@@ -364,7 +364,7 @@ impl<'r> InvokeHead<'r> {
         sink.put(b"\n\n");
         Self::put_signed_headers(slots, sink);
         sink.put(b"\n");
-        crate::encode::put_hex32(self.payload.sha256(), &mut &mut *sink);
+        crate::encode::put_hex32(self.payload.sha256(), sink);
     }
 
     /// The method and the request target: `POST /path?Qualifier=q` as the request line has them

@@ -984,9 +984,9 @@ impl SignableRequest<'_> {
                     sink.put(b"&");
                 }
                 first = false;
-                percent_encode(same.0.as_bytes(), false, sink);
+                percent_encode(same.0.as_bytes(), false, &mut &mut *sink);
                 sink.put(b"=");
-                percent_encode(same.1.as_bytes(), false, sink);
+                percent_encode(same.1.as_bytes(), false, &mut &mut *sink);
             }
             prev = Some(pair);
         }
