@@ -203,6 +203,23 @@ pub enum Event<'a> {
     },
 }
 
+/// What the push path ([`ResponseParser::push_input`]) calls with what it finds: the
+/// [`Event`]s, one method each. A method returning `false` stops the parser (the handler keeps
+/// why).
+#[cfg(any(test, target_os = "none"))]
+pub(crate) trait Handler<'h> {
+    /// The parser being driven (which the handler owns).
+    fn parser(&mut self) -> &mut ResponseParser<'h>;
+    /// [`Event::Header`].
+    fn header(&mut self, index: usize, fragment: &[u8], first: bool, last: bool) -> bool;
+    /// [`Event::Head`].
+    fn head(&mut self, head: Head) -> bool;
+    /// [`Event::Body`].
+    fn body(&mut self, chunk: &[u8]) -> bool;
+    /// [`Event::End`]: the last call for this response.
+    fn end(&mut self, reusable: bool);
+}
+
 /// Result of one [`ResponseParser::handle_input`] call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -1612,6 +1629,16 @@ impl<'h> ResponseParser<'h> {
         result
     }
 
+    /// The general path reading heads a byte at a time (all of `handle_input` on firmware), for
+    /// the reader's tests.
+    #[cfg(test)]
+    pub(crate) fn handle_input_bytes<'a>(
+        &mut self,
+        input: &'a [u8],
+    ) -> Result<Progress<'a>, ResponseError> {
+        self.handle_input_with::<true>(input)
+    }
+
     /// Records a peer error, which every later call returns again; returns it.
     #[inline(always)]
     fn fail(&mut self, e: ResponseError) -> ResponseError {
@@ -1652,6 +1679,190 @@ impl<'h> ResponseParser<'h> {
                 self.state = State::Done;
                 self.set_resume(Resume::General);
                 Ok(Some(Event::End { reusable: false }))
+            }
+        }
+    }
+
+    /// Why [`Self::push_input`] returned `None` when the handler did not refuse: the peer error
+    /// recorded, or else input after the end.
+    #[cfg(any(test, target_os = "none"))]
+    pub(crate) fn push_error(&self) -> ResponseError {
+        match self.state {
+            State::Failed(e) => e,
+            _ => ResponseError::Misuse(ApiMisuse::AfterEnd),
+        }
+    }
+
+    /// [`Self::handle_eof`] without the event, for the reader: whether the close ends
+    /// the response (`false` when it had already ended). Its own copy rather than the base of
+    /// `handle_eof`, which built on it was 68 bytes larger in firmware that reads events
+    /// (footprint.sh, probe_parse); the tests compare the two.
+    #[inline(always)]
+    pub(crate) fn eof_ends(&mut self) -> Result<bool, ResponseError> {
+        let cut_short = match self.state {
+            State::AwaitingHead(_) if self.started => Some(ResponseError::ClosedInHead),
+            State::AwaitingHead(_) => Some(ResponseError::ClosedBeforeResponse),
+            State::ReadingBody(BodyState::Length { remaining, total }) if remaining > 0 => {
+                Some(ResponseError::IncompleteBody {
+                    received: self.body_received,
+                    expected: Some(total),
+                })
+            }
+            State::ReadingBody(BodyState::Chunked(ref d)) if !d.is_done() => {
+                Some(ResponseError::IncompleteBody {
+                    received: self.body_received,
+                    expected: None,
+                })
+            }
+            // A body read until close, or one already complete.
+            State::ReadingBody(_) => None,
+            State::Done => return Ok(false),
+            State::Failed(e) => Some(e),
+        };
+        match cut_short {
+            Some(e) => Err(self.fail(e)),
+            None => {
+                self.state = State::Done;
+                self.set_resume(Resume::General);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The push path: [`Self::handle_input`] for a caller that takes what is found through
+    /// [`Handler`] calls rather than as [`Event`] values, all of `input` in one call (firmware's
+    /// reader). The same calls, in the same order and from the same states, as the events
+    /// firmware's [`Self::handle_input`] (heads read a byte at a time) returns for the same
+    /// input, the parser left in the same state (the tests compare them, state included), with
+    /// no `Progress` built and matched for each: with it, firmware's reader is 212 bytes
+    /// smaller (footprint.sh, invoke_path_bytes).
+    ///
+    /// An associated function that reaches the parser through [`Handler::parser`]: the handler
+    /// (the reader) owns the parser, and a `&mut self` here would borrow it twice.
+    ///
+    /// Returns the bytes of `input` used: all of them unless the response ended
+    /// ([`Handler::end`] was called), after which the rest is not consumed. `None` when a
+    /// handler call refused (the handler knows why), a peer error was found (recorded:
+    /// [`Self::push_error`]) or input came after the end.
+    #[cfg(any(test, target_os = "none"))]
+    pub(crate) fn push_input(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
+        let mut pos = 0;
+        loop {
+            let rest = input.get(pos..).unwrap_or_default();
+            let used = match h.parser().state {
+                State::AwaitingHead(_) => Self::push_head(h, rest),
+                State::ReadingBody(_) => return Some(pos + Self::push_body(h, rest)?),
+                State::Done if rest.is_empty() => return Some(pos),
+                State::Done | State::Failed(_) => None,
+            };
+            pos += used?;
+            // Until the head has ended, the head took all the input.
+            if !matches!(h.parser().state, State::ReadingBody(_)) {
+                return Some(pos);
+            }
+        }
+    }
+
+    /// [`Self::head_bytes`] for the push path: the same bytes through [`Self::head_byte`], each
+    /// event a handler call, the loop going on after it where `head_bytes` returns. Stops after
+    /// the head (or at the end of `input`); returns the bytes used.
+    #[cfg(any(test, target_os = "none"))]
+    #[inline(never)]
+    fn push_head(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
+        // As in `head_bytes`; an event does not end the call, so `from` is set again where the
+        // next call of `head_bytes` would start.
+        let mut from = 0;
+        let mut pos = 0;
+        loop {
+            // The fragment's end, its field and whether the value ended there: one place that
+            // reports a value's fragment, as in `head_bytes`.
+            let (to, index, last) = loop {
+                let p = h.parser();
+                let Some(&b) = input.get(pos) else {
+                    let State::AwaitingHead(HeadPos::Value(Field::Interest(index))) = p.state
+                    else {
+                        return Some(pos);
+                    };
+                    break (pos, index, false);
+                };
+                if p.head.room == 0 {
+                    p.fail(ResponseError::HeadTooLarge);
+                    return None;
+                }
+                p.started = true;
+                p.head.room -= 1;
+                match p.head_byte(b) {
+                    Byte::Failed => {
+                        // (The error is recorded; only the host's summary is left to update.)
+                        p.set_resume(Resume::General);
+                        return None;
+                    }
+                    Byte::Taken => {}
+                    Byte::ValueStarts => {
+                        p.head.room += 1;
+                        from = pos;
+                        continue;
+                    }
+                    Byte::Held => from = pos + 1,
+                    Byte::Replay { index, tab } => {
+                        p.head.room += 1;
+                        let tab = usize::from(tab);
+                        let ws = WHITESPACE.get(tab..tab + 1).unwrap_or_default();
+                        if !h.header(usize::from(index), ws, false, false) {
+                            return None;
+                        }
+                        // The byte is looked at again.
+                        from = pos;
+                        continue;
+                    }
+                    Byte::ValueEnds(index) => {
+                        pos += 1;
+                        break (pos - 1, index, true);
+                    }
+                    Byte::HeadEnds => {
+                        let head = p.head_out;
+                        return h.head(head).then_some(pos + 1);
+                    }
+                }
+                pos += 1;
+            };
+            let rest = input.get(from..to).unwrap_or_default();
+            if let Some((fragment, first)) = h.parser().value_fragment(rest, last) {
+                if !h.header(usize::from(index), fragment, first, last) {
+                    return None;
+                }
+            }
+            if !last {
+                return Some(pos);
+            }
+        }
+    }
+
+    /// [`Self::handle_body`] for the push path, until the end of `input` or of the body.
+    #[cfg(any(test, target_os = "none"))]
+    fn push_body(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
+        let mut pos = 0;
+        loop {
+            let p = h.parser();
+            let (data, used, end) = match p.body_step(input.get(pos..).unwrap_or_default()) {
+                Ok(step) => step,
+                Err(e) => {
+                    p.fail(e);
+                    return None;
+                }
+            };
+            pos += used;
+            if end {
+                let reusable = p.reusable();
+                h.end(reusable);
+                return Some(pos);
+            }
+            // (No data and no end: all of the input was used.)
+            if data.is_empty() {
+                return Some(pos);
+            }
+            if !h.body(data) {
+                return None;
             }
         }
     }
@@ -1981,6 +2192,19 @@ impl<'h> ResponseParser<'h> {
     /// this input): up to the line end when `last`; else the input ended inside the value, and
     /// trailing whitespace is held back until the next input says whether the value goes on.
     fn value_event<'a>(&mut self, rest: &'a [u8], index: u8, last: bool) -> Option<Event<'a>> {
+        let (fragment, first) = self.value_fragment(rest, last)?;
+        Some(Event::Header {
+            index: usize::from(index),
+            fragment,
+            first,
+            last,
+        })
+    }
+
+    /// [`Self::value_event`]'s fragment and whether it is the value's first, `None` when there
+    /// is nothing to report: shared by the pull and push paths.
+    #[inline(always)]
+    fn value_fragment<'a>(&mut self, rest: &'a [u8], last: bool) -> Option<(&'a [u8], bool)> {
         let line = &mut self.line;
         let keep = rest.len() - usize::from(line.ws_run).min(rest.len());
         let (value, trailing) = rest.split_at_checked(keep).unwrap_or_default();
@@ -1994,12 +2218,7 @@ impl<'h> ResponseParser<'h> {
         }
         let first = !line.started;
         line.started = true;
-        Some(Event::Header {
-            index: usize::from(index),
-            fragment: value,
-            first,
-            last,
-        })
+        Some((value, first))
     }
 
     /// One more byte of a field name, kept for the comparison at the ':' (a name longer than
@@ -2555,6 +2774,48 @@ impl<'h> ResponseParser<'h> {
         Ok(Progress { consumed, event })
     }
 
+    /// [`Self::handle_body`] for the push path, without the event: the body bytes in `input`,
+    /// the bytes used, and whether the body has ended (the state then `Done`). Its own copy:
+    /// `handle_body` built on it was 20 bytes larger in firmware that reads events
+    /// (footprint.sh, probe_parse); the tests compare the two paths.
+    #[cfg(any(test, target_os = "none"))]
+    #[inline(always)]
+    fn body_step<'a>(&mut self, input: &'a [u8]) -> Result<(&'a [u8], usize, bool), ResponseError> {
+        let State::ReadingBody(ref mut body) = self.state else {
+            return Ok((&[][..], 0, false));
+        };
+        // One result for every framing, turned into an event (or a call) once by the caller.
+        let (data, consumed, end) = match body {
+            BodyState::Length { remaining, .. } => {
+                let n = usize::try_from(*remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len());
+                *remaining -= n as u64;
+                (
+                    input.get(..n).unwrap_or_default(),
+                    n,
+                    *remaining == 0 && n == 0,
+                )
+            }
+            BodyState::Chunked(decoder) => {
+                let p = decoder.handle_input(input)?;
+                match p.event {
+                    Some(ChunkedEvent::Data(data)) => (data, p.consumed, false),
+                    Some(ChunkedEvent::End) => (&[][..], p.consumed, true),
+                    None => (&[][..], p.consumed, false),
+                }
+            }
+            BodyState::UntilClose => (input, input.len(), false),
+        };
+        // (A count of bytes received cannot reach 2^64: wrapping is the cheaper add.)
+        self.body_received = self.body_received.wrapping_add(data.len() as u64);
+        if end {
+            // (Never read until close here, so reusable is decided by the head alone.)
+            self.state = State::Done;
+        }
+        Ok((data, consumed, end))
+    }
+
     fn reusable(&self) -> bool {
         let h = &self.head;
         let persistent = match h.version {
@@ -3081,4 +3342,4 @@ impl<'b> BodyBuffer<'b> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -52,9 +52,13 @@ use heapless::{String, Vec};
 pub use self::error::{
     ServiceError, ServiceErrorKind, ThrottleReason, ERROR_CODE_CAPACITY, MESSAGE_CAPACITY,
 };
+#[cfg(any(test, target_os = "none"))]
+use crate::http::response::Handler;
 use crate::http::response::{
-    BodyBuffer, BodyFraming, BufferTooSmall, Event, Limits, ResponseError, ResponseParser,
+    BodyBuffer, BodyFraming, BufferTooSmall, Head, Limits, ResponseError, ResponseParser,
 };
+#[cfg(not(target_os = "none"))]
+use crate::http::response::{Event, Progress};
 
 /// Default capacity of the buffer that keeps a non-2xx body for [`ServiceError`] decoding.
 ///
@@ -597,10 +601,42 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         sink: &mut S,
         outcome: &mut Option<InvokeOutcome>,
     ) -> Result<usize, ReadError<S::Error>> {
+        #[cfg(not(target_os = "none"))]
+        return self.pull_input_into(input, sink, outcome);
+        #[cfg(target_os = "none")]
+        return self.push_input_into(input, sink, outcome);
+    }
+
+    /// [`Self::handle_input_into`] on hosts: the parser's events, pulled one at a time (its
+    /// host path reads a head with the scan, which the push path does not have).
+    #[cfg(not(target_os = "none"))]
+    fn pull_input_into<S: PayloadSink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        sink: &mut S,
+        outcome: &mut Option<InvokeOutcome>,
+    ) -> Result<usize, ReadError<S::Error>> {
+        self.pull_input_with(input, sink, outcome, ResponseParser::handle_input)
+    }
+
+    /// [`Self::pull_input_into`] through `feed` (the tests also pull through the parser's
+    /// byte path, firmware's, to compare the push path with).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn pull_input_with<S: PayloadSink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        sink: &mut S,
+        outcome: &mut Option<InvokeOutcome>,
+        feed: impl for<'a> Fn(
+            &mut ResponseParser<'static>,
+            &'a [u8],
+        ) -> Result<Progress<'a>, ResponseError>,
+    ) -> Result<usize, ReadError<S::Error>> {
         let mut rest = input;
         let mut consumed = 0;
         loop {
-            let progress = self.parser.handle_input(rest).map_err(ReadError::Http)?;
+            let progress = feed(&mut self.parser, rest).map_err(ReadError::Http)?;
             consumed += progress.consumed;
             rest = rest.get(progress.consumed..).unwrap_or_default();
             let Some(event) = progress.event else {
@@ -609,6 +645,33 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             if self.on_event(event, sink, outcome)? {
                 return Ok(consumed);
             }
+        }
+    }
+
+    /// [`Self::handle_input_into`] on firmware: what the parser finds comes as calls
+    /// ([`ResponseParser::push_input`]) rather than as events returned and matched again, which
+    /// is smaller there (footprint.sh). The same results, errors, `consumed` and reader state as
+    /// the pull path reading heads a byte at a time, as firmware's parser does (the tests
+    /// compare them).
+    #[cfg(any(test, target_os = "none"))]
+    fn push_input_into<S: PayloadSink + ?Sized>(
+        &mut self,
+        input: &[u8],
+        sink: &mut S,
+        outcome: &mut Option<InvokeOutcome>,
+    ) -> Result<usize, ReadError<S::Error>> {
+        let mut feed = Feed {
+            reader: self,
+            sink,
+            outcome,
+            error: None,
+        };
+        match ResponseParser::push_input(&mut feed, input) {
+            Some(consumed) => Ok(consumed),
+            None => Err(match feed.error {
+                Some(e) => e,
+                None => ReadError::Http(self.parser.push_error()),
+            }),
         }
     }
 
@@ -632,13 +695,15 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         sink: &mut S,
         outcome: &mut Option<InvokeOutcome>,
     ) -> Result<(), ReadError<S::Error>> {
-        let misuse = ReadError::Http(ResponseError::Misuse(
-            crate::http::response::ApiMisuse::AfterEnd,
-        ));
-        match self.parser.handle_eof().map_err(ReadError::Http)? {
-            Some(event) if self.on_event(event, sink, outcome)? => Ok(()),
-            _ => Err(misuse),
+        // (The sink has nothing to do: a close adds no payload.)
+        let _ = sink;
+        if self.parser.eof_ends().map_err(ReadError::Http)? {
+            self.outcome_into(false, outcome);
+            return Ok(());
         }
+        Err(ReadError::Http(ResponseError::Misuse(
+            crate::http::response::ApiMisuse::AfterEnd,
+        )))
     }
 
     /// The decoded `X-Amz-Log-Result`, once its header has been read and if it fit.
@@ -652,6 +717,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     /// Handles one parser event; `true` once the response has ended, its outcome written into
     /// `outcome`: built there, in the caller's storage ([`Self::outcome_into`]), so that the
     /// large outcome is not returned through this function's (inlined) frame.
+    #[cfg(not(target_os = "none"))]
     fn on_event<S: PayloadSink + ?Sized>(
         &mut self,
         event: Event<'_>,
@@ -671,35 +737,51 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 self.on_header(header, fragment, first, last)
                     .map_err(|problem| ReadError::Header { header, problem })?;
             }
-            Event::Head(head) => {
-                self.status = head.status;
-                if is_success(head.status) {
-                    let length = match head.framing {
-                        BodyFraming::Empty => Some(0),
-                        BodyFraming::ContentLength(n) => Some(n),
-                        _ => None,
-                    };
-                    sink.begin(length).map_err(ReadError::Sink)?;
-                }
-            }
-            Event::Body(chunk) => {
-                if is_success(self.status) {
-                    sink.write(chunk).map_err(ReadError::Sink)?;
-                    self.payload_len += chunk.len() as u64;
-                } else {
-                    let room = E - self.error_body.len();
-                    let keep = chunk.get(..room.min(chunk.len())).unwrap_or_default();
-                    // Cannot fail: `keep` fits in the remaining capacity.
-                    let _ = self.error_body.extend_from_slice(keep);
-                    self.error_body_truncated |= keep.len() < chunk.len();
-                }
-            }
+            Event::Head(head) => self.on_head(head, sink).map_err(ReadError::Sink)?,
+            Event::Body(chunk) => self.on_body(chunk, sink).map_err(ReadError::Sink)?,
             Event::End { reusable } => {
                 self.outcome_into(reusable, outcome);
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    #[inline(always)]
+    fn on_head<S: PayloadSink + ?Sized>(
+        &mut self,
+        head: Head,
+        sink: &mut S,
+    ) -> Result<(), S::Error> {
+        self.status = head.status;
+        if is_success(head.status) {
+            let length = match head.framing {
+                BodyFraming::Empty => Some(0),
+                BodyFraming::ContentLength(n) => Some(n),
+                _ => None,
+            };
+            sink.begin(length)?;
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn on_body<S: PayloadSink + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), S::Error> {
+        if is_success(self.status) {
+            sink.write(chunk)?;
+            self.payload_len += chunk.len() as u64;
+        } else {
+            let room = E - self.error_body.len();
+            let keep = chunk.get(..room.min(chunk.len())).unwrap_or_default();
+            // Cannot fail: `keep` fits in the remaining capacity.
+            let _ = self.error_body.extend_from_slice(keep);
+            self.error_body_truncated |= keep.len() < chunk.len();
+        }
+        Ok(())
     }
 
     fn on_header(
@@ -810,6 +892,61 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
         if has(LambdaHeader::RetryAfter) {
             copy_kept(&mut meta.retry_after, &self.retry_after);
         }
+    }
+}
+
+/// The reader as firmware's parser sees it ([`ResponseParser::push_input`]): each call does
+/// what [`InvokeResponseReader::on_event`] does with the matching event, and a refusal is kept
+/// in `error` (returned by the push path as a small `Option`, not as a `Result` carrying it).
+#[cfg(any(test, target_os = "none"))]
+struct Feed<'r, 'b, S: PayloadSink + ?Sized, const E: usize> {
+    reader: &'r mut InvokeResponseReader<'b, E>,
+    sink: &'r mut S,
+    outcome: &'r mut Option<InvokeOutcome>,
+    error: Option<ReadError<S::Error>>,
+}
+
+#[cfg(any(test, target_os = "none"))]
+impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, S, E> {
+    fn parser(&mut self) -> &mut ResponseParser<'static> {
+        &mut self.reader.parser
+    }
+
+    fn header(&mut self, index: usize, fragment: &[u8], first: bool, last: bool) -> bool {
+        let Some(header) = LambdaHeader::at(index) else {
+            return true;
+        };
+        match self.reader.on_header(header, fragment, first, last) {
+            Ok(()) => true,
+            Err(problem) => {
+                self.error = Some(ReadError::Header { header, problem });
+                false
+            }
+        }
+    }
+
+    fn head(&mut self, head: Head) -> bool {
+        match self.reader.on_head(head, self.sink) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(ReadError::Sink(e));
+                false
+            }
+        }
+    }
+
+    fn body(&mut self, chunk: &[u8]) -> bool {
+        match self.reader.on_body(chunk, self.sink) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(ReadError::Sink(e));
+                false
+            }
+        }
+    }
+
+    fn end(&mut self, reusable: bool) {
+        self.reader.outcome_into(reusable, self.outcome);
     }
 }
 

@@ -1231,7 +1231,7 @@ fn chunked_trailer_bytes() {
 
 /// The generated responses of the property tests (`tests/response_model`).
 #[path = "../../../tests/response_model/mod.rs"]
-mod response_model;
+pub(crate) mod response_model;
 
 /// The byte-at-a-time head reader (firmware's) agrees with the scan (hosts') on `input`: whole,
 /// cut at `offsets` and one byte at a time, with and without EOF.
@@ -1414,5 +1414,297 @@ proptest::proptest! {
             }
             proptest::prop_assert_eq!(host.as_slice(), small.as_slice());
         }
+    }
+}
+
+// --- the push path ------------------------------------------------------------------------------
+
+/// One thing a run of the parser did, for comparing the push path with the pull path call by
+/// call (fragments as they came, not joined).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Rec {
+    Header(usize, Vec<u8>, bool, bool),
+    Head(Head),
+    Body(Vec<u8>),
+    End(bool),
+    /// A handler call refused (the push path) or the event at which the pull side stopped.
+    Refused,
+    /// Bytes of a piece used, once the piece is done with.
+    Consumed(usize),
+    Error(ResponseError),
+    Eof(Result<bool, ResponseError>),
+    /// The parser's whole state at the end, so that what a later call would do is compared too.
+    State(String),
+}
+
+/// A [`Handler`] that records the calls, refusing the `refuse_at`-th one (counting from 0).
+struct Recorder<'h> {
+    p: ResponseParser<'h>,
+    log: Vec<Rec>,
+    calls: usize,
+    refuse_at: Option<usize>,
+}
+
+impl Recorder<'_> {
+    fn take(&mut self, rec: Rec) -> bool {
+        self.log.push(rec);
+        self.calls += 1;
+        if Some(self.calls - 1) == self.refuse_at {
+            self.log.push(Rec::Refused);
+            return false;
+        }
+        true
+    }
+}
+
+impl<'h> Handler<'h> for Recorder<'h> {
+    fn parser(&mut self) -> &mut ResponseParser<'h> {
+        &mut self.p
+    }
+    fn header(&mut self, index: usize, fragment: &[u8], first: bool, last: bool) -> bool {
+        self.take(Rec::Header(index, fragment.to_vec(), first, last))
+    }
+    fn head(&mut self, head: Head) -> bool {
+        self.take(Rec::Head(head))
+    }
+    fn body(&mut self, chunk: &[u8]) -> bool {
+        self.take(Rec::Body(chunk.to_vec()))
+    }
+    fn end(&mut self, reusable: bool) {
+        self.log.push(Rec::End(reusable));
+    }
+}
+
+fn rec(ev: Event<'_>) -> Rec {
+    match ev {
+        Event::Header {
+            index,
+            fragment,
+            first,
+            last,
+        } => Rec::Header(index, fragment.to_vec(), first, last),
+        Event::Head(h) => Rec::Head(h),
+        Event::Body(b) => Rec::Body(b.to_vec()),
+        Event::End { reusable } => Rec::End(reusable),
+    }
+}
+
+/// What the reader does with the pull path (firmware's general path, reading heads a byte at a
+/// time): each piece fed until the parser needs more or the response ends (the rest of the piece
+/// then left), stopping at an error or at the `refuse_at`-th event other than `End`; EOF at the
+/// end if `eof`. [`handle_eof`](ResponseParser::handle_eof) and
+/// [`eof_ends`](ResponseParser::eof_ends) are compared on the way.
+fn pull_log(
+    interest: &[&str],
+    limits: Limits,
+    pieces: &[&[u8]],
+    eof: bool,
+    refuse_at: Option<usize>,
+) -> Vec<Rec> {
+    let mut p = ResponseParser::with_limits(interest, limits);
+    let mut log = Vec::new();
+    let mut calls = 0;
+    'pieces: for piece in pieces {
+        let mut rest: &[u8] = piece;
+        let mut used = 0;
+        loop {
+            match p.handle_input_with::<true>(rest) {
+                Err(e) => {
+                    log.push(Rec::Error(e));
+                    log.push(Rec::State(format!("{p:?}")));
+                    return log;
+                }
+                Ok(pr) => {
+                    used += pr.consumed;
+                    rest = &rest[pr.consumed..];
+                    let Some(ev) = pr.event else { break };
+                    let end = matches!(ev, Event::End { .. });
+                    log.push(rec(ev));
+                    if end {
+                        log.push(Rec::Consumed(used));
+                        continue 'pieces;
+                    }
+                    calls += 1;
+                    if Some(calls - 1) == refuse_at {
+                        log.push(Rec::Refused);
+                        log.push(Rec::State(format!("{p:?}")));
+                        return log;
+                    }
+                }
+            }
+        }
+        log.push(Rec::Consumed(used));
+    }
+    if eof {
+        let mut q = p.clone();
+        let pulled = p.handle_eof();
+        let ends = q.eof_ends();
+        assert_eq!(
+            pulled,
+            ends.map(|e| e.then_some(Event::End { reusable: false }))
+        );
+        assert_eq!(format!("{p:?}"), format!("{q:?}"));
+        log.push(Rec::Eof(ends));
+    }
+    log.push(Rec::State(format!("{p:?}")));
+    log
+}
+
+/// [`pull_log`] through [`ResponseParser::push_input`].
+fn push_log(
+    interest: &[&str],
+    limits: Limits,
+    pieces: &[&[u8]],
+    eof: bool,
+    refuse_at: Option<usize>,
+) -> Vec<Rec> {
+    let mut r = Recorder {
+        p: ResponseParser::with_limits(interest, limits),
+        log: Vec::new(),
+        calls: 0,
+        refuse_at,
+    };
+    for piece in pieces {
+        match ResponseParser::push_input(&mut r, piece) {
+            Some(used) => {
+                assert!(used == piece.len() || matches!(r.log.last(), Some(Rec::End(_))));
+                r.log.push(Rec::Consumed(used));
+            }
+            None => {
+                if r.log.last() != Some(&Rec::Refused) {
+                    let e = r.p.push_error();
+                    r.log.push(Rec::Error(e));
+                }
+                r.log.push(Rec::State(format!("{:?}", r.p)));
+                return r.log;
+            }
+        }
+    }
+    if eof {
+        let ends = r.p.eof_ends();
+        r.log.push(Rec::Eof(ends));
+    }
+    r.log.push(Rec::State(format!("{:?}", r.p)));
+    r.log
+}
+
+/// The push path makes the same calls as the pull path makes events, from the same states, for
+/// `pieces`: with and without EOF, without refusals and refusing each of the first calls.
+fn push_agrees(
+    interest: &[&str],
+    limits: Limits,
+    pieces: &[&[u8]],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    for eof in [false, true] {
+        let pulled = pull_log(interest, limits, pieces, eof, None);
+        proptest::prop_assert_eq!(&push_log(interest, limits, pieces, eof, None), &pulled);
+        // Refusing each call in turn (the calls other than `end` are fewer than the records).
+        for k in 0..pulled.len().min(12) {
+            proptest::prop_assert_eq!(
+                push_log(interest, limits, pieces, eof, Some(k)),
+                pull_log(interest, limits, pieces, eof, Some(k)),
+                "refusing call {}",
+                k
+            );
+        }
+    }
+    Ok(())
+}
+
+/// [`push_agrees`] whole, cut at `offsets` and one byte at a time.
+fn push_agrees_cut(
+    input: &[u8],
+    offsets: &[usize],
+    limits: Limits,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let interest = &response_model::INTEREST;
+    let offsets: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
+    let cut = response_model::cut(input, &offsets);
+    for pieces in [std::vec![input], cut, input.chunks(1).collect()] {
+        push_agrees(interest, limits, &pieces)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn push_path_matches_pull_path_on_the_table_cases() {
+    // Every whole response of the table tests above, split at every offset and in small pieces,
+    // and followed by the start of a next response.
+    let cases: [&[u8]; 9] = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A:  a b \t \r\nx-b:\r\n\r\nabcHTTP/1.1",
+        b"HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\nHTTP/1.0 200 OK\r\nX-A: 2\r\n\r\nuntil close",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\nNEXT",
+        b"HTTP/1.1 204 No Content\r\nDate: x \t \r\n\r\nNEXT",
+        b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\nX-B: v\n\nbody",
+        b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nab",
+        b"HTTP/2 200\r\n\r\n",
+    ];
+    for input in cases {
+        let interest = &response_model::INTEREST;
+        let limits = Limits::DEFAULT;
+        push_agrees(interest, limits, &[input]).unwrap();
+        push_agrees(interest, limits, &input.chunks(1).collect::<Vec<_>>()).unwrap();
+        for i in 0..=input.len() {
+            let (a, b) = input.split_at(i);
+            push_agrees(interest, limits, &[a, b]).unwrap();
+        }
+        for max_head_bytes in [0, 10, 30, 60] {
+            let limits = Limits {
+                max_head_bytes,
+                max_headers: 1,
+                max_trailer_bytes: 2,
+            };
+            push_agrees(interest, limits, &input.chunks(3).collect::<Vec<_>>()).unwrap();
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..proptest::test_runner::Config::default()
+    })]
+
+    #[test]
+    fn push_path_matches_pull_path_on_generated_responses(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+    ) {
+        push_agrees_cut(&response_model::wire(&m), &offsets, Limits::DEFAULT)?;
+    }
+
+    #[test]
+    fn push_path_matches_pull_path_on_damaged_responses(
+        m in response_model::model(),
+        edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 1..4),
+        offsets in response_model::offsets(),
+    ) {
+        let mut w = response_model::wire(&m);
+        for (at, b) in edits {
+            if !w.is_empty() {
+                let i = at % w.len();
+                w[i] = b;
+            }
+        }
+        push_agrees_cut(&w, &offsets, Limits::DEFAULT)?;
+    }
+
+    #[test]
+    fn push_path_matches_pull_path_under_small_limits(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+        limits in small_limits(),
+    ) {
+        push_agrees_cut(&response_model::wire(&m), &offsets, limits)?;
+    }
+
+    #[test]
+    fn push_path_matches_pull_path_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        offsets in response_model::offsets(),
+    ) {
+        push_agrees_cut(&bytes, &offsets, Limits::DEFAULT)?;
     }
 }

@@ -907,3 +907,182 @@ fn in_place_reading_matches_reading_by_value() {
     assert!(matches!(e, Err(ReadError::Http(_))));
     assert_eq!(outcome, None);
 }
+
+// --- firmware's push path against the pull path ------------------------------------------------
+
+use crate::http::response::tests::response_model;
+
+/// The payload sinks the differential tests read with.
+#[derive(Clone, Copy, Debug)]
+enum SinkKind {
+    /// Collects everything; refuses the `n`-th chunk (counting from 1) when `Some(n)`.
+    Collect(Option<usize>),
+    /// A [`BodyBuffer`] of this many bytes.
+    Buffer(usize),
+}
+
+/// Everything a reader did with `pieces` (each fed through the push path or through the pull
+/// path reading heads a byte at a time, as firmware's would, going on after errors), then EOF if `eof`: the results, the outcomes,
+/// the payload and the reader's state at the end.
+fn reader_log<const E: usize>(
+    push: bool,
+    pieces: &[&[u8]],
+    eof: bool,
+    sink: SinkKind,
+    log_len: usize,
+) -> Vec<StdString> {
+    fn feed<S: PayloadSink + ?Sized, const E: usize>(
+        push: bool,
+        reader: &mut InvokeResponseReader<'_, E>,
+        pieces: &[&[u8]],
+        eof: bool,
+        sink: &mut S,
+        out: &mut Vec<StdString>,
+    ) where
+        S::Error: core::fmt::Debug,
+    {
+        let mut outcome = None;
+        for piece in pieces {
+            let r = if push {
+                reader.push_input_into(piece, sink, &mut outcome)
+            } else {
+                reader.pull_input_with(piece, sink, &mut outcome, |p, input| {
+                    p.handle_input_bytes(input)
+                })
+            };
+            out.push(format!("{r:?} {outcome:?}"));
+        }
+        if eof {
+            let r = reader.handle_eof_into(sink, &mut outcome);
+            out.push(format!("eof {r:?} {outcome:?}"));
+        }
+        out.push(format!("{reader:?} {:?}", reader.log_result()));
+    }
+    let mut log_buf = vec![0u8; log_len];
+    let mut reader = InvokeResponseReader::<'_, E>::with_limits(&mut log_buf, Limits::DEFAULT);
+    let mut out = Vec::new();
+    match sink {
+        SinkKind::Collect(fail_at) => {
+            let mut chunks = 0;
+            let mut payload = Vec::new();
+            let mut sink = |c: &[u8]| -> Result<(), usize> {
+                chunks += 1;
+                if Some(chunks) == fail_at {
+                    return Err(chunks);
+                }
+                payload.extend_from_slice(c);
+                Ok(())
+            };
+            feed(push, &mut reader, pieces, eof, &mut sink, &mut out);
+            out.push(format!("{payload:?}"));
+        }
+        SinkKind::Buffer(n) => {
+            let mut buf = vec![0u8; n];
+            let mut sink = BodyBuffer::new(&mut buf);
+            feed(push, &mut reader, pieces, eof, &mut sink, &mut out);
+            out.push(format!("{:?}", sink.filled()));
+        }
+    }
+    out
+}
+
+/// The push path and the pull path read `pieces` alike, whatever the sink, log buffer and
+/// error-body capacity.
+fn reader_paths_agree(pieces: &[&[u8]]) -> Result<(), proptest::test_runner::TestCaseError> {
+    let sinks = [
+        SinkKind::Collect(None),
+        SinkKind::Collect(Some(1)),
+        SinkKind::Collect(Some(2)),
+        SinkKind::Buffer(8),
+        SinkKind::Buffer(4096),
+    ];
+    for eof in [false, true] {
+        for sink in sinks {
+            for log_len in [0, 16, MAX_LOG_RESULT_BYTES] {
+                proptest::prop_assert_eq!(
+                    reader_log::<DEFAULT_ERROR_BODY_CAPACITY>(true, pieces, eof, sink, log_len),
+                    reader_log::<DEFAULT_ERROR_BODY_CAPACITY>(false, pieces, eof, sink, log_len),
+                    "{:?} log {} eof {}",
+                    sink,
+                    log_len,
+                    eof
+                );
+            }
+            proptest::prop_assert_eq!(
+                reader_log::<16>(true, pieces, eof, sink, 64),
+                reader_log::<16>(false, pieces, eof, sink, 64)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The recorded responses (`tests/data/responses`), followed by the start of another.
+fn recorded_responses() -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/responses");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "http"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    files
+        .iter()
+        .map(|p| {
+            let mut w = std::fs::read(p).unwrap();
+            w.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+            w
+        })
+        .collect()
+}
+
+#[test]
+fn push_path_reads_recorded_responses_as_the_pull_path() {
+    for wire in recorded_responses() {
+        reader_paths_agree(&[&wire]).unwrap();
+        for n in [1, 7, 16, 100] {
+            reader_paths_agree(&wire.chunks(n).collect::<Vec<_>>()).unwrap();
+        }
+        // Split at offsets spread over the response (every one of a short response).
+        let step = (wire.len() / 40).max(1);
+        for i in (0..=wire.len()).step_by(step) {
+            let (a, b) = wire.split_at(i);
+            reader_paths_agree(&[a, b]).unwrap();
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        ..proptest::test_runner::Config::default()
+    })]
+
+    #[test]
+    fn push_path_reads_damaged_recorded_responses_as_the_pull_path(
+        which in 0usize..64,
+        edits in proptest::collection::vec((0usize..8000, proptest::prelude::any::<u8>()), 1..4),
+        offsets in response_model::offsets(),
+    ) {
+        let all = recorded_responses();
+        let mut w = all[which % all.len()].clone();
+        for (at, b) in edits {
+            let i = at % w.len();
+            w[i] = b;
+        }
+        let offsets: Vec<usize> = offsets.iter().map(|o| o % (w.len() + 1)).collect();
+        reader_paths_agree(&response_model::cut(&w, &offsets))?;
+    }
+
+    #[test]
+    fn push_path_reads_generated_responses_as_the_pull_path(
+        m in response_model::model(),
+        offsets in response_model::offsets(),
+    ) {
+        let w = response_model::wire(&m);
+        let offsets: Vec<usize> = offsets.iter().map(|o| o % (w.len() + 1)).collect();
+        reader_paths_agree(&response_model::cut(&w, &offsets))?;
+        reader_paths_agree(&w.chunks(3).collect::<Vec<_>>())?;
+    }
+}
