@@ -1785,12 +1785,6 @@ impl<'h> ResponseParser<'h> {
                     };
                     break (pos, index, false);
                 };
-                if p.head.room == 0 {
-                    p.fail(ResponseError::HeadTooLarge);
-                    return None;
-                }
-                p.started = true;
-                p.head.room -= 1;
                 match p.head_byte(b) {
                     Byte::Failed => {
                         // (The error is recorded; only the host's summary is left to update.)
@@ -1963,16 +1957,6 @@ impl<'h> ResponseParser<'h> {
                 };
                 break (pos, index, false);
             };
-            // The cap: a byte past it is never looked at, wherever the input was cut.
-            if self.head.room == 0 {
-                return Err(ResponseError::HeadTooLarge);
-            }
-            self.started = true;
-            // Counted before `head_byte`, so that a 1xx head's last byte is charged to that
-            // head, not to the fresh one `head_byte` then starts (as the scan does), and given
-            // back for a byte that is not consumed. (Also one count for every way a byte is
-            // consumed: smaller on firmware, footprint.sh.)
-            self.head.room -= 1;
             match self.head_byte(b) {
                 Byte::Failed => {
                     // `head_byte` has just recorded the error (so the `if` always returns: no
@@ -2029,7 +2013,20 @@ impl<'h> ResponseParser<'h> {
     /// stays in the parser rather than in registers spilled on every byte.
     #[inline(never)]
     fn head_byte(&mut self, b: u8) -> Byte {
-        match self.head_byte_or_error(b) {
+        // The cap: a byte past it is never looked at, wherever the input was cut. (Checked
+        // here rather than by the callers: one copy of the error's recording for both.)
+        let result = if self.head.room == 0 {
+            Err(ResponseError::HeadTooLarge)
+        } else {
+            self.started = true;
+            // Counted before the byte is read, so that a 1xx head's last byte is charged to
+            // that head, not to the fresh one the byte then starts (as the scan does), and
+            // given back by the caller for a byte that is not consumed. (Also one count for
+            // every way a byte is consumed: smaller on firmware, footprint.sh.)
+            self.head.room -= 1;
+            self.head_byte_or_error(b)
+        };
+        match result {
             Ok(byte) => byte,
             Err(e) => {
                 self.state = State::Failed(e);
