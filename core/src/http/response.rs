@@ -2784,9 +2784,12 @@ impl<'h> ResponseParser<'h> {
         // One result for every framing, turned into an event (or a call) once by the caller.
         let (data, consumed, end) = match body {
             BodyState::Length { remaining, .. } => {
-                let n = usize::try_from(*remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(input.len());
+                // (`remaining` fits in a `usize` when it is below a slice's length.)
+                let n = if *remaining < input.len() as u64 {
+                    *remaining as usize
+                } else {
+                    input.len()
+                };
                 *remaining -= n as u64;
                 (
                     input.get(..n).unwrap_or_default(),
