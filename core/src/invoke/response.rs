@@ -664,13 +664,15 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             reader: self,
             sink,
             outcome,
-            error: None,
+            sink_error: None,
+            header_error: None,
         };
         match ResponseParser::push_input(&mut feed, input) {
             Some(consumed) => Ok(consumed),
-            None => Err(match feed.error {
-                Some(e) => e,
-                None => ReadError::Http(self.parser.push_error()),
+            None => Err(match (feed.sink_error, feed.header_error) {
+                (Some(e), _) => ReadError::Sink(e),
+                (None, Some((header, problem))) => ReadError::Header { header, problem },
+                (None, None) => ReadError::Http(self.parser.push_error()),
             }),
         }
     }
@@ -903,7 +905,10 @@ struct Feed<'r, 'b, S: PayloadSink + ?Sized, const E: usize> {
     reader: &'r mut InvokeResponseReader<'b, E>,
     sink: &'r mut S,
     outcome: &'r mut Option<InvokeOutcome>,
-    error: Option<ReadError<S::Error>>,
+    // (Kept apart rather than as an `Option<ReadError<_>>`, whose room for a parser error
+    // made this struct, on firmware's stack while a response is read, larger.)
+    sink_error: Option<S::Error>,
+    header_error: Option<(LambdaHeader, HeaderProblem)>,
 }
 
 #[cfg(any(test, target_os = "none"))]
@@ -919,7 +924,7 @@ impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, 
         match self.reader.on_header(header, fragment, first, last) {
             Ok(()) => true,
             Err(problem) => {
-                self.error = Some(ReadError::Header { header, problem });
+                self.header_error = Some((header, problem));
                 false
             }
         }
@@ -929,7 +934,7 @@ impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, 
         match self.reader.on_head(head, self.sink) {
             Ok(()) => true,
             Err(e) => {
-                self.error = Some(ReadError::Sink(e));
+                self.sink_error = Some(e);
                 false
             }
         }
@@ -939,7 +944,7 @@ impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, 
         match self.reader.on_body(chunk, self.sink) {
             Ok(()) => true,
             Err(e) => {
-                self.error = Some(ReadError::Sink(e));
+                self.sink_error = Some(e);
                 false
             }
         }
