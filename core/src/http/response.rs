@@ -1746,20 +1746,21 @@ impl<'h> ResponseParser<'h> {
     /// [`Self::push_error`]) or input came after the end.
     #[cfg(any(test, target_os = "none"))]
     pub(crate) fn push_input(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
-        let mut pos = 0;
-        loop {
-            let rest = input.get(pos..).unwrap_or_default();
-            let used = match h.parser().state {
-                State::AwaitingHead(_) => Self::push_head(h, rest),
-                State::ReadingBody(_) => return Some(pos + Self::push_body(h, rest)?),
-                State::Done if rest.is_empty() => return Some(pos),
-                State::Done | State::Failed(_) => None,
-            };
-            pos += used?;
+        let mut head = 0;
+        if let State::AwaitingHead(_) = h.parser().state {
+            head = Self::push_head(h, input)?;
             // Until the head has ended, the head took all the input.
             if !matches!(h.parser().state, State::ReadingBody(_)) {
-                return Some(pos);
+                return Some(head);
             }
+        }
+        match h.parser().state {
+            State::ReadingBody(_) => {
+                Some(head + Self::push_body(h, input.get(head..).unwrap_or_default())?)
+            }
+            // (Only at the start: the head has not just ended.)
+            State::Done if input.is_empty() => Some(0),
+            _ => None,
         }
     }
 
