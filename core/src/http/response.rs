@@ -1767,8 +1767,8 @@ impl<'h> ResponseParser<'h> {
     /// [`Self::head_bytes`] for the push path: the same bytes through [`Self::head_byte`], each
     /// event a handler call, the loop going on after it where `head_bytes` returns. Stops after
     /// the head (or at the end of `input`); returns the bytes used. Inlined into its one
-    /// caller: 40 bytes smaller than out of line, for 32 more bytes of firmware's stack peak
-    /// (footprint.sh, run.sh).
+    /// caller: 44 bytes smaller than out of line, for 24 more bytes of firmware's stack peak
+    /// (footprint.sh; examples/cortex-m-qemu/tools/stack-frames.py).
     #[cfg(any(test, target_os = "none"))]
     #[inline(always)]
     fn push_head(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
