@@ -180,7 +180,11 @@ fn parse_http_date_small(text: &[u8]) -> Result<Timestamp, TimeError> {
     shaped(text, b"___, __ ___ ____ __:__:__ GMT")?;
     let month = MONTHS
         .iter()
-        .position(|m| text.get(8..11) == Some(m.as_slice()))
+        // Byte by byte: `==` on the slices called `memcmp` on bare-metal targets.
+        .position(|m| {
+            text.get(8..11)
+                .is_some_and(|t| t.iter().zip(m.iter()).all(|(a, b)| a == b))
+        })
         .ok_or(TimeError::Malformed)?;
     // `position` is below 12, so the cast is exact.
     civil_at(text, [12, 0, 5, 17, 20, 23], Some(month as u32 + 1))
@@ -192,14 +196,16 @@ fn parse_http_date_small(text: &[u8]) -> Result<Timestamp, TimeError> {
 #[cfg(any(test, target_os = "none"))]
 #[inline(never)]
 fn civil_at(text: &[u8], at: [u8; 6], month: Option<u32>) -> Result<Timestamp, TimeError> {
-    let mut v = [0u32; 6];
-    for (i, (n, &pos)) in v.iter_mut().zip(&at).enumerate() {
-        *n = match (i, month) {
-            (1, Some(m)) => m,
-            _ => field(text, usize::from(pos), if i == 0 { 4 } else { 2 })?,
-        };
-    }
-    let [year, month, day, hour, minute, second] = v;
+    // Built by `from_fn`, not filled into a zeroed array, whose clearing was a call of `memclr`
+    // on bare-metal targets. A field that is not digits reads as `u32::MAX`, which no valid time
+    // has: `from_civil_small` rejects it (`Malformed`), as an early return did.
+    let [year, month, day, hour, minute, second] = core::array::from_fn(|i| match (i, month) {
+        (1, Some(m)) => m,
+        _ => at
+            .get(i)
+            .and_then(|&pos| field(text, usize::from(pos), if i == 0 { 4 } else { 2 }).ok())
+            .unwrap_or(u32::MAX),
+    });
     from_civil_small(Civil {
         year,
         month,
@@ -561,7 +567,46 @@ mod tests {
         )
     }
 
+    /// [`civil_at`] as it was, filling a zeroed array and returning at the first field that is
+    /// not digits: the reference for the one built by `from_fn`.
+    fn civil_at_before(
+        text: &[u8],
+        at: [u8; 6],
+        month: Option<u32>,
+    ) -> Result<Timestamp, TimeError> {
+        let mut v = [0u32; 6];
+        for (i, (n, &pos)) in v.iter_mut().zip(&at).enumerate() {
+            *n = match (i, month) {
+                (1, Some(m)) => m,
+                _ => field(text, usize::from(pos), if i == 0 { 4 } else { 2 })?,
+            };
+        }
+        let [year, month, day, hour, minute, second] = v;
+        from_civil_small(Civil {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        })
+    }
+
     fn check_parsers(amz: &[u8], http: &[u8]) {
+        let amz_at = [0, 4, 6, 9, 11, 13];
+        assert_eq!(
+            civil_at(amz, amz_at, None),
+            civil_at_before(amz, amz_at, None),
+            "{amz:?}"
+        );
+        for month in [None, Some(0), Some(1), Some(2), Some(12), Some(13)] {
+            let http_at = [12, 0, 5, 17, 20, 23];
+            assert_eq!(
+                civil_at(http, http_at, month),
+                civil_at_before(http, http_at, month),
+                "{http:?} {month:?}"
+            );
+        }
         assert_eq!(parse_amz_date_small(amz), parse_amz_date(amz), "{amz:?}");
         assert_eq!(
             parse_http_date_small(http),
