@@ -98,8 +98,21 @@ impl<'c> Client<'c> {
     ) -> Invocation<'r> {
         Invocation {
             request,
-            payload,
-            retry: RetryState::new(self.config, request.effective_invocation_type()),
+            payload: HashSlot::Owned(payload),
+            retry: new_retry(&self.config, request),
+        }
+    }
+
+    /// [`begin`](Self::begin) with the hash left where the caller has it (see [`HashSlot`]).
+    fn begin_with<'r>(
+        &self,
+        request: &'r InvokeRequest<'r>,
+        payload: &'r PayloadHash,
+    ) -> Invocation<'r> {
+        Invocation {
+            request,
+            payload: HashSlot::Borrowed(payload),
+            retry: new_retry(&self.config, request),
         }
     }
 
@@ -118,7 +131,7 @@ impl<'c> Client<'c> {
             &self.endpoint,
             &credentials,
             now,
-            &invocation.payload,
+            invocation.payload.get(),
         )?;
         head.write(&mut self.signer, head_buf)
     }
@@ -134,12 +147,47 @@ impl fmt::Debug for Client<'_> {
     }
 }
 
+/// A call's retry state before its first attempt. Out of line on bare-metal targets: built in
+/// place in the [`Invocation`], LLVM copied the retry policy together with the undefined bytes
+/// before it, a copy at an address aligned to 2, which is a call of `memcpy` there.
+#[cfg_attr(target_os = "none", inline(never))]
+fn new_retry(config: &RetryConfig, request: &InvokeRequest<'_>) -> RetryState {
+    RetryState::new(*config, request.effective_invocation_type())
+}
+
 /// One `Invoke` call in progress: its request, payload hash and retry state.
-#[derive(Debug)]
 pub struct Invocation<'r> {
     request: &'r InvokeRequest<'r>,
-    payload: PayloadHash,
+    payload: HashSlot<'r>,
     retry: RetryState,
+}
+
+impl fmt::Debug for Invocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As `derive(Debug)` printed it when the hash was always the invocation's own.
+        f.debug_struct("Invocation")
+            .field("request", &self.request)
+            .field("payload", self.payload.get())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// An invocation's payload hash: its own ([`Client::begin`] takes it by value), or the one
+/// [`invoke_in_place`] keeps in its frame. Moving those 40 bytes into the invocation was a call
+/// of `memcpy` on bare-metal targets (LLVM copies them as bytes, at alignment 1).
+enum HashSlot<'r> {
+    Owned(PayloadHash),
+    Borrowed(&'r PayloadHash),
+}
+
+impl HashSlot<'_> {
+    fn get(&self) -> &PayloadHash {
+        match self {
+            HashSlot::Owned(hash) => hash,
+            HashSlot::Borrowed(hash) => hash,
+        }
+    }
 }
 
 /// What happened to one attempt, as the I/O loop saw it.
@@ -574,8 +622,13 @@ where
     if place.rx.is_empty() {
         return Err(InvokeError::EmptyReceiveBuffer);
     }
-    let hash = payload.hash().map_err(InvokeError::Payload)?;
-    let mut invocation = client.begin(request, hash);
+    // The hash stays in the `Result` it came in (see `HashSlot`).
+    let hashed = payload.hash();
+    let hash = match hashed {
+        Ok(ref hash) => hash,
+        Err(e) => return Err(InvokeError::Payload(e)),
+    };
+    let mut invocation = client.begin_with(request, hash);
     loop {
         *place.outcome = None;
         let failure = match attempt(client, &invocation, connector, env, payload, place, sink) {

@@ -650,3 +650,44 @@ fn in_place_gives_what_invoke_gives() {
         );
     }
 }
+
+/// `Invocation` as it was, with the hash always its own: the reference for its `Debug`.
+// Its fields are read through `Debug` only.
+#[allow(dead_code)]
+#[derive(Debug)]
+struct InvocationBefore<'r> {
+    request: &'r InvokeRequest<'r>,
+    payload: PayloadHash,
+    retry: RetryState,
+}
+
+#[test]
+fn invocations_with_an_own_or_a_borrowed_hash_are_the_same() {
+    for invocation_type in [
+        InvocationType::RequestResponse,
+        InvocationType::Event,
+        InvocationType::DryRun,
+    ] {
+        let (mut client, request, _) = fixture(invocation_type, Vec::new());
+        for payload in [&b""[..], b"{}", &[0xa5; 300]] {
+            let hash = PayloadHash::of(payload);
+            let owned = client.begin(&request, hash);
+            let borrowed = client.begin_with(&request, &hash);
+            let before = InvocationBefore {
+                request: &request,
+                payload: hash,
+                retry: RetryState::new(client.config, request.effective_invocation_type()),
+            };
+            let expected = std::format!("{before:?}").replace("InvocationBefore", "Invocation");
+            assert_eq!(std::format!("{owned:?}"), expected);
+            assert_eq!(std::format!("{borrowed:?}"), expected);
+            assert_eq!(owned.retry(), &before.retry);
+            assert_eq!(borrowed.retry(), &before.retry);
+            let (mut a, mut b) = ([0u8; 1024], [0u8; 1024]);
+            let now = Timestamp::from_unix_secs(NOW);
+            let na = client.write_head(&owned, now, &mut a).unwrap();
+            let nb = client.write_head(&borrowed, now, &mut b).unwrap();
+            assert_eq!(a[..na], b[..nb]);
+        }
+    }
+}
