@@ -691,3 +691,156 @@ fn invocations_with_an_own_or_a_borrowed_hash_are_the_same() {
         }
     }
 }
+
+/// The codes in `RETRY_CODES`, in order.
+fn retry_codes() -> Vec<&'static str> {
+    core::str::from_utf8(RETRY_CODES)
+        .unwrap()
+        .split(' ')
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn check_classify(code: &[u8]) {
+    let expected = core::str::from_utf8(code).map_or(crate::retry::ErrorClass::Other, |c| {
+        crate::retry::classify_error_code(c)
+    });
+    assert_eq!(classify_small(code), expected, "{code:?}");
+}
+
+/// The byte-wise classifier against the host one: every listed code (and so every listed code
+/// is in `RETRY_CODES`, in its class), each with every byte replaced by a neighbour of its
+/// value or a space, every prefix, and each lengthened.
+#[test]
+fn small_classify_matches_the_host_one() {
+    let codes = retry_codes();
+    assert_eq!(codes.len(), 22);
+    for (i, code) in codes.iter().enumerate() {
+        let expected = match i {
+            0..THROTTLING_CODES => crate::retry::ErrorClass::Throttling,
+            THROTTLING_CODES..16 => crate::retry::ErrorClass::Transient,
+            _ => crate::retry::ErrorClass::ClockSkew,
+        };
+        assert_eq!(crate::retry::classify_error_code(code), expected, "{code}");
+        let code = code.as_bytes();
+        check_classify(code);
+        for at in 0..code.len() {
+            check_classify(&code[..at]);
+            for b in [code[at].wrapping_sub(1), code[at].wrapping_add(1), b' ', 0] {
+                let mut changed = code.to_vec();
+                changed[at] = b;
+                check_classify(&changed);
+            }
+        }
+        for tail in [&b" "[..], b"x", b"Exception"] {
+            check_classify(&[code, tail].concat());
+        }
+    }
+    // Two listed codes as one, and the string's own pieces.
+    for code in [
+        &b""[..],
+        b" ",
+        b"Throttling Throttling",
+        b"Throttling ",
+        b" Throttling",
+        b"AuthFailure ",
+        b"InternalError",
+        b"ServiceUnavailable",
+    ] {
+        check_classify(code);
+    }
+}
+
+fn check_server_time(message: &str) {
+    assert_eq!(
+        server_time_small(message),
+        crate::retry::server_time_from_message(message),
+        "{message:?}"
+    );
+}
+
+#[test]
+fn small_server_time_matches_the_host_one() {
+    let messages = [
+        "Signature expired: 20240101T000000Z is now earlier than 20240101T115500Z (20240101T120000Z - 5 min.)",
+        "Signature not yet current: 20240101T130000Z is still later than 20240101T120500Z (20240101T120000Z + 5 min.)",
+        "Signature expired (20240101T120000Z",
+        "Signature expired (2024010",
+        "Signature expired",
+        "Signature not yet current (x)",
+        "signature expired (20240101T120000Z - 5 min.)",
+        "Signature expire (20240101T120000Z - 5 min.)",
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:f",
+        "",
+    ];
+    for message in messages {
+        check_server_time(message);
+        for at in 0..message.len() {
+            if message.is_char_boundary(at) {
+                check_server_time(&message[..at]);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn small_classify_and_server_time_match_anywhere(
+        code in "[A-Za-z0-9 ]{0,40}",
+        pick in 0usize..22,
+        cut in 0usize..40,
+        message in "(Signature (expired|not yet current))?[ -~]{0,60}",
+    ) {
+        check_classify(code.as_bytes());
+        let listed = retry_codes()[pick];
+        check_classify(&listed.as_bytes()[..cut.min(listed.len())]);
+        check_server_time(&message);
+    }
+}
+
+/// `service_failure_small` against `ServiceFailure::from_service_error`, over every combination
+/// of code, message, `Date` and `Retry-After` below.
+#[test]
+fn small_service_failure_matches_the_host_one() {
+    let codes = [
+        None,
+        Some("ThrottlingException"),
+        Some("RequestTimeout"),
+        Some("RequestExpired"),
+        Some("ResourceNotFoundException"),
+        Some(""),
+    ];
+    let messages = [
+        None,
+        Some("Signature expired: 20240101T000000Z is now earlier than 20240101T115500Z (20240101T120000Z - 5 min.)"),
+        Some("Rate exceeded"),
+    ];
+    let dates = [None, Some(DATE), Some("Tue, 14 Nov 2023 22:13:20 UTC")];
+    let retry_afters = [
+        None,
+        Some("3"),
+        Some("Tue, 14 Nov 2023 22:13:20 GMT"),
+        Some(""),
+    ];
+    for status in [400, 403, 429, 503] {
+        for code in codes {
+            for message in messages {
+                for date in dates {
+                    for retry_after in retry_afters {
+                        let mut e =
+                            crate::invoke::response::ServiceError::from_parts(status, None, b"");
+                        e.code = code.map(|c| c.try_into().unwrap());
+                        e.message = message.map(|m| m.try_into().unwrap());
+                        e.meta.date = date.map(|d| d.try_into().unwrap());
+                        e.meta.retry_after = retry_after.map(|r| r.try_into().unwrap());
+                        assert_eq!(
+                            service_failure_small(&e),
+                            ServiceFailure::from_service_error(&e),
+                            "{e:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
