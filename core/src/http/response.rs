@@ -1064,8 +1064,7 @@ impl LineAcc {
             Field::Interest(_) => {
                 self.started = false;
                 self.ws_run = 0;
-                self.pending_len = 0;
-                self.value = ValueAcc::Empty;
+                self.drop_held();
             }
             Field::ContentLength => {
                 self.value = ValueAcc::Length(LengthLexer {
@@ -1097,7 +1096,10 @@ impl LineAcc {
     /// Drops held-back whitespace (it was trailing OWS).
     fn drop_held(&mut self) {
         self.pending_len = 0;
-        self.value = ValueAcc::Empty;
+        self.value = ValueAcc::Held {
+            pending: 0,
+            tabs: 0,
+        };
     }
 
     /// Takes the first held-back whitespace byte, which turned out to be inside the value:
@@ -2982,12 +2984,7 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
 // One copy on firmware for its two callers; hosts inline it (a byte of a rare path either way).
 #[cfg_attr(target_os = "none", inline(never))]
 fn hold_ws(line: &mut LineAcc, c: u8) {
-    if line.pending_len == 0 {
-        line.value = ValueAcc::Held {
-            pending: 0,
-            tabs: 0,
-        };
-    }
+    // (Always `Held` in an interesting value: `begin_value` and `drop_held` set it so.)
     if let ValueAcc::Held { pending, tabs } = &mut line.value {
         if c == HTAB {
             *tabs |= pending.wrapping_add(1);
