@@ -30,12 +30,8 @@ use embedded_io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use crate::endpoint::Endpoint;
 use crate::http::request::InvokeHead;
 use crate::http::response::ResponseError;
-use crate::invoke::response::{
-    InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError, ServiceError,
-};
+use crate::invoke::response::{InvokeOutcome, InvokeResponseReader, PayloadSink, ReadError};
 use crate::invoke::{InvokeRequest, RequestError};
-#[cfg(any(test, target_os = "none"))]
-use crate::retry::ErrorClass;
 use crate::retry::{
     AttemptOutcome, ClockSkew, Decision, GiveUpReason, Jitter, RetryConfig, RetryQuota, RetryState,
     ServiceFailure,
@@ -240,7 +236,7 @@ impl Invocation<'_> {
                     .and_then(|d| Timestamp::parse_http_date(d.as_bytes()).ok()),
             },
             AttemptResult::Response(InvokeOutcome::ServiceError(e)) => {
-                AttemptOutcome::ServiceError(service_failure(e))
+                AttemptOutcome::ServiceError(ServiceFailure::from_service_error(e))
             }
             AttemptResult::ConnectFailed { timed_out } => {
                 AttemptOutcome::ConnectFailed { timed_out }
@@ -307,95 +303,6 @@ impl Invocation<'_> {
             AttemptFailure::Malformed(error) => InvokeError::Response { error, reason },
         })
     }
-}
-
-/// [`ServiceFailure::from_service_error`] on hosts.
-#[cfg(not(target_os = "none"))]
-fn service_failure(e: &ServiceError) -> ServiceFailure {
-    ServiceFailure::from_service_error(e)
-}
-
-/// [`ServiceFailure::from_service_error`] on bare-metal targets: the same failure, with the codes
-/// and the message prefixes compared byte by byte, where the `match` on the code and
-/// `starts_with` called `memcmp`, which nothing else in the driver's firmware links. The tests
-/// compare it with the host one.
-#[cfg(any(test, target_os = "none"))]
-fn service_failure_small(e: &ServiceError) -> ServiceFailure {
-    let date = e
-        .meta
-        .date
-        .as_ref()
-        .and_then(|d| Timestamp::parse_http_date(d.as_bytes()).ok());
-    let mut failure = ServiceFailure::new(e.status, None)
-        .with_retry_after_secs(e.meta.retry_after_seconds())
-        .with_server_time(date.or_else(|| server_time_small(e.message())));
-    if let Some(code) = &e.code {
-        failure.class = classify_small(code.as_bytes());
-    }
-    failure
-}
-
-#[cfg(target_os = "none")]
-use service_failure_small as service_failure;
-
-/// The codes [`crate::retry::classify_error_code`] lists, each followed by a space: first
-/// [`THROTTLING_CODES`] throttling codes, then [`TRANSIENT_CODES`] transient ones, then the clock
-/// skew ones. One string, read byte by byte, rather than a table of 22 slices.
-#[cfg(any(test, target_os = "none"))]
-const RETRY_CODES: &[u8] = b"Throttling ThrottlingException ThrottledException \
-    RequestThrottledException TooManyRequestsException ProvisionedThroughputExceededException \
-    TransactionInProgressException RequestLimitExceeded BandwidthLimitExceeded \
-    LimitExceededException RequestThrottled SlowDown PriorRequestNotComplete \
-    EC2ThrottledException RequestTimeout RequestTimeoutException RequestTimeTooSkewed \
-    RequestExpired RequestInTheFuture InvalidSignatureException SignatureDoesNotMatch \
-    AuthFailure ";
-#[cfg(any(test, target_os = "none"))]
-const THROTTLING_CODES: usize = 14;
-#[cfg(any(test, target_os = "none"))]
-const TRANSIENT_CODES: usize = 2;
-
-/// [`crate::retry::classify_error_code`] over [`RETRY_CODES`].
-#[cfg(any(test, target_os = "none"))]
-fn classify_small(code: &[u8]) -> ErrorClass {
-    let mut index = 0;
-    // How much of `code` the current word has matched; `None` once it differs.
-    let mut matched = Some(0);
-    for &b in RETRY_CODES {
-        if b == b' ' {
-            if matched == Some(code.len()) {
-                return if index < THROTTLING_CODES {
-                    ErrorClass::Throttling
-                } else if index < THROTTLING_CODES + TRANSIENT_CODES {
-                    ErrorClass::Transient
-                } else {
-                    ErrorClass::ClockSkew
-                };
-            }
-            index += 1;
-            matched = Some(0);
-        } else {
-            matched = matched
-                .filter(|&at| code.get(at) == Some(&b))
-                .map(|at| at + 1);
-        }
-    }
-    ErrorClass::Other
-}
-
-/// [`crate::retry::server_time_from_message`], its prefixes compared byte by byte.
-#[cfg(any(test, target_os = "none"))]
-fn server_time_small(message: &str) -> Option<Timestamp> {
-    let bytes = message.as_bytes();
-    let starts = |prefix: &[u8]| {
-        bytes
-            .get(..prefix.len())
-            .is_some_and(|head| head.iter().zip(prefix).all(|(a, b)| a == b))
-    };
-    if !(starts(b"Signature expired") || starts(b"Signature not yet current")) {
-        return None;
-    }
-    let open = bytes.iter().rposition(|&b| b == b'(')?;
-    Timestamp::parse_amz_date(bytes.get(open + 1..)?.get(..16)?).ok()
 }
 
 /// Opens connections to an endpoint: TCP, TCP plus TLS, a modem's socket, a UART.

@@ -1054,3 +1054,154 @@ proptest! {
         prop_assert!(config.backoff_ms(attempt, Jitter::FULL) <= cap);
     }
 }
+
+/// The classifier and the message reader as they were before they went byte by byte (a `match`
+/// and `starts_with`, which call `memcmp` on firmware): the references for the ones in use.
+mod reference {
+    use super::super::{ErrorClass, Timestamp};
+
+    pub(super) fn classify_error_code(code: &str) -> ErrorClass {
+        match code {
+            "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "TransactionInProgressException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "LimitExceededException"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException" => ErrorClass::Throttling,
+            "RequestTimeout" | "RequestTimeoutException" => ErrorClass::Transient,
+            "RequestTimeTooSkewed"
+            | "RequestExpired"
+            | "RequestInTheFuture"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "AuthFailure" => ErrorClass::ClockSkew,
+            _ => ErrorClass::Other,
+        }
+    }
+
+    pub(super) fn server_time_from_message(message: &str) -> Option<Timestamp> {
+        if !(message.starts_with("Signature expired")
+            || message.starts_with("Signature not yet current"))
+        {
+            return None;
+        }
+        let bytes = message.as_bytes();
+        let open = bytes.iter().rposition(|&b| b == b'(')?;
+        Timestamp::parse_amz_date(bytes.get(open + 1..)?.get(..16)?).ok()
+    }
+}
+
+/// The codes in `RETRY_CODES`, in order.
+fn retry_codes() -> Vec<&'static str> {
+    core::str::from_utf8(RETRY_CODES)
+        .unwrap()
+        .split(' ')
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn check_classify(code: &str) {
+    assert_eq!(
+        classify_error_code(code),
+        reference::classify_error_code(code),
+        "{code:?}"
+    );
+}
+
+/// The classifier against the reference: every listed code (so every code the reference knows
+/// is in `RETRY_CODES`, in its class), each with every byte replaced by a neighbour of its value
+/// or a space, every prefix, and each lengthened.
+#[test]
+fn classify_matches_the_reference() {
+    let codes = retry_codes();
+    assert_eq!(codes.len(), 22);
+    for (i, code) in codes.iter().enumerate() {
+        let expected = match i {
+            0..THROTTLING_COUNT => ErrorClass::Throttling,
+            THROTTLING_COUNT..16 => ErrorClass::Transient,
+            _ => ErrorClass::ClockSkew,
+        };
+        assert_eq!(reference::classify_error_code(code), expected, "{code}");
+        check_classify(code);
+        let bytes = code.as_bytes();
+        for at in 0..bytes.len() {
+            check_classify(&code[..at]);
+            for b in [bytes[at] - 1, bytes[at] + 1, b' ', 0] {
+                let mut changed = bytes.to_vec();
+                changed[at] = b;
+                check_classify(core::str::from_utf8(&changed).unwrap());
+            }
+        }
+        for tail in [" ", "x", "Exception"] {
+            check_classify(&[code, tail].concat());
+        }
+    }
+    // Two listed codes as one, and the string's own pieces.
+    for code in [
+        "",
+        " ",
+        "Throttling Throttling",
+        "Throttling ",
+        " Throttling",
+        "AuthFailure ",
+        "InternalError",
+        "ServiceUnavailable",
+    ] {
+        check_classify(code);
+    }
+}
+
+fn check_server_time(message: &str) {
+    assert_eq!(
+        server_time_from_message(message),
+        reference::server_time_from_message(message),
+        "{message:?}"
+    );
+}
+
+#[test]
+fn server_time_matches_the_reference() {
+    let messages = [
+        "Signature expired: 20240101T000000Z is now earlier than 20240101T115500Z (20240101T120000Z - 5 min.)",
+        "Signature not yet current: 20240101T130000Z is still later than 20240101T120500Z (20240101T120000Z + 5 min.)",
+        "Signature expired (20240101T120000Z",
+        "Signature expired (2024010",
+        "Signature expired",
+        "Signature not yet current (x)",
+        "signature expired (20240101T120000Z - 5 min.)",
+        "Signature expire (20240101T120000Z - 5 min.)",
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:f",
+        "",
+    ];
+    for message in messages {
+        check_server_time(message);
+        for at in 0..message.len() {
+            if message.is_char_boundary(at) {
+                check_server_time(&message[..at]);
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn classify_and_server_time_match_the_reference_anywhere(
+        code in "[A-Za-z0-9 ]{0,40}",
+        pick in 0usize..22,
+        cut in 0usize..40,
+        message in "(Signature (expired|not yet current))?[ -~]{0,60}",
+    ) {
+        check_classify(&code);
+        let listed = retry_codes()[pick];
+        check_classify(&listed[..cut.min(listed.len())]);
+        check_server_time(&message);
+    }
+}
