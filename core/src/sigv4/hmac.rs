@@ -212,19 +212,39 @@ impl Sha256Stream {
     // serves them all.
     #[inline(never)]
     fn update_slow(&mut self, data: &[u8]) {
-        // Bare-metal targets copy whole blocks into the stream's block too (a copy of 64 bytes
-        // beside each compression): one path less.
-        self.update_general::<{ cfg!(not(target_os = "none")) }>(data);
+        #[cfg(not(target_os = "none"))]
+        self.update_general(data);
+        #[cfg(target_os = "none")]
+        self.update_bytewise(data);
     }
 
-    /// The general path of `update`; with `IN_PLACE`, whole blocks of the input are
-    /// compressed where they are. The tests run it both ways.
+    /// The bare-metal general path: a byte at a time into the block, compressed when full (no
+    /// copies of runs, no length arithmetic; slower, for the few kilobytes a firmware request
+    /// hashes). The tests check it against [`Sha256Stream::update_general`].
+    #[cfg(any(test, target_os = "none"))]
     #[inline(always)]
-    fn update_general<const IN_PLACE: bool>(&mut self, mut data: &[u8]) {
+    fn update_bytewise(&mut self, data: &[u8]) {
+        for &b in data {
+            if let Some(slot) = self.block.as_flattened_mut().get_mut(self.fill) {
+                *slot = b;
+            }
+            self.fill += 1;
+            if self.fill >= BLOCK {
+                compress(&mut self.state, block_bytes(&self.block));
+                self.blocks = self.blocks.wrapping_add(1);
+                self.fill = 0;
+            }
+        }
+    }
+
+    /// The general path of `update` on hosts.
+    #[cfg_attr(target_os = "none", allow(dead_code))]
+    #[inline(always)]
+    fn update_general(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             // Whole blocks of the input are compressed where they are, not copied first (large
             // payloads go through here).
-            if IN_PLACE && self.fill == 0 {
+            if self.fill == 0 {
                 if let Some(block) = data.first_chunk::<BLOCK>() {
                     compress(&mut self.state, block);
                     self.blocks = self.blocks.wrapping_add(1);
@@ -729,16 +749,16 @@ mod tests {
                 piece = piece % 13 + 1;
             }
             assert_eq!(s.finish(), want, "pieces, length {len}");
-            // Both forms of the general path (bare-metal targets copy whole blocks in too),
-            // the data whole and in pieces of 1 to 13 bytes then 70.
-            for in_place in [false, true] {
-                let update = |s: &mut Sha256Stream, d: &[u8]| match in_place {
-                    true => s.update_general::<true>(d),
-                    false => s.update_general::<false>(d),
+            // Both forms of the general path (bare-metal targets' is a byte at a time), the data
+            // whole and in pieces of 1 to 13 bytes then 70.
+            for host in [false, true] {
+                let update = |s: &mut Sha256Stream, d: &[u8]| match host {
+                    true => s.update_general(d),
+                    false => s.update_bytewise(d),
                 };
                 let mut whole = Sha256Stream::new();
                 update(&mut whole, &data[..len]);
-                assert_eq!(whole.finish(), want, "{in_place}, length {len}");
+                assert_eq!(whole.finish(), want, "{host}, length {len}");
                 let mut s = Sha256Stream::new();
                 let mut rest = &data[..len];
                 let mut piece = 1;
@@ -748,7 +768,7 @@ mod tests {
                     rest = b;
                     piece = if piece == 13 { 70 } else { piece % 70 + 1 };
                 }
-                assert_eq!(s.finish(), want, "{in_place}, pieces, length {len}");
+                assert_eq!(s.finish(), want, "{host}, pieces, length {len}");
             }
             // Both ways of padding (0x80, then zeros) leave the same stream.
             let mut s = Sha256Stream::new();
