@@ -431,6 +431,7 @@ impl HmacKey {
 
     /// Sets both pad states for the key that is the concatenation of `parts` (at most a block).
     // Not inlined: two call sites.
+    #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn set_pads(&mut self, parts: &[&[u8]]) {
         // Any value: every byte is written by `key_block` (see `Block`).
@@ -441,6 +442,35 @@ impl HmacKey {
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
         pad_state(&mut block, 0x36 ^ 0x5c, outer);
         wipe_bytes(block.as_flattened_mut());
+    }
+
+    /// The bare-metal [`HmacKey::set_pads`]: each pad block hashed a byte at a time through a
+    /// stream, each byte looked up in `parts` (no pad block of its own, no routine to XOR and
+    /// compress it). The tests check it against the host one.
+    #[cfg(any(test, target_os = "none"))]
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
+    #[inline(never)]
+    fn set_pads_small(&mut self, parts: &[&[u8]]) {
+        let mut pad = 0x36;
+        for state in &mut self.pads {
+            let mut stream = Sha256Stream::resume(&H0, 0);
+            for i in 0..BLOCK {
+                stream.update(&[key_byte(parts, i) ^ pad]);
+            }
+            // Word by word: a copy of the whole array is a call to a copying routine.
+            for (s, x) in state.iter_mut().zip(&stream.state) {
+                *s = *x;
+            }
+            wipe_words(&mut stream.state);
+            wipe_bytes(stream.block.as_flattened_mut());
+            // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad into the outer one.
+            pad ^= 0x36 ^ 0x5c;
+        }
+    }
+
+    #[cfg(target_os = "none")]
+    fn set_pads(&mut self, parts: &[&[u8]]) {
+        self.set_pads_small(parts);
     }
 
     /// The MAC of the concatenation of `parts`.
@@ -513,6 +543,7 @@ impl HmacKey {
 /// XORs `pad` into every byte of `block` and sets `state` to the chaining value after
 /// compressing it from the initial one: a pad state of [`HmacKey`]. One routine for both pads,
 /// not inlined into each.
+#[cfg(not(target_os = "none"))]
 #[inline(never)]
 fn pad_state(block: &mut Block, pad: u8, state: &mut [u32; 8]) {
     for b in block.as_flattened_mut() {
@@ -548,22 +579,9 @@ fn key_block(parts: &[&[u8]], block: &mut Block) {
     }
 }
 
-/// The bare-metal [`key_block`]: every byte of the block written in one pass, each looked up in
-/// `parts`, the padding included (a copy of each part then a zero fill of the rest is a call
-/// to a clearing routine on bare-metal targets). Slower: it runs when a key is derived. The
-/// tests check it against the host one.
-#[cfg(any(test, target_os = "none"))]
-#[cfg_attr(not(target_os = "none"), allow(dead_code))]
-fn key_block_small(parts: &[&[u8]], block: &mut Block) {
-    for (i, b) in block.as_flattened_mut().iter_mut().enumerate() {
-        *b = key_byte(parts, i);
-    }
-}
-
-#[cfg(target_os = "none")]
-use key_block_small as key_block;
-
-/// Byte `i` of the concatenation of `parts`, 0 past its end.
+/// Byte `i` of the concatenation of `parts`, 0 past its end: the key block of
+/// [`HmacKey::set_pads_small`], a byte at a time (a copy of each part then a zero fill of the
+/// rest is a call to a clearing routine on bare-metal targets).
 #[cfg(any(test, target_os = "none"))]
 fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
     for part in parts {
@@ -634,13 +652,29 @@ mod tests {
         for a in 0..=BLOCK {
             for b in (0..=BLOCK - a).step_by(7) {
                 let parts: [&[u8]; 2] = [&data[..a], &data[64 - b..]];
-                let (mut host, mut small) = ([[0xAA; 4]; BLOCK / 4], [[0x55; 4]; BLOCK / 4]);
+                let mut host = [[0xAA; 4]; BLOCK / 4];
                 key_block(&parts, &mut host);
-                key_block_small(&parts, &mut small);
-                assert_eq!(small, host, "{a} {b}");
+                let small: std::vec::Vec<u8> = (0..BLOCK).map(|i| key_byte(&parts, i)).collect();
+                assert_eq!(&small[..], host.as_flattened(), "{a} {b}");
                 let want: std::vec::Vec<u8> = parts.concat();
                 assert_eq!(&host.as_flattened()[..a + b], &want[..]);
                 assert!(host.as_flattened()[a + b..].iter().all(|&x| x == 0));
+            }
+        }
+    }
+
+    #[test]
+    fn both_pad_forms_agree() {
+        // Every split of keys of every length up to a block into two parts, from differing
+        // starting states.
+        let data: std::vec::Vec<u8> = (0..64u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..=BLOCK {
+            for a in (0..=len).step_by(5).chain([len]) {
+                let parts: [&[u8]; 2] = [&data[..a], &data[a..len]];
+                let (mut host, mut small) = (HmacKey::blank(1), HmacKey::blank(2));
+                host.set_pads(&parts);
+                small.set_pads_small(&parts);
+                assert_eq!(small.pads, host.pads, "{len} {a}");
             }
         }
     }
