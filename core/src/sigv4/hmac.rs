@@ -429,6 +429,14 @@ impl HmacKey {
         }
     }
 
+    /// Makes the MAC of `message` this key, in place (a step of SigV4's key derivation). The
+    /// MAC is 32 bytes: no check for a key longer than a block.
+    pub(crate) fn rekey_with_mac(&mut self, message: &[u8]) {
+        let mut k = self.mac(&[message]);
+        self.set_pads(&[&k]);
+        wipe_bytes(&mut k);
+    }
+
     /// Sets both pad states for the key that is the concatenation of `parts` (at most a block).
     // Not inlined: two call sites.
     #[cfg(not(target_os = "none"))]

@@ -240,9 +240,7 @@ impl SigningKey {
         // elements, so the scope text is joined from them on the way.
         let mut sep: &[u8] = b"";
         for part in [&date[..], region.as_bytes(), service.as_bytes(), SCOPE_END] {
-            let mut k = key.mac.mac(&[part]);
-            key.mac.rekey(&[&k]);
-            hmac::wipe_bytes(&mut k);
+            key.mac.rekey_with_mac(part);
             // Cannot fail: region and service were checked against their capacities above,
             // which `MAX_SCOPE_LEN` adds up. (Were a piece refused, the key would be for no
             // scope `is_for` accepts, and derived again when asked.)
