@@ -34,9 +34,9 @@ const H0: [u32; 8] = [
 
 /// One SHA-256 compression (FIPS 180-4 §6.2.2).
 ///
-/// With the `small-sha256` feature: [`compress_small`], a rolled loop of about 400 bytes with its
-/// 16-word schedule, where `sha2`'s unrolled software compression is about 1.7 KB on a
-/// Cortex-M4. Without it `sha2` is used (and shared with `embedded-tls`), which also picks SHA
+/// With the `small-sha256` feature: [`compress_small`], a rolled loop of about 320 bytes with its
+/// 16-word schedule (plus 256 bytes of round constants), where `sha2`'s unrolled software
+/// compression is about 1.7 KB on a Cortex-M4. Without it `sha2` is used (and shared with `embedded-tls`), which also picks SHA
 /// extensions at run time where the CPU has them.
 #[cfg(feature = "small-sha256")]
 fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
@@ -83,22 +83,26 @@ pub(crate) fn wipe_bytes(bytes: &mut [u8]) {
 /// masked to the ring and read with `get`, so there is no panic path.
 #[cfg(any(test, feature = "small-sha256"))]
 fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-    // The ring starts as copies of a state word, overwritten at once: a zero-filled array is a
-    // call to a clearing routine. The working variables are taken word by word (a copy of the
-    // whole array is a call to a copying routine).
+    // The ring starts as copies of a state word, each overwritten before it is read: a
+    // zero-filled array is a call to a clearing routine. The working variables are taken word
+    // by word (a copy of the whole array is a call to a copying routine).
     let [a, b, c, d, e, f, g, h] = *state;
     let mut ring = [a; 16];
     let w = &mut ring;
-    for (i, word) in w.iter_mut().enumerate() {
-        if let Some(bytes) = block.get(4 * i..).and_then(|b| b.first_chunk::<4>()) {
-            *word = u32::from_be_bytes(*bytes);
-        }
-    }
     let mut v = [a, b, c, d, e, f, g, h];
     for (i, &k) in K.iter().enumerate() {
         // Word `i - n` of the schedule is at `(i - n) & 15` = `(i + 16 - n) & 15` in the ring.
         let at = |w: &[u32; 16], back: usize| w.get((i + 16 - back) & 15).copied().unwrap_or(0);
-        if i >= 16 {
+        // The first 16 words are the block's, read in the rounds that use them (one loop less
+        // than reading them first).
+        if i < 16 {
+            if let (Some(slot), Some(bytes)) = (
+                w.get_mut(i & 15),
+                block.get(4 * i..).and_then(|b| b.first_chunk::<4>()),
+            ) {
+                *slot = u32::from_be_bytes(*bytes);
+            }
+        } else {
             let (w15, w2) = (at(w, 15), at(w, 2));
             let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
             let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
