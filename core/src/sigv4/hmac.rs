@@ -208,18 +208,20 @@ impl Sha256Stream {
                     return;
                 }
             }
+            self.update_slow(data);
         }
-        self.update_slow(data);
+        // Bare-metal targets: every `update` is a call to the stream's `Sink::put`, which its
+        // vtable (the hex of a hash put into a string to sign) also calls, with no routine
+        // between them.
+        #[cfg(target_os = "none")]
+        crate::encode::Sink::put(self, data);
     }
 
-    // Not inlined: on bare-metal targets every `update` is a call to it, and one copy of it
-    // serves them all.
+    // Not inlined: the rare path, kept out of every inlined `update`.
+    #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn update_slow(&mut self, data: &[u8]) {
-        #[cfg(not(target_os = "none"))]
         self.update_general(data);
-        #[cfg(target_os = "none")]
-        self.update_bytewise(data);
     }
 
     /// The bare-metal general path: a byte at a time into the block, compressed when full (no
@@ -323,9 +325,17 @@ impl Sha256Stream {
 static ZEROS: [u8; BLOCK] = [0; BLOCK];
 
 impl crate::encode::Sink for Sha256Stream {
+    #[cfg(not(target_os = "none"))]
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.update(bytes);
+    }
+
+    // Not inlined: the one copy of `update` on bare-metal targets.
+    #[cfg(target_os = "none")]
+    #[inline(never)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.update_bytewise(bytes);
     }
 }
 
