@@ -82,12 +82,7 @@ proptest! {
         offs in offsets(),
     ) {
         let mut w = wire(&m);
-        for (at, b) in edits {
-            if !w.is_empty() {
-                let i = at % w.len();
-                w[i] = b;
-            }
-        }
+        damage(&mut w, &edits);
         let whole = parse_pieces(&INTEREST, &[&w], true);
         prop_assert_eq!(&parse_pieces(&INTEREST, &cut(&w, &offs), true), &whole);
         prop_assert_eq!(&parse_pieces(&INTEREST, &w.chunks(1).collect::<Vec<_>>(), true), &whole);

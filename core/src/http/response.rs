@@ -1655,34 +1655,7 @@ impl<'h> ResponseParser<'h> {
     /// complete), `None` when `End` has already been returned, or the error describing what was cut
     /// short.
     pub fn handle_eof(&mut self) -> Result<Option<Event<'static>>, ResponseError> {
-        let cut_short = match self.state {
-            State::AwaitingHead(_) if self.started => Some(ResponseError::ClosedInHead),
-            State::AwaitingHead(_) => Some(ResponseError::ClosedBeforeResponse),
-            State::ReadingBody(BodyState::Length { remaining, total }) if remaining > 0 => {
-                Some(ResponseError::IncompleteBody {
-                    received: self.body_received,
-                    expected: Some(total),
-                })
-            }
-            State::ReadingBody(BodyState::Chunked(ref d)) if !d.is_done() => {
-                Some(ResponseError::IncompleteBody {
-                    received: self.body_received,
-                    expected: None,
-                })
-            }
-            // A body read until close, or one already complete.
-            State::ReadingBody(_) => None,
-            State::Done => return Ok(None),
-            State::Failed(e) => Some(e),
-        };
-        match cut_short {
-            Some(e) => Err(self.fail(e)),
-            None => {
-                self.state = State::Done;
-                self.set_resume(Resume::General);
-                Ok(Some(Event::End { reusable: false }))
-            }
-        }
+        Ok(self.eof_ends()?.then_some(Event::End { reusable: false }))
     }
 
     /// Why [`Self::push_input`] returned `None` when the handler did not refuse: the peer error
@@ -1695,10 +1668,10 @@ impl<'h> ResponseParser<'h> {
         }
     }
 
-    /// [`Self::handle_eof`] without the event, for the reader: whether the close ends
-    /// the response (`false` when it had already ended). Its own copy rather than the base of
-    /// `handle_eof`, which built on it was 68 bytes larger in firmware that reads events
-    /// (footprint.sh, probe_parse); the tests compare the two.
+    /// [`Self::handle_eof`] without the event, which the reader does not need: whether the close
+    /// ends the response (`false` when it had already ended). `handle_eof` is built on it: one
+    /// copy of the rules, at 68 bytes more for firmware that reads events itself (footprint.sh,
+    /// probe_parse) than a second copy would take.
     #[inline(always)]
     pub(crate) fn eof_ends(&mut self) -> Result<bool, ResponseError> {
         let cut_short = match self.state {

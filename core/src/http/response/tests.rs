@@ -1341,12 +1341,7 @@ proptest::proptest! {
         offsets in response_model::offsets(),
     ) {
         let mut w = response_model::wire(&m);
-        for (at, b) in edits {
-            if !w.is_empty() {
-                let i = at % w.len();
-                w[i] = b;
-            }
-        }
+        response_model::damage(&mut w, &edits);
         heads_agree(&w, &offsets)?;
     }
 
@@ -1388,12 +1383,7 @@ proptest::proptest! {
         edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 0..4),
     ) {
         let mut w = response_model::wire(&m);
-        for (at, b) in edits {
-            if !w.is_empty() {
-                let i = at % w.len();
-                w[i] = b;
-            }
-        }
+        response_model::damage(&mut w, &edits);
         line_state_empty_at_line_starts(&w)?;
     }
 }
@@ -1682,12 +1672,7 @@ proptest::proptest! {
         offsets in response_model::offsets(),
     ) {
         let mut w = response_model::wire(&m);
-        for (at, b) in edits {
-            if !w.is_empty() {
-                let i = at % w.len();
-                w[i] = b;
-            }
-        }
+        response_model::damage(&mut w, &edits);
         push_agrees_cut(&w, &offsets, Limits::DEFAULT)?;
     }
 

@@ -1067,10 +1067,7 @@ proptest::proptest! {
     ) {
         let all = recorded_responses();
         let mut w = all[which % all.len()].clone();
-        for (at, b) in edits {
-            let i = at % w.len();
-            w[i] = b;
-        }
+        response_model::damage(&mut w, &edits);
         let offsets: Vec<usize> = offsets.iter().map(|o| o % (w.len() + 1)).collect();
         reader_paths_agree(&response_model::cut(&w, &offsets))?;
     }
