@@ -2705,41 +2705,9 @@ impl<'h> ResponseParser<'h> {
     // --- body ------------------------------------------------------------------------------
 
     fn handle_body<'a>(&mut self, input: &'a [u8]) -> Result<Progress<'a>, ResponseError> {
-        let State::ReadingBody(ref mut body) = self.state else {
-            return Ok(Progress {
-                consumed: 0,
-                event: None,
-            });
-        };
-        // The body bytes in `input`, the bytes used, and whether the body has ended: one
-        // event built below for every framing.
-        let (data, consumed, end) = match body {
-            BodyState::Length { remaining, .. } => {
-                let n = usize::try_from(*remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(input.len());
-                *remaining -= n as u64;
-                (
-                    input.get(..n).unwrap_or_default(),
-                    n,
-                    *remaining == 0 && n == 0,
-                )
-            }
-            BodyState::Chunked(decoder) => {
-                let p = decoder.handle_input(input)?;
-                match p.event {
-                    Some(ChunkedEvent::Data(data)) => (data, p.consumed, false),
-                    Some(ChunkedEvent::End) => (&[][..], p.consumed, true),
-                    None => (&[][..], p.consumed, false),
-                }
-            }
-            BodyState::UntilClose => (input, input.len(), false),
-        };
-        // (A count of bytes received cannot reach 2^64: wrapping is the cheaper add.)
-        self.body_received = self.body_received.wrapping_add(data.len() as u64);
+        let (data, consumed, end) = self.body_step(input)?;
         let event = if end {
             // (Never read until close here, so reusable is decided by the head alone.)
-            self.state = State::Done;
             Some(Event::End {
                 reusable: self.reusable(),
             })
@@ -2749,11 +2717,10 @@ impl<'h> ResponseParser<'h> {
         Ok(Progress { consumed, event })
     }
 
-    /// [`Self::handle_body`] for the push path, without the event: the body bytes in `input`,
-    /// the bytes used, and whether the body has ended (the state then `Done`). Its own copy:
-    /// `handle_body` built on it was 20 bytes larger in firmware that reads events
-    /// (footprint.sh, probe_parse); the tests compare the two paths.
-    #[cfg(any(test, target_os = "none"))]
+    /// The body bytes in `input`, the bytes used, and whether the body has ended (the state then
+    /// `Done`): [`Self::handle_body`] without the event, which the push path does not need.
+    /// `handle_body` is built on it: one copy of the framing rules, at 20 bytes more for firmware
+    /// that reads events itself (footprint.sh, probe_parse) than a second copy would take.
     #[inline(always)]
     fn body_step<'a>(&mut self, input: &'a [u8]) -> Result<(&'a [u8], usize, bool), ResponseError> {
         let State::ReadingBody(ref mut body) = self.state else {
