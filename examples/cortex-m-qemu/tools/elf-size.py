@@ -9,26 +9,18 @@ what is written to flash (.data is stored there and copied to RAM at reset). ram
 (+ .uninit): the static RAM. The stack is not included. Same classification as `size -A`
 (Berkeley `size` puts rodata under text).
 """
-import struct
 import sys
+
+import elf32
 
 SHT_PROGBITS, SHT_NOBITS = 1, 8
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 
 
 def sizes(path):
-    with open(path, "rb") as f:
-        elf = f.read()
-    if elf[:4] != b"\x7fELF" or elf[4] != 1:
-        raise SystemExit(f"{path}: not an ELF32 file")
-    endian = "<" if elf[5] == 1 else ">"
-    shoff, = struct.unpack_from(endian + "I", elf, 0x20)
-    shentsize, shnum = struct.unpack_from(endian + "HH", elf, 0x2E)
+    _elf, _endian, headers = elf32.sections(path)
     out = {"text": 0, "rodata": 0, "data": 0, "bss": 0}
-    for i in range(shnum):
-        (_name, sh_type, flags, _addr, _off, size) = struct.unpack_from(
-            endian + "IIIIII", elf, shoff + i * shentsize
-        )
+    for (_name, sh_type, flags, _addr, _off, size, *_rest) in headers:
         if not flags & SHF_ALLOC or size == 0:
             continue
         if sh_type == SHT_NOBITS:

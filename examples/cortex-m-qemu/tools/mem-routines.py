@@ -12,6 +12,8 @@ import re
 import struct
 import sys
 
+import elf32
+
 SHT_SYMTAB = 2
 ROUTINE = re.compile(
     r"^(memcpy|memmove|memset|memcmp|bcmp|__aeabi_mem\w+)$"
@@ -20,16 +22,7 @@ ROUTINE = re.compile(
 
 
 def routines(path):
-    with open(path, "rb") as f:
-        elf = f.read()
-    if elf[:4] != b"\x7fELF" or elf[4] != 1:
-        raise SystemExit(f"{path}: not an ELF32 file")
-    endian = "<" if elf[5] == 1 else ">"
-    shoff, = struct.unpack_from(endian + "I", elf, 0x20)
-    shentsize, shnum = struct.unpack_from(endian + "HH", elf, 0x2E)
-    sections = [
-        struct.unpack_from(endian + "IIIIIIIIII", elf, shoff + i * shentsize) for i in range(shnum)
-    ]
+    elf, endian, sections = elf32.sections(path)
     found = set()
     for (_name, sh_type, _flags, _addr, off, size, link, _info, _align, entsize) in sections:
         if sh_type != SHT_SYMTAB or entsize == 0:
