@@ -852,18 +852,18 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             };
             if has(LambdaHeader::FunctionError) {
                 // Set in place (a value built first and moved in is copied by `memcpy`), the
-                // words compared a byte at a time (`==` on them calls `memcmp`): firmware
-                // then links neither routine.
+                // words compared by `bytes_eq` (`==` calls `memcmp` on firmware).
                 let kept = self.function_error.as_bytes();
-                let error = success
-                    .function_error
-                    .insert(if same_bytes(kept, b"Handled") {
-                        FunctionError::Handled
-                    } else if same_bytes(kept, b"Unhandled") {
-                        FunctionError::Unhandled
-                    } else {
-                        FunctionError::Other(String::new())
-                    });
+                let error =
+                    success
+                        .function_error
+                        .insert(if crate::encode::bytes_eq(kept, b"Handled") {
+                            FunctionError::Handled
+                        } else if crate::encode::bytes_eq(kept, b"Unhandled") {
+                            FunctionError::Unhandled
+                        } else {
+                            FunctionError::Other(String::new())
+                        });
                 if let FunctionError::Other(other) = error {
                     // Cannot fail: both have capacity `FUNCTION_ERROR_CAPACITY`.
                     let _ = other.push_str(&self.function_error);
@@ -961,12 +961,6 @@ impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, 
 fn copy_kept<const N: usize>(slot: &mut Option<String<N>>, kept: &String<N>) {
     // Cannot fail: both have capacity `N`.
     let _ = slot.insert(String::new()).push_str(kept);
-}
-
-/// Whether `a` and `b` are the same bytes: a loop rather than `==`, which calls `memcmp` (a
-/// routine firmware would link for the few short comparisons of reading a response).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn is_success(status: u16) -> bool {

@@ -259,44 +259,27 @@ impl fmt::Display for ErrorClass {
 /// Codes such as `InternalError` or `ServiceUnavailable` are not listed by standard mode: AWS
 /// sends them with a 500 or 503 status, which is retried by status.
 pub fn classify_error_code(code: &str) -> ErrorClass {
-    let code = code.as_bytes();
-    let mut index = 0;
-    // How much of `code` the current word of the list has matched; `None` once it differs.
-    let mut matched = Some(0);
-    for &b in RETRY_CODES {
-        if b == b' ' {
-            if matched == Some(code.len()) {
-                return if index < THROTTLING_COUNT {
-                    ErrorClass::Throttling
-                } else if index < THROTTLING_COUNT + TRANSIENT_COUNT {
-                    ErrorClass::Transient
-                } else {
-                    ErrorClass::ClockSkew
-                };
-            }
-            index += 1;
-            matched = Some(0);
-        } else {
-            matched = matched
-                .filter(|&at| code.get(at) == Some(&b))
-                .map(|at| at + 1);
-        }
+    let mut known = RETRY_CODES.split(|&b| b == b' ');
+    match known.position(|listed| crate::encode::bytes_eq(listed, code.as_bytes())) {
+        Some(i) if i < THROTTLING_COUNT => ErrorClass::Throttling,
+        Some(i) if i < THROTTLING_COUNT + TRANSIENT_COUNT => ErrorClass::Transient,
+        Some(_) => ErrorClass::ClockSkew,
+        None => ErrorClass::Other,
     }
-    ErrorClass::Other
 }
 
-/// The codes [`classify_error_code`] knows, each followed by a space: first [`THROTTLING_COUNT`]
+/// The codes [`classify_error_code`] knows, separated by spaces: first [`THROTTLING_COUNT`]
 /// throttling codes, then [`TRANSIENT_COUNT`] transient ones, then the clock-skew ones. One
-/// string read byte by byte rather than a `match` on the code, whose string comparisons call
-/// `memcmp`, a routine firmware would link for this alone (the tests keep the `match` as the
-/// reference).
+/// string whose words are compared with `bytes_eq`, rather than a `match` on the code, whose
+/// string comparisons call `memcmp`, a routine firmware would link for this alone (the tests keep
+/// the `match` as the reference).
 const RETRY_CODES: &[u8] = b"Throttling ThrottlingException ThrottledException \
     RequestThrottledException TooManyRequestsException ProvisionedThroughputExceededException \
     TransactionInProgressException RequestLimitExceeded BandwidthLimitExceeded \
     LimitExceededException RequestThrottled SlowDown PriorRequestNotComplete \
     EC2ThrottledException RequestTimeout RequestTimeoutException RequestTimeTooSkewed \
     RequestExpired RequestInTheFuture InvalidSignatureException SignatureDoesNotMatch \
-    AuthFailure ";
+    AuthFailure";
 /// See [`RETRY_CODES`].
 const THROTTLING_COUNT: usize = 14;
 /// See [`RETRY_CODES`].
@@ -309,11 +292,11 @@ const TRANSIENT_COUNT: usize = 2;
 /// the time in parentheses is the server's. Anything else gives `None`.
 pub fn server_time_from_message(message: &str) -> Option<Timestamp> {
     let bytes = message.as_bytes();
-    // Compared byte by byte: `starts_with` calls `memcmp` (see `RETRY_CODES`).
+    // Through `bytes_eq`: `starts_with` calls `memcmp` on firmware (see `RETRY_CODES`).
     let starts = |prefix: &[u8]| {
         bytes
             .get(..prefix.len())
-            .is_some_and(|head| head.iter().zip(prefix).all(|(a, b)| a == b))
+            .is_some_and(|head| crate::encode::bytes_eq(head, prefix))
     };
     if !(starts(b"Signature expired") || starts(b"Signature not yet current")) {
         return None;

@@ -619,10 +619,10 @@ fn find_code(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
 #[inline(always)]
 fn find_code_with(code: &[u8], table: &[u8], skip: bool) -> Option<(usize, bool)> {
     let (suffix, lens, packed) = table_parts(table)?;
-    // `strip_suffix` by hand: its comparison is a call to `memcmp` (see `same_bytes`).
+    // `strip_suffix` by hand: its comparison is a call to `memcmp` on firmware (`bytes_eq`).
     let cut = code.len().checked_sub(suffix.len());
     let (stem, suffixed) = match cut.and_then(|at| code.split_at_checked(at)) {
-        Some((stem, end)) if super::same_bytes(end, suffix) => (stem, SUFFIXED),
+        Some((stem, end)) if crate::encode::bytes_eq(end, suffix) => (stem, SUFFIXED),
         _ => (code, 0),
     };
     let mut lens = lens.iter();
@@ -1156,7 +1156,7 @@ fn xml_element<'a>(body: &'a [u8], tags: &[u8]) -> Option<&'a [u8]> {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     // `max(1)`: `windows(0)` would panic; every needle here is a tag, never empty.
     hay.windows(needle.len().max(1))
-        .position(|w| super::same_bytes(w, needle))
+        .position(|w| crate::encode::bytes_eq(w, needle))
 }
 
 #[cfg(test)]
