@@ -329,21 +329,14 @@ const KEEP: [u8; 256] = {
 /// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters and,
 /// when `keep_slash`, `/`. On hosts, runs of kept bytes go to the sink in one call.
 ///
-/// Over `dyn Sink` ([`percent_encode_dyn`]): the request writers call it with two or three
-/// sink types, and a copy per type costs about 160 bytes of flash each, against one indirect
-/// call per run. A writer generic over a sized sink hands its sink on as it is (no `&mut &mut`
-/// adaptor between the encoder and the sink).
-#[inline]
-pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
-    percent_encode_dyn(bytes, keep_slash, sink);
-}
-
-/// [`percent_encode`] over a `dyn Sink`.
+/// Over `dyn Sink`: the request writers call it with two or three sink types, and a copy per type
+/// costs about 160 bytes of flash each, against one indirect call per run. A writer generic over a
+/// sized sink hands its sink on as it is (no `&mut &mut` adaptor between the encoder and the sink).
 ///
 /// One scan: each escaped byte ends the run of kept bytes before it, and the run left at the end
 /// goes out last (so a value with nothing to escape, the common case, is one put).
 #[cfg(not(target_os = "none"))]
-fn percent_encode_dyn(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
+pub(crate) fn percent_encode(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
     let mask = if keep_slash { 3 } else { 1 };
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -356,12 +349,12 @@ fn percent_encode_dyn(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
     put_nonempty(bytes.get(start..).unwrap_or_default(), sink);
 }
 
-/// The bare-metal [`percent_encode_dyn`]: a `put` per byte, of the byte or its escape (no runs
+/// The bare-metal [`percent_encode`]: a `put` per byte, of the byte or its escape (no runs
 /// to track: smaller; slower, for the few short names of a request). The tests check it
 /// against the host one.
 #[cfg(any(test, target_os = "none"))]
 #[cfg_attr(not(target_os = "none"), allow(dead_code))]
-fn percent_encode_small(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
+pub(crate) fn percent_encode_small(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
     let mask = if keep_slash { 3 } else { 1 };
     for &b in bytes {
         let escaped = [b'%', hex_digit(b >> 4, true), hex_digit(b, true)];
@@ -375,7 +368,7 @@ fn percent_encode_small(bytes: &[u8], keep_slash: bool, sink: &mut dyn Sink) {
 }
 
 #[cfg(target_os = "none")]
-use percent_encode_small as percent_encode_dyn;
+pub(crate) use percent_encode_small as percent_encode;
 
 /// Puts `run` unless it is empty (sinks are never handed empty pieces by the encoder).
 #[cfg(not(target_os = "none"))]
@@ -423,7 +416,7 @@ pub(crate) fn decimal(mut n: u32) -> ([u8; 10], usize) {
 
 /// Writes `n` in decimal.
 #[cfg(not(target_os = "none"))]
-pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u32, sink: &mut S) {
+pub(crate) fn put_decimal(n: u32, sink: &mut dyn Sink) {
     let (buf, start) = decimal(n);
     sink.put(buf.get(start..).unwrap_or_default());
 }
@@ -434,7 +427,7 @@ pub(crate) fn put_decimal<S: Sink + ?Sized>(n: u32, sink: &mut S) {
 #[cfg(any(test, target_os = "none"))]
 #[cfg_attr(not(target_os = "none"), allow(dead_code))]
 #[inline(never)] // one copy for the `Content-Length` and the `Host` port
-pub(crate) fn put_decimal_small<S: Sink + ?Sized>(n: u32, sink: &mut S) {
+pub(crate) fn put_decimal_small(n: u32, sink: &mut dyn Sink) {
     // The highest power of ten not above `n` (1 for 0 to 9); `p * 10` stays below `u32::MAX`
     // because `p <= n / 10`.
     let mut p = 1u32;
@@ -634,7 +627,7 @@ mod tests {
         let check = |data: &[u8]| {
             for keep_slash in [false, true] {
                 let (mut host, mut small) = (Vec::new(), Vec::new());
-                percent_encode_dyn(data, keep_slash, &mut host);
+                percent_encode(data, keep_slash, &mut host);
                 percent_encode_small(data, keep_slash, &mut small);
                 assert_eq!(small, host, "{data:?} {keep_slash}");
             }

@@ -180,10 +180,10 @@ fn parse_http_date_small(text: &[u8]) -> Result<Timestamp, TimeError> {
     shaped(text, b"___, __ ___ ____ __:__:__ GMT")?;
     let month = MONTHS
         .iter()
-        // Byte by byte: `==` on the slices called `memcmp` on bare-metal targets.
+        // `bytes_eq`: `==` on the slices called `memcmp` on bare-metal targets.
         .position(|m| {
             text.get(8..11)
-                .is_some_and(|t| t.iter().zip(m.iter()).all(|(a, b)| a == b))
+                .is_some_and(|t| crate::encode::bytes_eq(t, &m[..]))
         })
         .ok_or(TimeError::Malformed)?;
     // `position` is below 12, so the cast is exact.

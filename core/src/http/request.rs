@@ -658,11 +658,7 @@ impl<'r> InvokeHead<'r> {
         }
         sink.put(b"\r\nContent-Length: ");
         // At most Lambda's 6 MB (checked in `new`), so the `u32` conversion never saturates.
-        // Through `dyn Sink`, as the `Host` port is written: one copy of the decimal writer.
-        put_decimal(
-            u32::try_from(self.payload.len()).unwrap_or(u32::MAX),
-            sink as &mut dyn Sink,
-        );
+        put_decimal(u32::try_from(self.payload.len()).unwrap_or(u32::MAX), sink);
         // The value is what `SignableRequest::write_authorization` writes (the tests compare).
         sink.put(AGENT_AND_CREDENTIAL.as_bytes());
         sink.put(self.access_key_id.as_bytes());
