@@ -13,8 +13,7 @@ const BLOCK: usize = 64;
 
 /// A block of input, as the bytes of its sixteen words. Not `[u8; 64]`: a new array of bytes
 /// starts as a fill of one byte (a call to a clearing routine on bare-metal targets), where an
-/// array of 4-byte elements is filled by a loop of word stores (see `HmacKey::set_pads`), or
-/// stored from registers (see [`Sha256Stream::resume`]).
+/// array of 4-byte elements is stored from registers (see [`Sha256Stream::resume`]).
 type Block = [[u8; 4]; BLOCK / 4];
 
 /// Messages up to this many blocks (with padding) are MACed from one stack buffer.
@@ -145,9 +144,9 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 
 /// A SHA-256 computation that can start from any chaining value (a precomputed pad state).
 ///
-/// It does not zeroize itself: it hashes public data (the canonical request) as a [`Sink`], with
-/// an inlined `put` that copies small pieces into its block. [`SecretSha256`] wraps it for data
-/// derived from keys.
+/// It does not zeroize itself: it hashes public data (the canonical request) as a [`Sink`] (hosts:
+/// an inlined `put` that copies small pieces into its block; bare-metal targets: one out-of-line
+/// `put` that takes a byte at a time). [`SecretSha256`] wraps it for data derived from keys.
 #[derive(Clone)]
 pub(crate) struct Sha256Stream {
     state: [u32; 8],
@@ -167,8 +166,8 @@ impl Sha256Stream {
     }
 
     /// A stream whose `state` already covers `blocks_hashed` whole blocks.
-    // Not inlined: five streams are started on a request's path, and each inlined start (clear
-    // the block, copy the state, set the counts) is longer than a call.
+    // Not inlined: several streams are started on a request's path, and each inlined start
+    // (store the state and the block, set the counts) is longer than a call.
     //
     // Built from the state's words, with no array copied or cleared whole (calls to routines
     // that firmware would link for this alone): the state word by word, and the block, which
@@ -208,20 +207,13 @@ impl Sha256Stream {
                     return;
                 }
             }
-            self.update_slow(data);
+            self.update_general(data);
         }
         // Bare-metal targets: every `update` is a call to the stream's `Sink::put`, which its
         // vtable (the hex of a hash put into a string to sign) also calls, with no routine
         // between them.
         #[cfg(target_os = "none")]
         crate::encode::Sink::put(self, data);
-    }
-
-    // Not inlined: the rare path, kept out of every inlined `update`.
-    #[cfg(not(target_os = "none"))]
-    #[inline(never)]
-    fn update_slow(&mut self, data: &[u8]) {
-        self.update_general(data);
     }
 
     /// The bare-metal general path: a byte at a time into the block, compressed when full (no
@@ -243,9 +235,10 @@ impl Sha256Stream {
         }
     }
 
-    /// The general path of `update` on hosts.
-    #[cfg_attr(target_os = "none", allow(dead_code))]
-    #[inline(always)]
+    /// The general path of `update` on hosts. Not inlined: the rare path, kept out of every
+    /// inlined `update`.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
     fn update_general(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             // Whole blocks of the input are compressed where they are, not copied first (large
@@ -456,8 +449,8 @@ impl HmacKey {
     #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn set_pads(&mut self, parts: &[&[u8]]) {
-        // Any value: every byte is written by `key_block` (see `Block`).
-        let mut block: Block = [0x3636_3636u32.to_ne_bytes(); BLOCK / 4];
+        // (Any value: `key_block` writes every byte.)
+        let mut block: Block = [[0; 4]; BLOCK / 4];
         key_block(parts, &mut block);
         let [inner, outer] = &mut self.pads;
         pad_state(&mut block, 0x36, inner);
@@ -793,14 +786,13 @@ mod tests {
             s.update(&data[..len]);
             let want: [u8; 32] = sha2::Sha256::digest(&data[..len]).into();
             assert_eq!(s.finish(), want, "length {len}");
-            // The general path alone (what bare-metal targets use for every piece), in pieces
-            // of every size from 1 to 13 bytes.
+            // The hosts' general path alone, in pieces of every size from 1 to 13 bytes.
             let mut s = Sha256Stream::new();
             let mut rest = &data[..len];
             let mut piece = 1;
             while !rest.is_empty() {
                 let (a, b) = rest.split_at(piece.min(rest.len()));
-                s.update_slow(a);
+                s.update_general(a);
                 rest = b;
                 piece = piece % 13 + 1;
             }
