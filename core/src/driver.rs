@@ -90,28 +90,17 @@ impl<'c> Client<'c> {
         &self.quota
     }
 
-    /// Starts one `Invoke` call of `request` with a payload of this hash and length.
+    /// Starts one `Invoke` call of `request` with a payload of this hash and length. The
+    /// invocation borrows the hash rather than taking it: moving its 40 bytes in was a call of
+    /// `memcpy` on bare-metal targets (LLVM copies them as bytes, at alignment 1).
     pub fn begin<'r>(
-        &self,
-        request: &'r InvokeRequest<'r>,
-        payload: PayloadHash,
-    ) -> Invocation<'r> {
-        Invocation {
-            request,
-            payload: HashSlot::Owned(payload),
-            retry: new_retry(&self.config, request),
-        }
-    }
-
-    /// [`begin`](Self::begin) with the hash left where the caller has it (see [`HashSlot`]).
-    fn begin_with<'r>(
         &self,
         request: &'r InvokeRequest<'r>,
         payload: &'r PayloadHash,
     ) -> Invocation<'r> {
         Invocation {
             request,
-            payload: HashSlot::Borrowed(payload),
+            payload,
             retry: new_retry(&self.config, request),
         }
     }
@@ -131,7 +120,7 @@ impl<'c> Client<'c> {
             &self.endpoint,
             &credentials,
             now,
-            invocation.payload.get(),
+            invocation.payload,
         )?;
         head.write(&mut self.signer, head_buf)
     }
@@ -156,38 +145,11 @@ fn new_retry(config: &RetryConfig, request: &InvokeRequest<'_>) -> RetryState {
 }
 
 /// One `Invoke` call in progress: its request, payload hash and retry state.
+#[derive(Debug)]
 pub struct Invocation<'r> {
     request: &'r InvokeRequest<'r>,
-    payload: HashSlot<'r>,
+    payload: &'r PayloadHash,
     retry: RetryState,
-}
-
-impl fmt::Debug for Invocation<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // As `derive(Debug)` printed it when the hash was always the invocation's own.
-        f.debug_struct("Invocation")
-            .field("request", &self.request)
-            .field("payload", self.payload.get())
-            .field("retry", &self.retry)
-            .finish()
-    }
-}
-
-/// An invocation's payload hash: its own ([`Client::begin`] takes it by value), or the one
-/// [`invoke_in_place`] keeps in its frame. Moving those 40 bytes into the invocation was a call
-/// of `memcpy` on bare-metal targets (LLVM copies them as bytes, at alignment 1).
-enum HashSlot<'r> {
-    Owned(PayloadHash),
-    Borrowed(&'r PayloadHash),
-}
-
-impl HashSlot<'_> {
-    fn get(&self) -> &PayloadHash {
-        match self {
-            HashSlot::Owned(hash) => hash,
-            HashSlot::Borrowed(hash) => hash,
-        }
-    }
 }
 
 /// What happened to one attempt, as the I/O loop saw it.
@@ -622,13 +584,13 @@ where
     if place.rx.is_empty() {
         return Err(InvokeError::EmptyReceiveBuffer);
     }
-    // The hash stays in the `Result` it came in (see `HashSlot`).
+    // The hash stays in the `Result` it came in (moved out, it was a `memcpy`; see `begin`).
     let hashed = payload.hash();
     let hash = match hashed {
         Ok(ref hash) => hash,
         Err(e) => return Err(InvokeError::Payload(e)),
     };
-    let mut invocation = client.begin_with(request, hash);
+    let mut invocation = client.begin(request, hash);
     loop {
         *place.outcome = None;
         let failure = match attempt(client, &invocation, connector, env, payload, place, sink) {

@@ -662,7 +662,7 @@ struct InvocationBefore<'r> {
 }
 
 #[test]
-fn invocations_with_an_own_or_a_borrowed_hash_are_the_same() {
+fn invocations_print_and_sign_as_before_the_hash_was_borrowed() {
     for invocation_type in [
         InvocationType::RequestResponse,
         InvocationType::Event,
@@ -671,8 +671,9 @@ fn invocations_with_an_own_or_a_borrowed_hash_are_the_same() {
         let (mut client, request, _) = fixture(invocation_type, Vec::new());
         for payload in [&b""[..], b"{}", &[0xa5; 300]] {
             let hash = PayloadHash::of(payload);
-            let owned = client.begin(&request, hash);
-            let borrowed = client.begin_with(&request, &hash);
+            let owned = client.begin(&request, &hash);
+            let copy = hash;
+            let borrowed = client.begin(&request, &copy);
             let before = InvocationBefore {
                 request: &request,
                 payload: hash,

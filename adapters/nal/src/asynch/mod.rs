@@ -125,7 +125,8 @@ where
     if place.rx.is_empty() {
         return Err(InvokeError::EmptyReceiveBuffer);
     }
-    let mut invocation = client.begin(request, PayloadHash::of(payload));
+    let hash = PayloadHash::of(payload);
+    let mut invocation = client.begin(request, &hash);
     loop {
         *place.outcome = None;
         let attempted = attempt(client, &invocation, connector, env, payload, place, sink).await;
