@@ -1011,7 +1011,6 @@ impl NameBuf {
 struct NameVec(heapless::Vec<u8, MAX_NAME_LEN, u8>);
 
 #[cfg(any(test, target_os = "none"))]
-#[cfg_attr(not(target_os = "none"), allow(dead_code))]
 impl NameVec {
     fn new() -> NameVec {
         NameVec(heapless::Vec::new())
@@ -1076,7 +1075,8 @@ impl LineAcc {
             Field::TransferEncoding | Field::Connection => {
                 self.value = ValueAcc::Tokens(TokenLexer::EMPTY)
             }
-            Field::Other => self.value = ValueAcc::Empty,
+            // (Nothing: a plain value keeps no state.)
+            Field::Other => {}
         }
     }
 
@@ -1692,7 +1692,8 @@ impl<'h> ResponseParser<'h> {
             // A body read until close, or one already complete.
             State::ReadingBody(_) => None,
             State::Done => return Ok(false),
-            State::Failed(e) => Some(e),
+            // (Already recorded: storing it again only costs flash.)
+            State::Failed(e) => return Err(e),
         };
         match cut_short {
             Some(e) => Err(self.fail(e)),
@@ -1771,13 +1772,11 @@ impl<'h> ResponseParser<'h> {
                     }
                     Byte::Taken => {}
                     Byte::ValueStarts => {
-                        p.head.room += 1;
                         from = pos;
                         continue;
                     }
                     Byte::Held => from = pos + 1,
                     Byte::Replay { index, tab } => {
-                        p.head.room += 1;
                         let tab = usize::from(tab);
                         let ws = WHITESPACE.get(tab..tab + 1).unwrap_or_default();
                         if !h.header(usize::from(index), ws, false, false) {
@@ -1948,13 +1947,11 @@ impl<'h> ResponseParser<'h> {
                 }
                 Byte::Taken => {}
                 Byte::ValueStarts => {
-                    self.head.room += 1;
                     from = pos;
                     continue;
                 }
                 Byte::Held => from = pos + 1,
                 Byte::Replay { index, tab } => {
-                    self.head.room += 1;
                     let tab = usize::from(tab);
                     return Ok(Progress {
                         consumed: pos,
@@ -1999,12 +1996,17 @@ impl<'h> ResponseParser<'h> {
             self.started = true;
             // Counted before the byte is read, so that a 1xx head's last byte is charged to
             // that head, not to the fresh one the byte then starts (as the scan does), and
-            // given back by the caller for a byte that is not consumed. (Also one count for
-            // every way a byte is consumed: smaller on firmware, footprint.sh.)
+            // given back below for a byte that is not consumed. (Also one count for every way a
+            // byte is consumed: smaller on firmware, footprint.sh.)
             self.head.room -= 1;
             self.head_byte_or_error(b)
         };
         match result {
+            // Not consumed: looked at (and charged) again.
+            Ok(byte @ (Byte::ValueStarts | Byte::Replay { .. })) => {
+                self.head.room += 1;
+                byte
+            }
             Ok(byte) => byte,
             Err(e) => {
                 self.state = State::Failed(e);
@@ -2719,7 +2721,7 @@ impl<'h> ResponseParser<'h> {
 
     /// The body bytes in `input`, the bytes used, and whether the body has ended (the state then
     /// `Done`): [`Self::handle_body`] without the event, which the push path does not need.
-    /// `handle_body` is built on it: one copy of the framing rules, at 20 bytes more for firmware
+    /// `handle_body` is built on it: one copy of the framing rules, at 52 bytes more for firmware
     /// that reads events itself (footprint.sh, probe_parse) than a second copy would take.
     #[inline(always)]
     fn body_step<'a>(&mut self, input: &'a [u8]) -> Result<(&'a [u8], usize, bool), ResponseError> {

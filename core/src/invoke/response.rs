@@ -898,8 +898,9 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
 }
 
 /// The reader as firmware's parser sees it ([`ResponseParser::push_input`]): each call does
-/// what [`InvokeResponseReader::on_event`] does with the matching event, and a refusal is kept
-/// in `error` (returned by the push path as a small `Option`, not as a `Result` carrying it).
+/// what [`InvokeResponseReader::on_event`] does with the matching event; a refusal is kept in
+/// `sink_error` or `header_error` (the push path returns a small `Option`, not a `Result` carrying
+/// it, and the parser's own error comes from `ResponseParser::push_error`).
 #[cfg(any(test, target_os = "none"))]
 struct Feed<'r, 'b, S: PayloadSink + ?Sized, const E: usize> {
     reader: &'r mut InvokeResponseReader<'b, E>,

@@ -206,11 +206,6 @@ pub(crate) fn wire(m: &Model) -> Vec<u8> {
     w
 }
 
-/// Edits for [`damage`]: up to three (position, byte) pairs, positions taken modulo the length.
-pub(crate) fn edits() -> impl Strategy<Value = Vec<(usize, u8)>> {
-    prop::collection::vec((0usize..8000, any::<u8>()), 1..4)
-}
-
 /// `w` with each of `edits` applied: the byte at `at % w.len()` replaced (nothing to replace in
 /// an empty `w`).
 pub(crate) fn damage(w: &mut [u8], edits: &[(usize, u8)]) {
