@@ -305,15 +305,19 @@ impl<'a> Endpoint<'a> {
             .windows(3)
             .position(|w| w == b"://")
             .ok_or(EndpointError::InvalidUrl)?;
-        // `://` is ASCII, so both splits are at character boundaries.
-        let (scheme_text, tail) = crate::encode::split_str_at(url, sep);
-        let rest = crate::encode::split_str_at(tail, 3).1;
-        let scheme = if scheme_text.eq_ignore_ascii_case("https") {
-            Scheme::Https
-        } else if scheme_text.eq_ignore_ascii_case("http") {
-            Scheme::Http
-        } else {
+        // After `://`, which is ASCII: a character boundary.
+        let rest = crate::encode::split_str_at(url, sep + 3).1;
+        // `http` or `https` in any case, in one pass: a byte with bit 5 set is the lower-case
+        // letter it is compared with only if it was that letter in either case (this is
+        // `eq_ignore_ascii_case`, without its out-of-line comparison and `str` wrapper).
+        let s = url.as_bytes().get(..sep).unwrap_or_default();
+        if !(matches!(s.len(), 4 | 5) && s.iter().zip(b"https").all(|(&c, &l)| c | 0x20 == l)) {
             return Err(EndpointError::UnsupportedScheme);
+        }
+        let scheme = if s.len() == 5 {
+            Scheme::Https
+        } else {
+            Scheme::Http
         };
         // One pass finds where the path starts and checks both parts: no `?`, `#` or `@` before
         // it, only unreserved characters and `/` in it.
@@ -717,6 +721,30 @@ mod tests {
                 );
             }
         });
+        // Schemes: every short one over the letters of `https` in both cases and `x` (a letter
+        // of neither scheme), and some with non-ASCII characters.
+        each_string(b"hHtTpPsSx", 6, |scheme| {
+            let url = std::format!("{scheme}://a");
+            assert_eq!(
+                Endpoint::from_url(&url, "us-east-1"),
+                reference::from_url(&url, "us-east-1"),
+                "{url:?}"
+            );
+        });
+        for scheme in [
+            "\u{130}ttp",
+            "http\u{17f}",
+            "htt\u{fe0}",
+            "h\u{0}tp",
+            "HTTP\u{e9}",
+        ] {
+            let url = std::format!("{scheme}://a");
+            assert_eq!(
+                Endpoint::from_url(&url, "us-east-1"),
+                reference::from_url(&url, "us-east-1"),
+                "{url:?}"
+            );
+        }
         for (url, region) in [("http://a", "-x"), ("ftp://a", ""), ("http://a?", "a b")] {
             assert_eq!(
                 Endpoint::from_url(url, region),
