@@ -137,6 +137,19 @@ const MAX_SIGNED_HEADERS_LEN: usize = {
     len
 };
 
+/// What [`InvokeHead::put_headers`] writes of the signed headers.
+#[derive(Clone, Copy)]
+enum HeaderForm {
+    /// The canonical request's lines, `\nname:value` (the value trimmed), in canonical order.
+    Canonical,
+    /// The lines sent, `\r\nName: value`, in [`WIRE_ORDER`]: the wire name is the canonical
+    /// name with each word capitalised (`x-amz-date` is sent as `X-Amz-Date`), so the names
+    /// are stored once.
+    Wire,
+    /// The `SignedHeaders` list, the names joined by `;`.
+    SignedList,
+}
+
 /// The wire path of an invoke: `{prefix}/2015-03-31/functions/{encoded name}/invocations`,
 /// where the prefix is a custom endpoint's path (usually empty).
 struct InvokePath<'a> {
@@ -354,15 +367,9 @@ impl<'r> InvokeHead<'r> {
         // Each header line starts with the `\n` that ends the line before it (there is always
         // one: `host`), so the query line's end needs no `put` of its own and the last line's
         // end goes with the blank line after it.
-        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
-            let Some(value) = value else { continue };
-            sink.put(b"\n");
-            sink.put(name.as_bytes());
-            sink.put(b":");
-            value.emit(&mut TrimCollapse::new(&mut *sink));
-        }
+        Self::put_headers(slots, HeaderForm::Canonical, sink);
         sink.put(b"\n\n");
-        Self::put_signed_headers(slots, sink);
+        Self::put_headers(slots, HeaderForm::SignedList, sink);
         sink.put(b"\n");
         crate::encode::put_hex32(self.payload.sha256(), sink);
     }
@@ -405,16 +412,104 @@ impl<'r> InvokeHead<'r> {
         }
     }
 
-    /// The `SignedHeaders` list of `slots`.
-    fn put_signed_headers<S: Sink>(slots: &Slots<'_>, sink: &mut S) {
-        let mut sep: &[u8] = b"";
-        for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
-            if value.is_some() {
-                sink.put(sep);
-                sink.put(name.as_bytes());
-                sep = b";";
+    /// The signed headers in `slots`, in one of their three forms (see [`HeaderForm`]).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn put_headers<S: Sink>(slots: &Slots<'_>, form: HeaderForm, sink: &mut S) {
+        match form {
+            HeaderForm::Wire => {
+                for &i in &WIRE_ORDER {
+                    let i = usize::from(i);
+                    let (Some(name), Some(Some(value))) =
+                        (SIGNED_HEADER_NAMES.get(i), slots.get(i))
+                    else {
+                        continue;
+                    };
+                    sink.put(b"\r\n");
+                    put_wire_name(name, sink);
+                    sink.put(b": ");
+                    value.emit(sink);
+                }
+            }
+            HeaderForm::Canonical => {
+                for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
+                    let Some(value) = value else { continue };
+                    sink.put(b"\n");
+                    sink.put(name.as_bytes());
+                    sink.put(b":");
+                    value.emit(&mut TrimCollapse::new(&mut *sink));
+                }
+            }
+            HeaderForm::SignedList => {
+                let mut sep: &[u8] = b"";
+                for (name, value) in SIGNED_HEADER_NAMES.iter().zip(slots) {
+                    if value.is_some() {
+                        sink.put(sep);
+                        sink.put(name.as_bytes());
+                        sep = b";";
+                    }
+                }
             }
         }
+    }
+
+    /// [`InvokeHead::put_headers`] for bare-metal targets: one loop for the three forms (the
+    /// order, the separators, the name's case and what follows the name chosen by `form`),
+    /// compiled once for the hashing pass and the head writer's passes, which share a sink
+    /// type, where hosts inline each form's own loop where it is written. Names go a byte at a
+    /// time (no buffer to capitalise into). The tests compare the two.
+    #[cfg(any(test, target_os = "none"))]
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
+    fn put_headers_small<S: Sink>(slots: &Slots<'_>, form: HeaderForm, sink: &mut S) {
+        let wire = matches!(form, HeaderForm::Wire);
+        let list = matches!(form, HeaderForm::SignedList);
+        // What goes before a name: `\r\n` on the wire, `\n` in the canonical request, `;` in
+        // the list but before its first name; and between a line's name and value: `: ` on the
+        // wire, `:` in the canonical request.
+        let text = b"\r\n: ;";
+        let wire_len = usize::from(wire);
+        let mut before = text
+            .get(if list { 2 } else { 1 - wire_len }..2)
+            .unwrap_or_default();
+        let colon = text.get(2..3 + wire_len).unwrap_or_default();
+        for k in 0..WIRE_ORDER.len() {
+            let i = if wire {
+                WIRE_ORDER.get(k).map_or(k, |&i| usize::from(i))
+            } else {
+                k
+            };
+            let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
+                continue;
+            };
+            sink.put(before);
+            // A byte at a time, each word capitalised on the wire.
+            let mut prev = b'-';
+            for &c in name.as_bytes() {
+                sink.put(&[if wire && prev == b'-' {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }]);
+                prev = c;
+            }
+            if list {
+                before = text.get(4..).unwrap_or_default();
+                continue;
+            }
+            sink.put(colon);
+            if wire {
+                value.emit(sink);
+            } else {
+                value.emit(&mut TrimCollapse::new(&mut *sink));
+            }
+        }
+    }
+
+    #[cfg(target_os = "none")]
+    #[inline(always)]
+    fn put_headers<S: Sink>(slots: &Slots<'_>, form: HeaderForm, sink: &mut S) {
+        Self::put_headers_small(slots, form, sink);
     }
 
     /// Hashes the canonical request as it is written and signs it with `key` (this request's
@@ -643,19 +738,8 @@ impl<'r> InvokeHead<'r> {
     ) {
         self.put_target(false, sink);
         sink.put(b" HTTP/1.1");
-        // Every header but the last three is a signed one: written from the signed slots, the
-        // wire name being the canonical name with each word capitalised (`x-amz-date` is sent
-        // as `X-Amz-Date`), so the names are stored once.
-        for &i in &WIRE_ORDER {
-            let i = usize::from(i);
-            let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
-                continue;
-            };
-            sink.put(b"\r\n");
-            put_wire_name(name, sink);
-            sink.put(b": ");
-            value.emit(sink);
-        }
+        // Every header but the last three is a signed one: written from the signed slots.
+        Self::put_headers(slots, HeaderForm::Wire, sink);
         sink.put(b"\r\nContent-Length: ");
         // At most Lambda's 6 MB (checked in `new`), so the `u32` conversion never saturates.
         put_decimal(u32::try_from(self.payload.len()).unwrap_or(u32::MAX), sink);
@@ -666,7 +750,7 @@ impl<'r> InvokeHead<'r> {
         // The key's scope is this request's (`InvokeHead::key`), kept as one piece of text.
         sink.put(key.scope());
         sink.put(b", SignedHeaders=");
-        Self::put_signed_headers(slots, sink);
+        Self::put_headers(slots, HeaderForm::SignedList, sink);
         sink.put(b", Signature=");
         signature.emit(sink);
         sink.put(b"\r\n\r\n");
@@ -674,8 +758,8 @@ impl<'r> InvokeHead<'r> {
 }
 
 /// Writes a canonical (lower-case) header name as it is sent, each word capitalised
-/// (`x-amz-date` as `X-Amz-Date`). Hosts capitalise into a stack buffer and write it in one
-/// piece.
+/// (`x-amz-date` as `X-Amz-Date`), capitalised into a stack buffer and written in one piece
+/// (bare-metal targets write it a byte at a time: [`InvokeHead::put_headers_small`]).
 #[cfg(not(target_os = "none"))]
 fn put_wire_name<S: Sink + ?Sized>(name: &str, sink: &mut S) {
     let mut buf = [0u8; 32];
@@ -691,25 +775,6 @@ fn put_wire_name<S: Sink + ?Sized>(name: &str, sink: &mut S) {
     // Every signed header name is shorter than the buffer (a test checks).
     sink.put(buf.get(..name.len()).unwrap_or_default());
 }
-
-/// The bare-metal [`put_wire_name`]: a byte at a time, with no buffer to fill and copy
-/// (smaller, slower). The tests check it against the host one.
-#[cfg(any(test, target_os = "none"))]
-#[cfg_attr(not(target_os = "none"), allow(dead_code))]
-fn put_wire_name_small<S: Sink + ?Sized>(name: &str, sink: &mut S) {
-    let mut prev = b'-';
-    for &c in name.as_bytes() {
-        sink.put(&[if prev == b'-' {
-            c.to_ascii_uppercase()
-        } else {
-            c
-        }]);
-        prev = c;
-    }
-}
-
-#[cfg(target_os = "none")]
-use put_wire_name_small as put_wire_name;
 
 #[cfg(test)]
 mod tests;

@@ -272,6 +272,20 @@ fn fast_writers_match_the_generic_sigv4_path() {
         let mut from_parts = V(Vec::new());
         head.put_canonical_request(&head.signed_slots(&header), &mut from_parts);
         assert_eq!(text(from_parts), generic);
+        // The bare-metal writer of the signed headers against the host one, in every form
+        // (checked above through the whole canonical request and head on hosts only).
+        for slots in [head.signed_slots(&host), head.signed_slots(&header)] {
+            for form in [
+                HeaderForm::Canonical,
+                HeaderForm::Wire,
+                HeaderForm::SignedList,
+            ] {
+                let (mut host_form, mut small) = (V(Vec::new()), V(Vec::new()));
+                InvokeHead::put_headers(&slots, form, &mut host_form);
+                InvokeHead::put_headers_small(&slots, form, &mut small);
+                assert_eq!(text(small), text(host_form), "{generic}");
+            }
+        }
 
         let required = head.len(signer).unwrap();
         assert!(head.max_len(&host) >= required, "{generic}");
@@ -349,20 +363,18 @@ fn fast_writers_match_the_generic_sigv4_path() {
 }
 
 #[test]
-fn both_wire_name_writers_capitalise_every_word() {
+fn the_wire_name_writer_capitalises_every_word() {
     use std::vec::Vec;
     for name in SIGNED_HEADER_NAMES {
         assert!(name.len() < 32, "{name} does not fit the host's buffer");
-        let (mut host, mut small) = (V(Vec::new()), V(Vec::new()));
+        let mut host = V(Vec::new());
         put_wire_name(name, &mut host);
-        put_wire_name_small(name, &mut small);
         let want: std::string::String = name
             .split('-')
             .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
             .collect::<Vec<_>>()
             .join("-");
         assert_eq!(host.0, want.as_bytes());
-        assert_eq!(small.0, want.as_bytes());
     }
 }
 
