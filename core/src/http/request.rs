@@ -102,6 +102,51 @@ const SIGNED_HEADER_NAMES: [&str; 8] = [
     "x-amz-tenant-id",
 ];
 
+/// The length of [`SIGNED_HEADER_NAMES`] one after another.
+#[cfg(any(test, target_os = "none"))]
+const SIGNED_HEADER_NAMES_LEN: usize = {
+    let mut len = 0;
+    let mut i = 0;
+    while i < SIGNED_HEADER_NAMES.len() {
+        #[allow(clippy::indexing_slicing)] // const evaluation, `i` < len
+        {
+            len += SIGNED_HEADER_NAMES[i].len();
+        }
+        i += 1;
+    }
+    len
+};
+
+/// [`SIGNED_HEADER_NAMES`] one after another, and where each ends (after a 0, where the first
+/// starts): what bare-metal targets look names up in, [`InvokeHead::put_headers_small`]. A
+/// table of slices takes 8 bytes of flash a name, the ends 1.
+#[cfg(any(test, target_os = "none"))]
+const SIGNED_HEADER_TEXT: (
+    [u8; SIGNED_HEADER_NAMES_LEN],
+    [u8; SIGNED_HEADER_NAMES.len() + 1],
+) = {
+    let mut text = [0u8; SIGNED_HEADER_NAMES_LEN];
+    let mut ends = [0u8; SIGNED_HEADER_NAMES.len() + 1];
+    let mut at = 0;
+    let mut i = 0;
+    while i < SIGNED_HEADER_NAMES.len() {
+        #[allow(clippy::indexing_slicing)] // const evaluation: every index is in range
+        {
+            let name = SIGNED_HEADER_NAMES[i].as_bytes();
+            let mut j = 0;
+            while j < name.len() {
+                text[at] = name[j];
+                at += 1;
+                j += 1;
+            }
+            // Below 256 (a test checks), so the cast is exact.
+            ends[i + 1] = at as u8;
+        }
+        i += 1;
+    }
+    (text, ends)
+};
+
 /// The fixed text from the `User-Agent` header to the access key id in `Authorization`: one
 /// piece rather than five (each `put` of a piece is about 12 bytes of flash). It spells out
 /// [`USER_AGENT`] and [`crate::sigv4::ALGORITHM`] (`concat!` takes literals only); a test checks the two.
@@ -479,13 +524,18 @@ impl<'r> InvokeHead<'r> {
             } else {
                 k
             };
-            let (Some(name), Some(Some(value))) = (SIGNED_HEADER_NAMES.get(i), slots.get(i)) else {
+            let (names, ends) = &SIGNED_HEADER_TEXT;
+            let name = match ends.get(i..) {
+                Some(&[start, end, ..]) => names.get(usize::from(start)..usize::from(end)),
+                _ => None,
+            };
+            let (Some(name), Some(Some(value))) = (name, slots.get(i)) else {
                 continue;
             };
             sink.put(before);
             // A byte at a time, each word capitalised on the wire.
             let mut prev = b'-';
-            for &c in name.as_bytes() {
+            for &c in name {
                 sink.put(&[if wire && prev == b'-' {
                     c.to_ascii_uppercase()
                 } else {

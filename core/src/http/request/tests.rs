@@ -363,6 +363,17 @@ fn fast_writers_match_the_generic_sigv4_path() {
 }
 
 #[test]
+fn the_bare_metal_name_table_spells_out_the_names() {
+    let (text, ends) = &SIGNED_HEADER_TEXT;
+    assert!(text.len() < 256);
+    assert_eq!(text[..], SIGNED_HEADER_NAMES.concat().as_bytes()[..]);
+    for (i, name) in SIGNED_HEADER_NAMES.iter().enumerate() {
+        let (start, end) = (usize::from(ends[i]), usize::from(ends[i + 1]));
+        assert_eq!(&text[start..end], name.as_bytes());
+    }
+}
+
+#[test]
 fn the_wire_name_writer_capitalises_every_word() {
     use std::vec::Vec;
     for name in SIGNED_HEADER_NAMES {
