@@ -1,11 +1,13 @@
 //! HMAC-SHA256 (RFC 2104) over a SHA-256 compression function (`sha2`'s on hosts, a small rolled
-//! one on bare-metal targets: see [`compress`]), with the pad states precomputed.
+//! one on bare-metal targets: see [`compress`]), with the pad states precomputed on hosts.
 //!
 //! Why not the `hmac` crate: a SigV4 signing key is used for one HMAC per request, and that HMAC's
 //! first block on each side is always `key ⊕ ipad` / `key ⊕ opad`. Keeping the two SHA-256 chaining
-//! values after those blocks (as [`HmacKey`] does) saves two of the four or five compressions a
-//! request's signature costs, and keeping them as plain arrays lets us zeroize them on drop, which
-//! `hmac` 0.12 / `sha2` 0.10 (the versions embedded-tls links) cannot do for their internal states.
+//! values after those blocks (as [`HmacKey`] does on hosts) saves two of the four or five
+//! compressions a request's signature costs, and keeping them as plain arrays lets us zeroize them
+//! on drop, which `hmac` 0.12 / `sha2` 0.10 (the versions embedded-tls links) cannot do for their
+//! internal states. Bare-metal targets keep the key block instead ([`BlockKey`]): two
+//! compressions more per MAC, and no routine to compute pad states.
 
 use zeroize::Zeroize;
 
@@ -16,7 +18,8 @@ const BLOCK: usize = 64;
 /// array of 4-byte elements is stored from registers (see [`Sha256Stream::resume`]).
 type Block = [[u8; 4]; BLOCK / 4];
 
-/// Messages up to this many blocks (with padding) are MACed from one stack buffer.
+/// Messages up to this many blocks (with padding) are MACed from one stack buffer (hosts).
+#[cfg(not(target_os = "none"))]
 const MAC_BLOCKS: usize = 4;
 
 /// SHA-256's initial chaining value (FIPS 180-4 §5.3.3).
@@ -142,7 +145,8 @@ fn compress_small(state: &mut [u32; 8], block: &[u8; BLOCK]) {
     wipe_words(&mut v);
 }
 
-/// A SHA-256 computation that can start from any chaining value (a precomputed pad state).
+/// A SHA-256 computation that can start from any chaining value (a precomputed pad state, on
+/// hosts).
 ///
 /// It does not zeroize itself: it hashes public data (the canonical request) as a [`Sink`] (hosts:
 /// an inlined `put` that copies small pieces into its block; bare-metal targets: one out-of-line
@@ -384,13 +388,15 @@ impl Drop for SecretSha256<'_> {
 }
 
 /// An HMAC-SHA256 key reduced to its two pad states: each MAC then costs the message's blocks plus
-/// one outer block.
+/// one outer block. (Hosts: bare-metal targets keep the key block, [`BlockKey`].)
+#[cfg(not(target_os = "none"))]
 #[derive(Clone)]
 pub(crate) struct HmacKey {
     /// The inner and outer pad states, side by side (cleared by one call).
     pads: [[u32; 8]; 2],
 }
 
+#[cfg(not(target_os = "none"))]
 impl HmacKey {
     #[cfg(test)]
     pub(crate) fn new(key: &[u8]) -> Self {
@@ -446,7 +452,6 @@ impl HmacKey {
 
     /// Sets both pad states for the key that is the concatenation of `parts` (at most a block).
     // Not inlined: two call sites.
-    #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn set_pads(&mut self, parts: &[&[u8]]) {
         // (Any value: `key_block` writes every byte.)
@@ -457,35 +462,6 @@ impl HmacKey {
         // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad block into the outer one.
         pad_state(&mut block, 0x36 ^ 0x5c, outer);
         wipe_bytes(block.as_flattened_mut());
-    }
-
-    /// The bare-metal [`HmacKey::set_pads`]: each pad block hashed a byte at a time through a
-    /// stream, each byte looked up in `parts` (no pad block of its own, no routine to XOR and
-    /// compress it). The tests check it against the host one.
-    #[cfg(any(test, target_os = "none"))]
-    #[cfg_attr(not(target_os = "none"), allow(dead_code))]
-    #[inline(never)]
-    fn set_pads_small(&mut self, parts: &[&[u8]]) {
-        let mut pad = 0x36;
-        for state in &mut self.pads {
-            let mut stream = Sha256Stream::resume(&H0, 0);
-            for i in 0..BLOCK {
-                stream.update(&[key_byte(parts, i) ^ pad]);
-            }
-            // Word by word: a copy of the whole array is a call to a copying routine.
-            for (s, x) in state.iter_mut().zip(&stream.state) {
-                *s = *x;
-            }
-            wipe_words(&mut stream.state);
-            wipe_bytes(stream.block.as_flattened_mut());
-            // ipad ^ opad = 0x36 ^ 0x5c = 0x6a turns the inner pad into the outer one.
-            pad ^= 0x36 ^ 0x5c;
-        }
-    }
-
-    #[cfg(target_os = "none")]
-    fn set_pads(&mut self, parts: &[&[u8]]) {
-        self.set_pads_small(parts);
     }
 
     /// The MAC of the concatenation of `parts`.
@@ -504,10 +480,7 @@ impl HmacKey {
     /// streamed, not buffered. The tests compare it with [`HmacKey::mac`] over the hex.
     pub(crate) fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        // Bare-metal targets always stream: the buffer is 256 bytes of stack on the deepest
-        // path of a request (key derivation), for a speed-up that does not matter there.
-        let buffered =
-            cfg!(not(target_os = "none")) && hex_tail.is_none() && len + 9 <= MAC_BLOCKS * BLOCK;
+        let buffered = hex_tail.is_none() && len + 9 <= MAC_BLOCKS * BLOCK;
         let [inner, outer] = &self.pads;
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
@@ -595,8 +568,8 @@ fn key_block(parts: &[&[u8]], block: &mut Block) {
 }
 
 /// Byte `i` of the concatenation of `parts`, 0 past its end: the key block of
-/// [`HmacKey::set_pads_small`], a byte at a time (a copy of each part then a zero fill of the
-/// rest is a call to a clearing routine on bare-metal targets).
+/// [`BlockKey::set_block`], a byte at a time (a copy of each part then a zero fill of the rest
+/// is a call to a clearing routine on bare-metal targets).
 #[cfg(any(test, target_os = "none"))]
 fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
     for part in parts {
@@ -610,13 +583,22 @@ fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
 
 /// SHA-256 of the concatenation of `parts` (a key longer than a block, a payload).
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    secret_hash(&H0, 0, parts, None)
+    #[cfg(not(target_os = "none"))]
+    {
+        secret_hash(&H0, 0, parts, None)
+    }
+    #[cfg(target_os = "none")]
+    {
+        keyed_hash(None, parts, None)
+    }
 }
 
 /// The digest of the concatenation of `parts` hashed on from `state`, which covers
 /// `blocks_hashed` blocks, then the lower-case hex of `hex_tail` if any, through a stream
 /// zeroized after: the inner and outer hashes of a MAC and the hash of a long key. Not inlined:
-/// one copy serves the three, and its hash state takes stack only while it runs.
+/// one copy serves the three, and its hash state takes stack only while it runs. (Hosts:
+/// bare-metal targets have [`keyed_hash`].)
+#[cfg(not(target_os = "none"))]
 #[inline(never)]
 fn secret_hash(
     state: &[u32; 8],
@@ -635,10 +617,126 @@ fn secret_hash(
     secret.0.finish()
 }
 
+#[cfg(not(target_os = "none"))]
 impl Drop for HmacKey {
     fn drop(&mut self) {
         wipe_words(self.pads.as_flattened_mut());
     }
+}
+
+/// An HMAC-SHA256 key as its key block (the key zero-padded to a block, or the hash of a key
+/// longer than a block, zero-padded): the bare-metal [`HmacKey`], with the same methods. Each
+/// MAC hashes its two pad blocks from it, a byte at a time: two compressions more per MAC than
+/// from pad states, whose computation when the key is set takes a routine of its own, and
+/// firmware spends the time rather than the flash. The tests compare the two.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+pub(crate) struct BlockKey {
+    block: Block,
+}
+
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+impl BlockKey {
+    #[cfg(test)]
+    pub(crate) fn new(key: &[u8]) -> Self {
+        let mut k = Self::blank(key.len());
+        k.rekey(&[key]);
+        k
+    }
+
+    /// A key to [`BlockKey::rekey`] before use: its block is any value (`seed` and the number
+    /// after it, in turn), stored word by word where the key is built (zeros or one repeated
+    /// word make a whole array built apart and then copied, or cleared, by calls to routines
+    /// firmware would link for this alone).
+    #[inline(always)]
+    pub(crate) fn blank(seed: usize) -> Self {
+        // The seed is a length: the cast keeps its low bits, all that is needed.
+        let x = (seed as u32).to_ne_bytes();
+        let y = (seed as u32).wrapping_add(1).to_ne_bytes();
+        Self {
+            block: [x, y, x, y, x, y, x, y, x, y, x, y, x, y, x, y],
+        }
+    }
+
+    /// Makes this the key that is the concatenation of `parts`, in place (SigV4's derivation
+    /// keys each step with the MAC of the one before); a key over a block is hashed first, as
+    /// RFC 2104 requires.
+    pub(crate) fn rekey(&mut self, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > BLOCK {
+            let mut digest = sha256(parts);
+            self.set_block(&[&digest]);
+            wipe_bytes(&mut digest);
+        } else {
+            self.set_block(parts);
+        }
+    }
+
+    /// Makes the MAC of `message` this key, in place (a step of SigV4's key derivation).
+    pub(crate) fn rekey_with_mac(&mut self, message: &[u8]) {
+        let mut k = self.mac(&[message]);
+        self.set_block(&[&k]);
+        wipe_bytes(&mut k);
+    }
+
+    /// Sets the block to the concatenation of `parts` (at most a block), zero-padded, a byte at
+    /// a time (see [`key_byte`]). Not inlined: two call sites.
+    #[inline(never)]
+    fn set_block(&mut self, parts: &[&[u8]]) {
+        for (i, b) in self.block.as_flattened_mut().iter_mut().enumerate() {
+            *b = key_byte(parts, i);
+        }
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        self.mac_with_hex(parts, None)
+    }
+
+    /// The MAC of the concatenation of `parts` and, if given, the lower-case hex of `hex_tail`
+    /// (the canonical request's hash, last line of a string to sign), streamed.
+    pub(crate) fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
+        let mut inner_digest = keyed_hash(Some((&self.block, 0x36)), parts, hex_tail);
+        let digest = keyed_hash(Some((&self.block, 0x5c)), &[&inner_digest], None);
+        wipe_bytes(&mut inner_digest);
+        digest
+    }
+}
+
+#[cfg(any(test, target_os = "none"))]
+impl Drop for BlockKey {
+    fn drop(&mut self) {
+        wipe_bytes(self.block.as_flattened_mut());
+    }
+}
+
+#[cfg(target_os = "none")]
+pub(crate) use BlockKey as HmacKey;
+
+/// The bare-metal [`secret_hash`]: the digest of `key ^ pad` (a key block and the pad byte, if
+/// given: the first block of a MAC's inner or outer hash), the concatenation of `parts`, then
+/// the lower-case hex of `hex_tail` if any, from the initial state, through a stream zeroized
+/// after. Not inlined: one copy serves both hashes of a MAC and the hash of a long key or a
+/// payload.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+#[inline(never)]
+fn keyed_hash(key: Option<(&Block, u8)>, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
+    let mut stream = Sha256Stream::new();
+    let secret = SecretSha256(&mut stream);
+    if let Some((block, pad)) = key {
+        for &b in block.as_flattened() {
+            secret.0.update(&[b ^ pad]);
+        }
+    }
+    for part in parts {
+        secret.0.update(part);
+    }
+    if let Some(tail) = hex_tail {
+        crate::encode::put_hex32(tail, secret.0);
+    }
+    secret.0.finish()
 }
 
 #[cfg(test)]
@@ -679,17 +777,34 @@ mod tests {
     }
 
     #[test]
-    fn both_pad_forms_agree() {
-        // Every split of keys of every length up to a block into two parts, from differing
-        // starting states.
-        let data: std::vec::Vec<u8> = (0..64u32).map(|i| (i * 37 + 11) as u8).collect();
-        for len in 0..=BLOCK {
-            for a in (0..=len).step_by(5).chain([len]) {
+    fn both_key_forms_agree() {
+        // Keys of every length up to past two blocks (those over a block are hashed first),
+        // split in two parts every way up to a block, set from differing blank keys; MACs of
+        // messages of several lengths, with and without a hex tail, and a chain of rekeys by
+        // MAC as SigV4's key derivation makes.
+        let data: std::vec::Vec<u8> = (0..200u32).map(|i| (i * 37 + 11) as u8).collect();
+        let tail: [u8; 32] = core::array::from_fn(|i| (i * 29 + 3) as u8);
+        for len in 0..=2 * BLOCK + 9 {
+            let splits = if len <= BLOCK { len } else { 0 };
+            for a in (0..=splits).step_by(5).chain([splits]) {
                 let parts: [&[u8]; 2] = [&data[..a], &data[a..len]];
-                let (mut host, mut small) = (HmacKey::blank(1), HmacKey::blank(2));
-                host.set_pads(&parts);
-                small.set_pads_small(&parts);
-                assert_eq!(small.pads, host.pads, "{len} {a}");
+                let (mut host, mut small) = (HmacKey::blank(1), BlockKey::blank(2));
+                host.rekey(&parts);
+                small.rekey(&parts);
+                for m in [0, 1, 55, 56, 64, 119, 120, 200] {
+                    let msg = &data[..m];
+                    assert_eq!(small.mac(&[msg]), host.mac(&[msg]), "{len} {a} {m}");
+                    assert_eq!(
+                        small.mac_with_hex(&[msg], Some(&tail)),
+                        host.mac_with_hex(&[msg], Some(&tail)),
+                        "{len} {a} {m}"
+                    );
+                }
+                for step in [&b"20250601"[..], b"us-east-1", b"lambda", b"aws4_request"] {
+                    host.rekey_with_mac(step);
+                    small.rekey_with_mac(step);
+                    assert_eq!(small.mac(&[step]), host.mac(&[step]), "{len} {a}");
+                }
             }
         }
     }
@@ -721,9 +836,11 @@ mod tests {
         ];
         for (key, msg, want) in cases {
             assert_eq!(hex(&HmacKey::new(key).mac(&[msg])), want);
+            assert_eq!(hex(&BlockKey::new(key).mac(&[msg])), want);
             // Split messages hash the same as whole ones.
             let (a, b) = msg.split_at(msg.len() / 3);
             assert_eq!(hex(&HmacKey::new(key).mac(&[a, b])), want);
+            assert_eq!(hex(&BlockKey::new(key).mac(&[a, b])), want);
         }
     }
 

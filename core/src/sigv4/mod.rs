@@ -11,11 +11,11 @@
 //!
 //! Costs, per request: the payload hash (which a caller may compute incrementally with
 //! [`PayloadHasher`], e.g. in a first pass over a seekable source), the canonical-request hash
-//! (hashed as it is produced, never buffered), and one HMAC with precomputed pad states. The
-//! signing key is derived once per (date, region, service) by [`Signer`] and reused.
+//! (hashed as it is produced, never buffered), and one HMAC (with precomputed pad states, on
+//! hosts). The signing key is derived once per (date, region, service) by [`Signer`] and reused.
 //!
 //! Secrets: the secret key stays borrowed from the caller; the derived key lives only as HMAC pad
-//! states that are zeroized on drop. No type here prints a secret: `Debug` of [`Credentials`]
+//! states (bare-metal targets: as its key block) that are zeroized on drop. No type here prints a secret: `Debug` of [`Credentials`]
 //! and [`Signer`] redacts them.
 
 mod hmac;
@@ -157,7 +157,8 @@ pub(crate) fn valid_scope_part(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// A SigV4 signing key for one (date, region, service), kept as HMAC pad states.
+/// A SigV4 signing key for one (date, region, service), kept as HMAC pad states (bare-metal
+/// targets: as its key block).
 ///
 /// Derivation costs four HMACs; [`Signer`] does it once per scope and reuses the key.
 /// Zeroized on drop; never printed.
