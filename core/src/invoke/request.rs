@@ -192,10 +192,18 @@ fn is_arn_region(s: &[u8]) -> bool {
         None => mid,
         Some(i) => {
             let (part, word) = mid.split_at_checked(i).unwrap_or((mid, &[]));
-            // By slice patterns (byte compares), not slice equality (a call).
-            let part_ok = match part {
-                [b'g', b'o', b'v'] | [b'i', b's', b'o'] => true,
-                [b'i', b's', b'o', x] => x.is_ascii_lowercase(),
+            // The first three bytes as one number (a byte each, so the comparisons are exact)
+            // rather than slice patterns, which unroll into a compare per byte and length.
+            let part_ok = match *part {
+                [a, b, c, ref x @ ..] => {
+                    let abc = u32::from_le_bytes([a, b, c, 0]);
+                    let iso = u32::from_le_bytes(*b"iso\0");
+                    match x {
+                        [] => abc == iso || abc == u32::from_le_bytes(*b"gov\0"),
+                        [x] => abc == iso && x.is_ascii_lowercase(),
+                        _ => false,
+                    }
+                }
                 _ => false,
             };
             if !part_ok {
