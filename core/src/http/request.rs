@@ -263,14 +263,39 @@ impl Sink for SizingWriter<'_> {
     }
 }
 
+/// Percent-encodes `bytes` into `sink` with upper-case hex, keeping unreserved characters, and
+/// when `twice` encodes the result once more, keeping `/` (SigV4's second encoding of the path),
+/// in the same pass: the first encoding writes unreserved characters and `%XX` escapes with
+/// `XX` upper-case hex digits, of which the second escapes only the `%`, so that each escape
+/// becomes `%25XX`. The bare-metal encoder of the function name and the qualifier, a `put` per
+/// byte or escape, in place of the shared encoder and [`EncodedAgain`] over it. The tests
+/// compare the two.
+#[cfg(any(test, target_os = "none"))]
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+fn percent_encode_name_small<S: Sink + ?Sized>(bytes: &[u8], twice: bool, sink: &mut S) {
+    use crate::encode::hex_digit;
+    let escape = b"%25".get(..if twice { 3 } else { 1 }).unwrap_or_default();
+    for &b in bytes {
+        if crate::encode::is_unreserved(b) {
+            sink.put(&[b]);
+        } else {
+            sink.put(escape);
+            sink.put(&[hex_digit(b >> 4, true), hex_digit(b, true)]);
+        }
+    }
+}
+
 /// A sink that percent-encodes what passes through it, keeping `/`, when `again` (SigV4's
 /// second encoding of the path), and passes it on as it is otherwise: one call of the encoder
-/// for the function name of both the request line and the canonical URI.
+/// for the function name of both the request line and the canonical URI (hosts: bare-metal
+/// targets encode twice in one pass, [`percent_encode_name_small`]).
+#[cfg(not(target_os = "none"))]
 struct EncodedAgain<'s, S: Sink> {
     inner: &'s mut S,
     again: bool,
 }
 
+#[cfg(not(target_os = "none"))]
 impl<S: Sink> Sink for EncodedAgain<'_, S> {
     fn put(&mut self, bytes: &[u8]) {
         if self.again {
@@ -434,6 +459,7 @@ impl<'r> InvokeHead<'r> {
         // checks) are kept by that encoding.
         sink.put(self.endpoint.path_prefix().as_bytes());
         sink.put(b"/2015-03-31/functions/");
+        #[cfg(not(target_os = "none"))]
         percent_encode(
             self.request.function_name.as_str().as_bytes(),
             false,
@@ -441,6 +467,12 @@ impl<'r> InvokeHead<'r> {
                 inner: &mut *sink,
                 again: canonical,
             },
+        );
+        #[cfg(target_os = "none")]
+        percent_encode_name_small(
+            self.request.function_name.as_str().as_bytes(),
+            canonical,
+            sink,
         );
         sink.put(b"/invocations");
         // The canonical query is a line of its own, without the `?`.
@@ -453,7 +485,10 @@ impl<'r> InvokeHead<'r> {
         };
         if let Some(q) = self.request.qualifier {
             sink.put(query);
+            #[cfg(not(target_os = "none"))]
             percent_encode(q.as_str().as_bytes(), false, sink);
+            #[cfg(target_os = "none")]
+            percent_encode_name_small(q.as_str().as_bytes(), false, sink);
         }
     }
 

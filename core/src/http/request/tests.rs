@@ -363,6 +363,39 @@ fn fast_writers_match_the_generic_sigv4_path() {
 }
 
 #[test]
+fn the_bare_metal_name_encoder_encodes_once_and_twice_as_the_shared_one() {
+    use std::vec::Vec;
+    // Every byte alone and between kept ones, then strings over bytes of every class (kept,
+    // escaped, `/`, `%`, non-ASCII).
+    let mut inputs: Vec<Vec<u8>> = (0..=255u8).map(|b| std::vec![b]).collect();
+    inputs.extend((0..=255u8).map(|b| std::vec![b'a', b, b'Z']));
+    let alphabet = b"a-~/%: $\xc3\x80";
+    for n in 0..alphabet.len().pow(4) {
+        let mut m = n;
+        inputs.push(
+            (0..4)
+                .map(|_| {
+                    let b = alphabet[m % alphabet.len()];
+                    m /= alphabet.len();
+                    b
+                })
+                .collect(),
+        );
+    }
+    for bytes in &inputs {
+        let mut once = V(Vec::new());
+        crate::encode::percent_encode(bytes, false, &mut once);
+        let mut twice = V(Vec::new());
+        crate::encode::percent_encode(&once.0, true, &mut twice);
+        for (again, want) in [(false, &once.0), (true, &twice.0)] {
+            let mut small = V(Vec::new());
+            percent_encode_name_small(bytes, again, &mut small);
+            assert_eq!(&small.0, want, "{bytes:?} {again}");
+        }
+    }
+}
+
+#[test]
 fn the_bare_metal_name_table_spells_out_the_names() {
     let (text, ends) = &SIGNED_HEADER_TEXT;
     assert!(text.len() < 256);
