@@ -853,17 +853,13 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             if has(LambdaHeader::FunctionError) {
                 // Set in place (a value built first and moved in is copied by `memcpy`), the
                 // words compared by `bytes_eq` (`==` calls `memcmp` on firmware).
-                let kept = self.function_error.as_bytes();
-                let error =
-                    success
-                        .function_error
-                        .insert(if crate::encode::bytes_eq(kept, b"Handled") {
-                            FunctionError::Handled
-                        } else if crate::encode::bytes_eq(kept, b"Unhandled") {
-                            FunctionError::Unhandled
-                        } else {
-                            FunctionError::Other(String::new())
-                        });
+                let error = success.function_error.insert(
+                    match error::function_error_word(self.function_error.as_bytes()) {
+                        Some(0) => FunctionError::Handled,
+                        Some(_) => FunctionError::Unhandled,
+                        None => FunctionError::Other(String::new()),
+                    },
+                );
                 if let FunctionError::Other(other) = error {
                     // Cannot fail: both have capacity `FUNCTION_ERROR_CAPACITY`.
                     let _ = other.push_str(&self.function_error);

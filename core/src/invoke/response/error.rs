@@ -602,7 +602,7 @@ fn unpack(packed: &[u8], i: usize) -> Option<u8> {
 /// Looks `code` up in a [`table`]: the position of the name whose stem is `code` without the
 /// table's suffix, and whether `code` has the suffix exactly when the name does. Every stem in a
 /// table is different (a test checks), so the first equal one is the only one. Shared by codes,
-/// throttle reasons, JSON keys and XML entities.
+/// throttle reasons, JSON keys, XML entities and function error values.
 ///
 /// The stems are read in order, each compared from where it differs from the one before: a stem
 /// that shares more of its start with the previous one than `stem` does cannot be `stem`.
@@ -938,6 +938,30 @@ fn json_escape(e: &[u8]) -> Option<(char, usize)> {
     }
     // One check for both: `None` for a lone low surrogate (a pair is always a valid character).
     Some((char::from_u32(code)?, len))
+}
+
+/// The `X-Amz-Function-Error` values the reader names ([`super::FunctionError`]), in the order
+/// of its variants.
+const FUNCTION_ERROR_WORDS: [&str; 2] = ["Handled", "Unhandled"];
+/// The end both of [`FUNCTION_ERROR_WORDS`] share, stored once.
+const ANDLED: &[u8] = b"andled";
+/// The [`FUNCTION_ERROR_WORDS`] without [`ANDLED`], back to back.
+const FUNCTION_ERROR_STEMS: [u8; stems_len(&FUNCTION_ERROR_WORDS, ANDLED)] =
+    stems(&FUNCTION_ERROR_WORDS, ANDLED);
+/// The stem length of each of [`FUNCTION_ERROR_STEMS`], flagged with [`SUFFIXED`].
+const FUNCTION_ERROR_LENS: [u8; FUNCTION_ERROR_WORDS.len()] =
+    stem_lens(&FUNCTION_ERROR_WORDS, ANDLED);
+/// [`FUNCTION_ERROR_WORDS`] as [`find_code`] reads them.
+const FUNCTION_ERROR_TABLE: [u8; table_len(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS)] =
+    table(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS);
+
+/// The position of `value` in [`FUNCTION_ERROR_WORDS`] (exactly equal), if it is one. Through
+/// [`find_code`], which the reader links anyway, rather than a comparison with each word.
+pub(super) fn function_error_word(value: &[u8]) -> Option<usize> {
+    match find_code(value, &FUNCTION_ERROR_TABLE)? {
+        (i, true) => Some(i),
+        _ => None,
+    }
 }
 
 /// The names of XML's predefined entities, back to back, cut by [`XML_ENTITY_LENS`]: a table for
@@ -1813,7 +1837,7 @@ mod tests {
     type TableParts = (&'static [u8], &'static [u8], &'static [u8], &'static [u8]);
 
     /// Every [`table`], with its suffix, stem lengths (as [`stem_lens`] gives them) and stems.
-    const TABLES: [TableParts; 4] = [
+    const TABLES: [TableParts; 5] = [
         (
             &CODE_TABLE,
             EXCEPTION,
@@ -1823,6 +1847,12 @@ mod tests {
         (&REASON_TABLE, LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT),
         (&JSON_KEY_TABLE, b"", &JSON_KEY_LENS, JSON_KEYS),
         (&XML_ENTITY_TABLE, b"", &XML_ENTITY_LENS, XML_ENTITIES),
+        (
+            &FUNCTION_ERROR_TABLE,
+            ANDLED,
+            &FUNCTION_ERROR_LENS,
+            &FUNCTION_ERROR_STEMS,
+        ),
     ];
 
     /// A stem read back from a [`table`], and its length byte.

@@ -1,6 +1,6 @@
 //! Unit tests for the Invoke result and service errors.
 
-use std::string::String as StdString;
+use std::string::{String as StdString, ToString};
 use std::vec::Vec;
 use std::{format, vec};
 
@@ -297,6 +297,87 @@ fn function_error_values() {
         let s = success(read(wire.as_bytes(), &mut []).unwrap().0);
         assert_eq!(s.function_error.as_ref(), Some(&want));
         assert_eq!(want.as_str(), v);
+    }
+}
+
+/// The reader's former test for the two words (`Handled`, `Unhandled`), which `outcome_into` now
+/// asks the shared table lookup for.
+fn function_error_word_before(value: &[u8]) -> Option<usize> {
+    if value == b"Handled" {
+        Some(0)
+    } else if value == b"Unhandled" {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Both words, their prefixes and extensions, each with one character changed, and the pieces
+/// the table is made of: the lookup answers as the comparisons did, and the reader builds the
+/// matching `FunctionError`.
+#[test]
+fn function_error_words_match_the_former_comparisons() {
+    let mut probes: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"andled".to_vec(),
+        b"H".to_vec(),
+        b"Unh".to_vec(),
+        b"HUnh".to_vec(),
+        b"HandledUnhandled".to_vec(),
+        b"Handledandled".to_vec(),
+    ];
+    for word in [&b"Handled"[..], b"Unhandled"] {
+        for end in 0..=word.len() {
+            for tail in [&b""[..], b"d", b"andled", b"x"] {
+                let probe = [&word[..end], tail].concat();
+                for at in 0..probe.len() {
+                    for flip in [0x20, 0x01] {
+                        let mut changed = probe.clone();
+                        changed[at] ^= flip;
+                        probes.push(changed);
+                    }
+                }
+                probes.push(probe);
+            }
+        }
+    }
+    for probe in &probes {
+        let want = function_error_word_before(probe);
+        assert_eq!(
+            error::function_error_word(probe),
+            want,
+            "{:?}",
+            probe.escape_ascii().to_string()
+        );
+        let Ok(value) = core::str::from_utf8(probe) else {
+            continue;
+        };
+        if value.is_empty() || !value.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            continue;
+        }
+        let wire = format!(
+            "HTTP/1.1 200 OK\r\nX-Amz-Function-Error: {value}\r\nContent-Length: 0\r\n\r\n"
+        );
+        let got = success(read(wire.as_bytes(), &mut []).unwrap().0).function_error;
+        let expected = match want {
+            Some(0) => FunctionError::Handled,
+            Some(_) => FunctionError::Unhandled,
+            None => FunctionError::Other(heapless::String::try_from(value).unwrap()),
+        };
+        assert_eq!(got, Some(expected), "{value}");
+    }
+}
+
+proptest::proptest! {
+    /// Strings of the words' own letters (so that near misses are common).
+    #[test]
+    fn function_error_words_match_the_former_comparisons_on_strings(
+        value in proptest::collection::vec(proptest::sample::select(b"HUandlehx".to_vec()), 0..12),
+    ) {
+        proptest::prop_assert_eq!(
+            error::function_error_word(&value),
+            function_error_word_before(&value)
+        );
     }
 }
 
