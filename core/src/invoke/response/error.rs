@@ -513,7 +513,7 @@ const fn table_len(suffix: &[u8], lens: &[u8], text: &[u8]) -> usize {
 /// lengths, each name's stem length (flagged with [`SUFFIXED`] when the name ends in the suffix,
 /// and with [`SHARED`], then followed by their number, when the stem starts with two or more
 /// characters of the one before it), then the characters of the stems that are not shared, back
-/// to back, six bits a character (the alphabet `A-Z _ a-z 0-4`, see [`unpack`]), and a byte of
+/// to back, six bits a character (the alphabet `A-Z _ a-z 0-4`, see [`symbol_char`]), and a byte of
 /// padding so that
 /// every character can be read as a 16-bit window. Packing takes about a quarter off the text
 /// (the error-code stems are about 880 bytes), and leaving out the shared starts (`SnapStart…`,
@@ -556,7 +556,7 @@ const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; 
         i = start + shared;
         while i < start + (len & STEM_LEN) as usize {
             let b = text[i];
-            // See `unpack`: a letter or `_` is its code less 0x40, a digit up to 4 comes
+            // See `symbol_char`: a letter or `_` is its code less 0x40, a digit up to 4 comes
             // after `z`.
             assert!(
                 matches!(b, b'0'..=b'4' | b'A'..=b'Z' | b'_' | b'a'..=b'z'),
@@ -588,15 +588,26 @@ fn table_parts(table: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
 }
 
 /// Character `i` of the packed stems of a [`table`].
+#[cfg(any(test, not(target_os = "none")))]
 fn unpack(packed: &[u8], i: usize) -> Option<u8> {
     let (byte, shift) = (i * 6 / 8, i * 6 % 8);
     let window = packed.get(byte..)?.first_chunk::<2>()?;
-    let symbol = (u16::from_le_bytes(*window) >> shift) as u8 & 0x3f;
+    Some(symbol_char(
+        (u16::from_le_bytes(*window) >> shift) as u8 & 0x3f,
+    ))
+}
+
+/// The character a packed symbol stands for.
+fn symbol_char(symbol: u8) -> u8 {
     // Letters and `_` are 0x41 to 0x7a, their symbol plus 0x40; the symbols past `z` stand for
     // the digits `0` to `4` (the codes have a `2` and a `3`). One add and one fix-up, where an
     // alphabet of `0-9 A-Z _ a-z` in order took three adjustments.
     let c = symbol + 0x40;
-    Some(if c > b'z' { c - (b'z' + 1 - b'0') } else { c })
+    if c > b'z' {
+        c - (b'z' + 1 - b'0')
+    } else {
+        c
+    }
 }
 
 /// Looks `code` up in a [`table`]: the position of the name whose stem is `code` without the
@@ -609,22 +620,77 @@ fn unpack(packed: &[u8], i: usize) -> Option<u8> {
 #[inline(never)]
 fn find_code(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
     // Hosts skip the stems whose length rules them out where they can (faster); firmware
-    // compares the start of every stem (smaller). A test checks both against the plain walk.
-    find_code_with(code, table, !cfg!(target_os = "none"))
+    // reads every character once, in order (smaller). The tests check both against the plain
+    // walk.
+    #[cfg(not(target_os = "none"))]
+    return find_code_with(code, table, true);
+    #[cfg(target_os = "none")]
+    return find_code_in_order(code, table);
+}
+
+/// `code` without a final `suffix`, and [`SUFFIXED`] if it had one (an empty suffix always).
+#[inline(always)]
+fn split_suffix<'a>(code: &'a [u8], suffix: &[u8]) -> (&'a [u8], u8) {
+    // `strip_suffix` by hand: its comparison is a call to `memcmp` on firmware (`bytes_eq`).
+    let cut = code.len().checked_sub(suffix.len());
+    match cut.and_then(|at| code.split_at_checked(at)) {
+        Some((stem, end)) if crate::encode::bytes_eq(end, suffix) => (stem, SUFFIXED),
+        _ => (code, 0),
+    }
+}
+
+/// [`find_code`] on firmware: the packed characters are read one after the other through a bit
+/// accumulator (no character is found by its position, and none is skipped), each compared while
+/// the stem is still equal to `stem` so far. Smaller than [`find_code_with`], slower (every
+/// character of the table is read).
+#[cfg(any(test, target_os = "none"))]
+#[inline(always)]
+fn find_code_in_order(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
+    let (suffix, lens, packed) = table_parts(table)?;
+    let (stem, suffixed) = split_suffix(code, suffix);
+    let (mut lens, mut packed) = (lens.iter(), packed.iter());
+    let (mut acc, mut bits) = (0u32, 0u32);
+    // The name's position, and how many characters at the start of the stem read so far are
+    // `stem`'s.
+    let (mut i, mut equal) = (0, 0);
+    while let Some(&len) = lens.next() {
+        let n = usize::from(len & STEM_LEN);
+        // The first `at` characters are the last stem's (none are packed again): equal to
+        // `stem`'s as far as that one's were.
+        let mut at = 0;
+        if len & SHARED != 0 {
+            at = usize::from(*lens.next()?);
+        }
+        equal = equal.min(at);
+        while at < n {
+            if bits < 6 {
+                acc |= u32::from(*packed.next()?) << bits;
+                bits += 8;
+            }
+            let c = symbol_char(acc as u8 & 0x3f);
+            acc >>= 6;
+            bits -= 6;
+            if equal == at && stem.get(at) == Some(&c) {
+                equal += 1;
+            }
+            at += 1;
+        }
+        if equal == n && n == stem.len() {
+            return Some((i, len & SUFFIXED == suffixed));
+        }
+        i += 1;
+    }
+    None
 }
 
 /// [`find_code`], comparing only where it matters when `skip` is set: a stem that is not as long
 /// as `stem` is compared only when the next one shares its start (and so needs to know how far
 /// this one is equal to `stem`).
+#[cfg(any(test, not(target_os = "none")))]
 #[inline(always)]
 fn find_code_with(code: &[u8], table: &[u8], skip: bool) -> Option<(usize, bool)> {
     let (suffix, lens, packed) = table_parts(table)?;
-    // `strip_suffix` by hand: its comparison is a call to `memcmp` on firmware (`bytes_eq`).
-    let cut = code.len().checked_sub(suffix.len());
-    let (stem, suffixed) = match cut.and_then(|at| code.split_at_checked(at)) {
-        Some((stem, end)) if crate::encode::bytes_eq(end, suffix) => (stem, SUFFIXED),
-        _ => (code, 0),
-    };
+    let (stem, suffixed) = split_suffix(code, suffix);
     let mut lens = lens.iter();
     // The name's position, its first packed character, and how many characters at the start of
     // the last stem are `stem`'s.
@@ -1982,6 +2048,12 @@ mod tests {
                         probe.escape_ascii().to_string()
                     );
                 }
+                assert_eq!(
+                    find_code_in_order(probe, table),
+                    plain,
+                    "{:?} in order",
+                    probe.escape_ascii().to_string()
+                );
             }
         }
     }
@@ -2005,6 +2077,7 @@ mod tests {
                 let plain = find_code_plain(&probe, suffix, lens, text);
                 prop_assert_eq!(find_code_with(&probe, table, false), plain);
                 prop_assert_eq!(find_code_with(&probe, table, true), plain);
+                prop_assert_eq!(find_code_in_order(&probe, table), plain);
             }
         }
     }
