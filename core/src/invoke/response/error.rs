@@ -93,6 +93,18 @@ const fn stem_lens<const N: usize>(names: &[&str], suffix: &[u8]) -> [u8; N] {
     out
 }
 
+/// A lookup table for [`find_code`] in the form the target reads: [`table`] on hosts, [`stream`]
+/// on firmware.
+macro_rules! lookup_table {
+    ($suffix:expr, $lens:expr, $text:expr) => {{
+        #[cfg(not(target_os = "none"))]
+        const TABLE: [u8; table_len($suffix, $lens, $text)] = table($suffix, $lens, $text);
+        #[cfg(target_os = "none")]
+        const TABLE: [u8; stream_len($suffix, $lens, $text)] = stream($suffix, $lens, $text);
+        &TABLE
+    }};
+}
+
 macro_rules! service_error_kinds {
     (
         $( $(#[$doc:meta])* $name:ident = $status:literal, )*
@@ -398,8 +410,7 @@ const REASON_TEXT: [u8; stems_len(&REASON_NAMES, LIMIT_EXCEEDED)] =
     stems(&REASON_NAMES, LIMIT_EXCEEDED);
 
 /// The throttle reasons as [`find_code`] reads them.
-const REASON_TABLE: [u8; table_len(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT)] =
-    table(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT);
+const REASON_TABLE: &[u8] = lookup_table!(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT);
 
 /// The stem length of each of [`REASON_TEXT`], flagged with [`SUFFIXED`].
 const REASON_LENS: [u8; ThrottleReason::KNOWN.len()] = stem_lens(&REASON_NAMES, LIMIT_EXCEEDED);
@@ -423,7 +434,7 @@ fn reason_at(i: usize) -> ThrottleReason {
 
 /// [`ThrottleReason::from_name`] on bytes.
 fn reason_for_name(name: &[u8]) -> ThrottleReason {
-    match find_code(name, &REASON_TABLE) {
+    match find_code(name, REASON_TABLE) {
         Some((i, true)) => reason_at(i),
         _ => ThrottleReason::Other,
     }
@@ -432,7 +443,7 @@ fn reason_for_name(name: &[u8]) -> ThrottleReason {
 /// [`ServiceErrorKind::from_code`] on bytes.
 fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
     use ServiceErrorKind as K;
-    match find_code(code, &CODE_TABLE) {
+    match find_code(code, CODE_TABLE) {
         Some((i, same_suffix)) => {
             let kind = K::at(i);
             // The query-protocol spellings moto sends: `AccessDenied`, `ExpiredToken`.
@@ -447,14 +458,10 @@ fn kind_for_code(code: &[u8]) -> ServiceErrorKind {
 }
 
 /// The error codes as [`find_code`] reads them.
-const CODE_TABLE: [u8; table_len(
+const CODE_TABLE: &[u8] = lookup_table!(
     EXCEPTION,
     &ServiceErrorKind::STEM_LENS,
-    &ServiceErrorKind::STEM_TEXT,
-)] = table(
-    EXCEPTION,
-    &ServiceErrorKind::STEM_LENS,
-    &ServiceErrorKind::STEM_TEXT,
+    &ServiceErrorKind::STEM_TEXT
 );
 
 /// Flag in a [`table`]'s stem lengths: the stem starts with some characters of the one before
@@ -490,6 +497,7 @@ const fn shared_start(lens: &[u8], text: &[u8], k: usize) -> (usize, usize) {
 
 /// The bytes a [`table`] gives to stem lengths (one for each stem, one more for each stem that
 /// shares its start), and the characters it packs (those not shared).
+#[cfg(any(test, not(target_os = "none")))]
 #[allow(clippy::indexing_slicing)]
 const fn table_counts(lens: &[u8], text: &[u8]) -> (usize, usize) {
     let (mut k, mut len_bytes, mut chars) = (0, 0, 0);
@@ -503,23 +511,25 @@ const fn table_counts(lens: &[u8], text: &[u8]) -> (usize, usize) {
 }
 
 /// The size of a [`table`].
+#[cfg(any(test, not(target_os = "none")))]
 const fn table_len(suffix: &[u8], lens: &[u8], text: &[u8]) -> usize {
     let (len_bytes, chars) = table_counts(lens, text);
     2 + suffix.len() + len_bytes + (chars * 6).div_ceil(8) + 1
 }
 
-/// A lookup table for [`find_code`], in one byte array so that a lookup passes one slice rather
-/// than three: the length of the suffix the names share, the suffix, the number of bytes of stem
-/// lengths, each name's stem length (flagged with [`SUFFIXED`] when the name ends in the suffix,
-/// and with [`SHARED`], then followed by their number, when the stem starts with two or more
-/// characters of the one before it), then the characters of the stems that are not shared, back
-/// to back, six bits a character (the alphabet `A-Z _ a-z 0-4`, see [`symbol_char`]), and a byte of
-/// padding so that
-/// every character can be read as a 16-bit window. Packing takes about a quarter off the text
+/// A lookup table for [`find_code`] on hosts (firmware's form is a [`stream`]), in one byte array
+/// so that a lookup passes one slice rather than three: the length of the suffix the names share,
+/// the suffix, the number of bytes of stem lengths, each name's stem length (flagged with
+/// [`SUFFIXED`] when the name ends in the suffix, and with [`SHARED`], then followed by their
+/// number, when the stem starts with two or more characters of the one before it), then the
+/// characters of the stems that are not shared, back to back, six bits a character (the alphabet
+/// `A-Z _ a-z 0-4`, see [`symbol_char`]), and a byte of padding so that every character can be
+/// read as a 16-bit window. Packing takes about a quarter off the text
 /// (the error-code stems are about 880 bytes), and leaving out the shared starts (`SnapStart…`,
 /// `CodeArtifactUser…`) about 90 bytes more. A character outside the alphabet fails the build;
 /// a test checks that every table reads back as its text. Compile time only, like the other
 /// table builders.
+#[cfg(any(test, not(target_os = "none")))]
 #[allow(clippy::indexing_slicing)]
 const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
@@ -555,18 +565,7 @@ const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; 
         }
         i = start + shared;
         while i < start + (len & STEM_LEN) as usize {
-            let b = text[i];
-            // See `symbol_char`: a letter or `_` is its code less 0x40, a digit up to 4 comes
-            // after `z`.
-            assert!(
-                matches!(b, b'0'..=b'4' | b'A'..=b'Z' | b'_' | b'a'..=b'z'),
-                "character outside the table alphabet"
-            );
-            let symbol = if b <= b'4' {
-                b - b'0' + (b'z' + 1 - 0x40)
-            } else {
-                b - 0x40
-            } as u16;
+            let symbol = char_symbol(text[i]) as u16;
             let (byte, shift) = (packed + c * 6 / 8, c * 6 % 8);
             out[byte] |= (symbol << shift) as u8;
             out[byte + 1] |= (symbol << shift >> 8) as u8;
@@ -578,7 +577,114 @@ const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; 
     out
 }
 
+/// A [`stream`] symbol that is not a character (no [`char_symbol`] is 0x00, 0x1b or 0x20): the
+/// end of a stem whose name does not end in the table's suffix.
+#[cfg(any(test, target_os = "none"))]
+const END: u8 = 0x00;
+/// A [`stream`] symbol: the end of a stem whose name ends in the table's suffix.
+#[cfg(any(test, target_os = "none"))]
+const END_SUFFIXED: u8 = 0x20;
+/// A [`stream`] symbol: the stem starts with as many characters of the one before as the next
+/// symbol says.
+#[cfg(any(test, target_os = "none"))]
+const SHARE: u8 = 0x1b;
+
+/// The number of symbols of a [`stream`].
+#[cfg(any(test, target_os = "none"))]
+#[allow(clippy::indexing_slicing)]
+const fn stream_symbols(lens: &[u8], text: &[u8]) -> usize {
+    let (mut k, mut symbols) = (0, 0);
+    while k < lens.len() {
+        let shared = shared_start(lens, text, k).0;
+        symbols += (lens[k] & STEM_LEN) as usize - shared + if shared > 0 { 3 } else { 1 };
+        k += 1;
+    }
+    symbols
+}
+
+/// The size of a [`stream`].
+#[cfg(any(test, target_os = "none"))]
+const fn stream_len(suffix: &[u8], lens: &[u8], text: &[u8]) -> usize {
+    1 + suffix.len() + (stream_symbols(lens, text) * 6).div_ceil(8)
+}
+
+/// Firmware's form of a [`table`], for [`find_code_in_order`], which reads it from the start:
+/// the length of the suffix, the suffix, then one run of six-bit symbols: for each name, [`SHARE`]
+/// and a count when its stem starts with two or more characters of the one before, the stem's
+/// other characters (as in [`table`]), and [`END`] or [`END_SUFFIXED`]. No stem lengths: a stem
+/// ends where its end symbol is. Bits left over in the last byte are ones (a character, which
+/// never ends a stem). Compile time only, like the other table builders.
+#[cfg(any(test, target_os = "none"))]
+#[allow(clippy::indexing_slicing)]
+const fn stream<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out[0] = suffix.len() as u8;
+    let mut i = 0;
+    while i < suffix.len() {
+        out[1 + i] = suffix[i];
+        i += 1;
+    }
+    let packed = 1 + suffix.len();
+    let mut c = 0;
+    let mut k = 0;
+    while k < lens.len() {
+        let len = lens[k];
+        assert!(len & STEM_LEN != 0, "empty stem");
+        let (shared, start) = shared_start(lens, text, k);
+        if shared > 0 {
+            assert!(shared < 0x40, "shared start too long for a symbol");
+            put_symbol(&mut out, packed, c, SHARE);
+            put_symbol(&mut out, packed, c + 1, shared as u8);
+            c += 2;
+        }
+        i = start + shared;
+        while i < start + (len & STEM_LEN) as usize {
+            put_symbol(&mut out, packed, c, char_symbol(text[i]));
+            c += 1;
+            i += 1;
+        }
+        let end = if len & SUFFIXED != 0 {
+            END_SUFFIXED
+        } else {
+            END
+        };
+        put_symbol(&mut out, packed, c, end);
+        c += 1;
+        k += 1;
+    }
+    if c * 6 % 8 != 0 {
+        out[N - 1] |= 0xff << (c * 6 % 8);
+    }
+    out
+}
+
+/// Sets symbol `c` of the symbols packed from `out[packed]` on (which are zero).
+#[cfg(any(test, target_os = "none"))]
+#[allow(clippy::indexing_slicing)]
+const fn put_symbol<const N: usize>(out: &mut [u8; N], packed: usize, c: usize, symbol: u8) {
+    let (byte, shift) = (packed + c * 6 / 8, c * 6 % 8);
+    out[byte] |= symbol << shift;
+    if shift > 2 {
+        out[byte + 1] |= symbol >> (8 - shift);
+    }
+}
+
+/// The symbol of a table character (see [`symbol_char`]); a character outside the alphabet
+/// fails the build.
+const fn char_symbol(b: u8) -> u8 {
+    assert!(
+        matches!(b, b'0'..=b'4' | b'A'..=b'Z' | b'_' | b'a'..=b'z'),
+        "character outside the table alphabet"
+    );
+    if b <= b'4' {
+        b - b'0' + (b'z' + 1 - 0x40)
+    } else {
+        b - 0x40
+    }
+}
+
 /// The suffix, stem lengths and packed stems of a [`table`].
+#[cfg(any(test, not(target_os = "none")))]
 fn table_parts(table: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     let (&suffix_len, rest) = table.split_first()?;
     let (suffix, rest) = rest.split_at_checked(usize::from(suffix_len))?;
@@ -610,7 +716,8 @@ fn symbol_char(symbol: u8) -> u8 {
     }
 }
 
-/// Looks `code` up in a [`table`]: the position of the name whose stem is `code` without the
+/// Looks `code` up in a table (`lookup_table!`: a [`table`] on hosts, a [`stream`] on
+/// firmware): the position of the name whose stem is `code` without the
 /// table's suffix, and whether `code` has the suffix exactly when the name does. Every stem in a
 /// table is different (a test checks), so the first equal one is the only one. Shared by codes,
 /// throttle reasons, JSON keys, XML entities and function error values.
@@ -620,8 +727,8 @@ fn symbol_char(symbol: u8) -> u8 {
 #[inline(never)]
 fn find_code(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
     // Hosts skip the stems whose length rules them out where they can (faster); firmware
-    // reads every character once, in order (smaller). The tests check both against the plain
-    // walk.
+    // reads every symbol once, in order (smaller, tables included). The tests check both
+    // against the plain walk.
     #[cfg(not(target_os = "none"))]
     return find_code_with(code, table, true);
     #[cfg(target_os = "none")]
@@ -639,48 +746,49 @@ fn split_suffix<'a>(code: &'a [u8], suffix: &[u8]) -> (&'a [u8], u8) {
     }
 }
 
-/// [`find_code`] on firmware: the packed characters are read one after the other through a bit
-/// accumulator (no character is found by its position, and none is skipped), each compared while
-/// the stem is still equal to `stem` so far. Smaller than [`find_code_with`], slower (every
-/// character of the table is read).
+/// [`find_code`] on firmware, over a [`stream`]: the symbols are read one after the other
+/// through a bit accumulator, each character compared while the stem is still equal to `stem`
+/// so far. Smaller than [`find_code_with`], slower (every symbol of the table is read).
 #[cfg(any(test, target_os = "none"))]
 #[inline(always)]
 fn find_code_in_order(code: &[u8], table: &[u8]) -> Option<(usize, bool)> {
-    let (suffix, lens, packed) = table_parts(table)?;
+    let (&suffix_len, rest) = table.split_first()?;
+    let (suffix, packed) = rest.split_at_checked(usize::from(suffix_len))?;
     let (stem, suffixed) = split_suffix(code, suffix);
-    let (mut lens, mut packed) = (lens.iter(), packed.iter());
+    let mut packed = packed.iter();
     let (mut acc, mut bits) = (0u32, 0u32);
-    // The name's position, and how many characters at the start of the stem read so far are
-    // `stem`'s.
-    let (mut i, mut equal) = (0, 0);
-    while let Some(&len) = lens.next() {
-        let n = usize::from(len & STEM_LEN);
-        // The first `at` characters are the last stem's (none are packed again): equal to
-        // `stem`'s as far as that one's were.
-        let mut at = 0;
-        if len & SHARED != 0 {
-            at = usize::from(*lens.next()?);
+    // The name's position, where in its stem the next character goes, how many characters at
+    // the start of the stem are `stem`'s, and as many of the stem before; whether the symbol
+    // is a count of shared characters.
+    let (mut i, mut at, mut equal, mut last, mut count) = (0, 0, 0, 0, false);
+    loop {
+        if bits < 6 {
+            acc |= u32::from(*packed.next()?) << bits;
+            bits += 8;
         }
-        equal = equal.min(at);
-        while at < n {
-            if bits < 6 {
-                acc |= u32::from(*packed.next()?) << bits;
-                bits += 8;
+        let s = acc as u8 & 0x3f;
+        acc >>= 6;
+        bits -= 6;
+        if count {
+            // The shared characters are the last stem's: equal to `stem`'s as far as that
+            // one's were.
+            at = usize::from(s);
+            equal = last.min(at);
+            count = false;
+        } else if s & !END_SUFFIXED == 0 {
+            if equal == at && at == stem.len() {
+                return Some((i, (s == END_SUFFIXED) == (suffixed != 0)));
             }
-            let c = symbol_char(acc as u8 & 0x3f);
-            acc >>= 6;
-            bits -= 6;
-            if equal == at && stem.get(at) == Some(&c) {
+            (i, at, equal, last) = (i + 1, 0, 0, equal);
+        } else if s == SHARE {
+            count = true;
+        } else {
+            if equal == at && stem.get(at) == Some(&symbol_char(s)) {
                 equal += 1;
             }
             at += 1;
         }
-        if equal == n && n == stem.len() {
-            return Some((i, len & SUFFIXED == suffixed));
-        }
-        i += 1;
     }
-    None
 }
 
 /// [`find_code`], comparing only where it matters when `skip` is set: a stem that is not as long
@@ -1018,13 +1126,13 @@ const FUNCTION_ERROR_STEMS: [u8; stems_len(&FUNCTION_ERROR_WORDS, ANDLED)] =
 const FUNCTION_ERROR_LENS: [u8; FUNCTION_ERROR_WORDS.len()] =
     stem_lens(&FUNCTION_ERROR_WORDS, ANDLED);
 /// [`FUNCTION_ERROR_WORDS`] as [`find_code`] reads them.
-const FUNCTION_ERROR_TABLE: [u8; table_len(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS)] =
-    table(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS);
+const FUNCTION_ERROR_TABLE: &[u8] =
+    lookup_table!(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS);
 
 /// The position of `value` in [`FUNCTION_ERROR_WORDS`] (exactly equal), if it is one. Through
 /// [`find_code`], which the reader links anyway, rather than a comparison with each word.
 pub(super) fn function_error_word(value: &[u8]) -> Option<usize> {
-    match find_code(value, &FUNCTION_ERROR_TABLE)? {
+    match find_code(value, FUNCTION_ERROR_TABLE)? {
         (i, true) => Some(i),
         _ => None,
     }
@@ -1036,8 +1144,7 @@ const XML_ENTITIES: &[u8] = b"ltgtampquotapos";
 /// See [`XML_ENTITIES`].
 const XML_ENTITY_LENS: [u8; 5] = [2, 2, 3, 4, 4];
 /// [`XML_ENTITIES`] as [`find_code`] reads them.
-const XML_ENTITY_TABLE: [u8; table_len(b"", &XML_ENTITY_LENS, XML_ENTITIES)] =
-    table(b"", &XML_ENTITY_LENS, XML_ENTITIES);
+const XML_ENTITY_TABLE: &[u8] = lookup_table!(b"", &XML_ENTITY_LENS, XML_ENTITIES);
 /// What each of [`XML_ENTITIES`] stands for.
 const XML_UNESCAPED: &[u8] = b"<>&\"'";
 
@@ -1049,7 +1156,7 @@ fn xml_entity(s: &[u8]) -> (char, usize) {
     let entity = || {
         let semi = s.iter().position(|&b| b == b';')?;
         let name = s.get(1..semi)?;
-        let c = match find_code(name, &XML_ENTITY_TABLE) {
+        let c = match find_code(name, XML_ENTITY_TABLE) {
             Some((i, _)) => char::from(*XML_UNESCAPED.get(i)?),
             None => {
                 // A byte at a time rather than slice patterns (`[b'#', b'x', ..]`, `[b'#', ..]`),
@@ -1138,8 +1245,7 @@ const JSON_KEYS: &[u8] = b"__typecodeCodemessageMessageReason";
 /// See [`JSON_KEYS`].
 const JSON_KEY_LENS: [u8; 6] = [6, 4, 4, 7, 7, 6];
 /// [`JSON_KEYS`] as [`find_code`] reads them.
-const JSON_KEY_TABLE: [u8; table_len(b"", &JSON_KEY_LENS, JSON_KEYS)] =
-    table(b"", &JSON_KEY_LENS, JSON_KEYS);
+const JSON_KEY_TABLE: &[u8] = lookup_table!(b"", &JSON_KEY_LENS, JSON_KEYS);
 
 /// The string members of an AWS JSON error body that matter here, by [`JSON_KEYS`], still escaped
 /// (borrowed from the body, unescaped later straight into the bounded message, so no scratch
@@ -1187,7 +1293,7 @@ fn scan_members<'a>(body: &'a [u8], fields: &mut JsonError<'a>) -> Option<()> {
         if json.next() != b':' {
             return None;
         }
-        match find_code(key, &JSON_KEY_TABLE) {
+        match find_code(key, JSON_KEY_TABLE) {
             Some((i, _)) => {
                 let value = match json.next() {
                     b'"' if is_utf8(json.token) => Some(json.token),
@@ -1905,21 +2011,104 @@ mod tests {
     /// Every [`table`], with its suffix, stem lengths (as [`stem_lens`] gives them) and stems.
     const TABLES: [TableParts; 5] = [
         (
-            &CODE_TABLE,
+            CODE_TABLE,
             EXCEPTION,
             &ServiceErrorKind::STEM_LENS,
             &ServiceErrorKind::STEM_TEXT,
         ),
-        (&REASON_TABLE, LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT),
-        (&JSON_KEY_TABLE, b"", &JSON_KEY_LENS, JSON_KEYS),
-        (&XML_ENTITY_TABLE, b"", &XML_ENTITY_LENS, XML_ENTITIES),
+        (REASON_TABLE, LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT),
+        (JSON_KEY_TABLE, b"", &JSON_KEY_LENS, JSON_KEYS),
+        (XML_ENTITY_TABLE, b"", &XML_ENTITY_LENS, XML_ENTITIES),
         (
-            &FUNCTION_ERROR_TABLE,
+            FUNCTION_ERROR_TABLE,
             ANDLED,
             &FUNCTION_ERROR_LENS,
             &FUNCTION_ERROR_STEMS,
         ),
     ];
+
+    /// Firmware's form of a table, built on hosts for the tests.
+    macro_rules! stream_of {
+        ($suffix:expr, $lens:expr, $text:expr) => {{
+            const STREAM: [u8; stream_len($suffix, $lens, $text)] = stream($suffix, $lens, $text);
+            &STREAM
+        }};
+    }
+
+    /// [`TABLES`] in firmware's form ([`stream`]), in the same order.
+    const STREAMS: [&[u8]; 5] = [
+        stream_of!(
+            EXCEPTION,
+            &ServiceErrorKind::STEM_LENS,
+            &ServiceErrorKind::STEM_TEXT
+        ),
+        stream_of!(LIMIT_EXCEEDED, &REASON_LENS, &REASON_TEXT),
+        stream_of!(b"", &JSON_KEY_LENS, JSON_KEYS),
+        stream_of!(b"", &XML_ENTITY_LENS, XML_ENTITIES),
+        stream_of!(ANDLED, &FUNCTION_ERROR_LENS, &FUNCTION_ERROR_STEMS),
+    ];
+
+    /// The stems of a [`stream`], each with its flag ([`SUFFIXED`] or 0), read back the plain
+    /// way, and the number of bits left over at its end.
+    fn read_back_stream(stream: &[u8]) -> (&[u8], Vec<Stem>, usize) {
+        let (&suffix_len, rest) = stream.split_first().unwrap();
+        let (suffix, packed) = rest.split_at(usize::from(suffix_len));
+        let symbol = |c: usize| {
+            let (byte, shift) = (c * 6 / 8, c * 6 % 8);
+            let window =
+                u16::from(packed[byte]) | packed.get(byte + 1).map_or(0, |&b| u16::from(b) << 8);
+            (window >> shift) as u8 & 0x3f
+        };
+        let mut stems: Vec<(Vec<u8>, u8)> = Vec::new();
+        let mut stem = Vec::new();
+        // Symbols up to the last end.
+        let (mut c, mut used) = (0, 0);
+        while c < packed.len() * 8 / 6 {
+            match symbol(c) {
+                END | END_SUFFIXED => {
+                    let flag = if symbol(c) == END_SUFFIXED {
+                        SUFFIXED
+                    } else {
+                        0
+                    };
+                    stems.push((core::mem::take(&mut stem), flag));
+                    used = c + 1;
+                }
+                SHARE => {
+                    assert!(stem.is_empty());
+                    c += 1;
+                    let shared = usize::from(symbol(c));
+                    assert!(shared >= 2);
+                    stem = stems.last().unwrap().0[..shared].to_vec();
+                }
+                s => stem.push(symbol_char(s)),
+            }
+            c += 1;
+        }
+        (suffix, stems, packed.len() * 8 - used * 6)
+    }
+
+    /// Each stream reads back as its table: the suffix, every stem and its flag, and nothing but
+    /// ones after the last end (never a whole symbol that ends a stem).
+    #[test]
+    fn streams_read_back_as_their_tables() {
+        for ((table, suffix, lens, text), stream) in TABLES.iter().zip(STREAMS) {
+            let (stream_suffix, stems, padding) = read_back_stream(stream);
+            assert_eq!(stream_suffix, *suffix);
+            let (_, table_stems) = read_back(table);
+            let table_stems: Vec<(Vec<u8>, u8)> = table_stems
+                .into_iter()
+                .map(|(stem, len)| (stem, len & SUFFIXED))
+                .collect();
+            assert_eq!(stems, table_stems);
+            let all: Vec<u8> = stems.iter().flat_map(|(s, _)| s.clone()).collect();
+            assert_eq!(all, *text);
+            assert_eq!(stems.len(), lens.len());
+            assert!(padding < 8, "{padding}");
+            let last = u16::from(stream[stream.len() - 1]);
+            assert_eq!(last >> (8 - padding), 0xff >> (8 - padding), "{padding}");
+        }
+    }
 
     /// A stem read back from a [`table`], and its length byte.
     type Stem = (Vec<u8>, u8);
@@ -2019,7 +2208,7 @@ mod tests {
     /// changed: [`find_code`] finds what the plain walk finds.
     #[test]
     fn find_code_matches_the_plain_walk() {
-        for (table, suffix, lens, text) in TABLES {
+        for ((table, suffix, lens, text), stream) in TABLES.into_iter().zip(STREAMS) {
             let (_, stems) = read_back(table);
             let mut probes: Vec<Vec<u8>> = vec![Vec::new(), suffix.to_vec()];
             for (stem, _) in &stems {
@@ -2049,7 +2238,7 @@ mod tests {
                     );
                 }
                 assert_eq!(
-                    find_code_in_order(probe, table),
+                    find_code_in_order(probe, stream),
                     plain,
                     "{:?} in order",
                     probe.escape_ascii().to_string()
@@ -2065,7 +2254,7 @@ mod tests {
             pieces in proptest::collection::vec((0usize..1024, 0usize..16), 0..4),
             with_suffix in any::<bool>(),
         ) {
-            for (table, suffix, lens, text) in TABLES {
+            for ((table, suffix, lens, text), stream) in TABLES.into_iter().zip(STREAMS) {
                 let mut probe = Vec::new();
                 for &(start, len) in &pieces {
                     let start = start % text.len();
@@ -2077,7 +2266,7 @@ mod tests {
                 let plain = find_code_plain(&probe, suffix, lens, text);
                 prop_assert_eq!(find_code_with(&probe, table, false), plain);
                 prop_assert_eq!(find_code_with(&probe, table, true), plain);
-                prop_assert_eq!(find_code_in_order(&probe, table), plain);
+                prop_assert_eq!(find_code_in_order(&probe, stream), plain);
             }
         }
     }
@@ -2129,7 +2318,7 @@ mod tests {
         let entity = || {
             let semi = s.iter().position(|&b| b == b';')?;
             let name = s.get(1..semi)?;
-            let c = match find_code(name, &XML_ENTITY_TABLE) {
+            let c = match find_code(name, XML_ENTITY_TABLE) {
                 Some((i, _)) => char::from(*XML_UNESCAPED.get(i)?),
                 None => {
                     let (digits, radix) = match name {
