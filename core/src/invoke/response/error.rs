@@ -1086,9 +1086,11 @@ const JSON_UNESCAPED: &[u8] = b"\"\\/\x08\x0c\n\r\t";
 
 /// The JSON escape (RFC 8259 §7) at the start of `e` (which starts with `\`), and its length;
 /// `None` for an unknown letter, bad hex or a lone surrogate.
-// Not inlined into `decode_text`, nor is `xml_entity`: measured smaller, the loop keeps its
-// registers.
-#[inline(never)]
+// Inlined into `decode_text` on firmware (12 bytes smaller when measured); `xml_entity` is not
+// (smaller out of line: the loop keeps its registers). Hosts keep both out of line, which
+// measured fewer instructions there.
+#[cfg_attr(target_os = "none", inline)]
+#[cfg_attr(not(target_os = "none"), inline(never))]
 fn json_escape(e: &[u8]) -> Option<(char, usize)> {
     let letter = *e.get(1)?;
     if let Some(i) = JSON_ESCAPES.iter().position(|&b| b == letter) {
@@ -1262,10 +1264,12 @@ type JsonError<'a> = [Option<&'a [u8]>; 6];
 
 /// Scans `body`, which starts with `{` (after whitespace), into `fields` (all `None` on entry;
 /// left so on any error). Anything after the object is ignored. Fills the caller's array rather
-/// than returning an `Option` of one, which came back through memory and was copied. Not inlined
-/// into [`ServiceError::decode`]: its token temporaries stay out of the frame that holds the
-/// error.
-#[inline(never)]
+/// than returning an `Option` of one, which came back through memory and was copied. Inlined into
+/// [`ServiceError::decode`], its one caller, on firmware: 12 bytes smaller when measured, and no
+/// deeper a stack (the scan's calls then leave from `decode`'s frame, not from a frame of its
+/// own on top of it). Hosts keep it out of line, which measured fewer instructions there.
+#[cfg_attr(target_os = "none", inline)]
+#[cfg_attr(not(target_os = "none"), inline(never))]
 fn scan_json<'a>(body: &'a [u8], fields: &mut JsonError<'a>) {
     if scan_members(body, fields).is_none() {
         *fields = [None; 6];
