@@ -421,9 +421,8 @@ struct LogDecoder {
     in_quad: u8,
     /// `=` characters seen.
     pad: u8,
-    /// Bytes written to the output, and bytes decoded: they differ once a byte did not fit,
-    /// after which nothing more is written (no flag needed to say so).
-    written: usize,
+    /// Bytes decoded. Each is written to the output at its position if it fits: what is written
+    /// is the first `required.min(out.len())` bytes, all of them when none is past the end.
     required: usize,
 }
 
@@ -463,28 +462,25 @@ impl LogDecoder {
             self.bits -= 8;
             // The cast keeps the byte just completed (the bits above it were written already).
             let byte = (self.acc >> self.bits) as u8;
-            if let Some(slot) = out
-                .get_mut(self.written)
-                .filter(|_| self.written == self.required)
-            {
+            if let Some(slot) = out.get_mut(self.required) {
                 *slot = byte;
-                self.written += 1;
             }
             self.required += 1;
         }
         true
     }
 
-    fn finish(&self) -> Result<LogResult, HeaderProblem> {
+    /// The result once the value has ended, for an output of `capacity` bytes (the one fed).
+    fn finish(&self, capacity: usize) -> Result<LogResult, HeaderProblem> {
         if self.in_quad != 0 {
             return Err(HeaderProblem::InvalidBase64);
         }
-        Ok(if self.written != self.required {
+        Ok(if self.required > capacity {
             LogResult::BufferTooSmall {
                 required: self.required,
             }
         } else {
-            LogResult::Decoded { len: self.written }
+            LogResult::Decoded { len: self.required }
         })
     }
 }
@@ -803,7 +799,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             LambdaHeader::LogResult => {
                 self.log.feed(fragment, self.log_buf)?;
                 if last {
-                    self.log_result = Some(self.log.finish()?);
+                    self.log_result = Some(self.log.finish(self.log_buf.len())?);
                 }
             }
             LambdaHeader::FunctionError => push_ascii(self.function_error.as_mut_view(), fragment)?,
@@ -852,7 +848,8 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             };
             if has(LambdaHeader::FunctionError) {
                 // Set in place (a value built first and moved in is copied by `memcpy`), the
-                // words compared by `bytes_eq` (`==` calls `memcmp` on firmware).
+                // words looked up in the service errors' packed tables (no comparison with each
+                // word, which `bytes_eq` made a call apiece).
                 let error = success.function_error.insert(
                     match error::function_error_word(self.function_error.as_bytes()) {
                         Some(0) => FunctionError::Handled,

@@ -442,7 +442,7 @@ fn log_decoder_any_split() {
             d.feed(piece, &mut out).unwrap();
         }
         assert_eq!(
-            d.finish(),
+            d.finish(out.len()),
             Ok(LogResult::Decoded { len: 200 }),
             "pieces of {n}"
         );
@@ -892,7 +892,7 @@ fn decodes_as_base64ct(text: &[u8]) {
         let got = text
             .chunks(split)
             .try_for_each(|p| dec.feed(p, &mut out))
-            .and_then(|()| dec.finish());
+            .and_then(|()| dec.finish(out.len()));
         let got = got.ok().map(|r| match r {
             LogResult::Decoded { len } => out[..len].to_vec(),
             LogResult::BufferTooSmall { .. } => unreachable!(),
@@ -933,7 +933,122 @@ fn log_decoder_is_strict_like_base64ct() {
     assert!(dec.feed(b"QQ==QUJD", &mut out).is_err());
     let mut dec = LogDecoder::default();
     dec.feed(b"QUJDR", &mut out).unwrap();
-    assert_eq!(dec.finish(), Err(HeaderProblem::InvalidBase64));
+    assert_eq!(dec.finish(out.len()), Err(HeaderProblem::InvalidBase64));
+}
+
+/// The log decoder as it was before it dropped its count of bytes written (which equals the
+/// bytes decoded, capped at the output's length): the reference for the one it became.
+#[derive(Default)]
+struct LogDecoderBefore {
+    acc: u32,
+    bits: u8,
+    in_quad: u8,
+    pad: u8,
+    written: usize,
+    required: usize,
+}
+
+impl LogDecoderBefore {
+    fn feed(&mut self, fragment: &[u8], out: &mut [u8]) -> Result<(), HeaderProblem> {
+        if fragment.iter().all(|&c| self.push(c, out)) {
+            Ok(())
+        } else {
+            Err(HeaderProblem::InvalidBase64)
+        }
+    }
+
+    fn push(&mut self, c: u8, out: &mut [u8]) -> bool {
+        let quad_pos = self.in_quad;
+        self.in_quad = (quad_pos + 1) & 3;
+        if c == b'=' {
+            let leftover = self.acc & ((1u32 << self.bits) - 1);
+            let ok = u32::from(quad_pos) >= u32::from(self.pad) + 2 && leftover == 0;
+            self.pad = self.pad.saturating_add(1);
+            return ok;
+        }
+        let Some(value) = crate::encode::base64_value(c).filter(|_| self.pad == 0) else {
+            return false;
+        };
+        self.acc = (self.acc << 6) | u32::from(value);
+        self.bits += 6;
+        if self.bits >= 8 {
+            self.bits -= 8;
+            let byte = (self.acc >> self.bits) as u8;
+            if let Some(slot) = out
+                .get_mut(self.written)
+                .filter(|_| self.written == self.required)
+            {
+                *slot = byte;
+                self.written += 1;
+            }
+            self.required += 1;
+        }
+        true
+    }
+
+    fn finish(&self) -> Result<LogResult, HeaderProblem> {
+        if self.in_quad != 0 {
+            return Err(HeaderProblem::InvalidBase64);
+        }
+        Ok(if self.written != self.required {
+            LogResult::BufferTooSmall {
+                required: self.required,
+            }
+        } else {
+            LogResult::Decoded { len: self.written }
+        })
+    }
+}
+
+/// The decoder and its reference fed the same pieces into outputs of the same size: the same
+/// result of every piece, the same end, the same output bytes.
+fn log_decoders_agree(
+    text: &[u8],
+    piece: usize,
+    capacity: usize,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let (mut out, mut out_before) = (vec![0xaa; capacity], vec![0xaa; capacity]);
+    let (mut dec, mut before) = (LogDecoder::default(), LogDecoderBefore::default());
+    for p in text.chunks(piece.max(1)) {
+        let got = dec.feed(p, &mut out);
+        proptest::prop_assert_eq!(got, before.feed(p, &mut out_before));
+        if got.is_err() {
+            return Ok(());
+        }
+    }
+    proptest::prop_assert_eq!(dec.finish(capacity), before.finish());
+    proptest::prop_assert_eq!(out, out_before);
+    Ok(())
+}
+
+#[test]
+fn log_decoder_matches_the_one_that_counted_writes() {
+    use base64ct::{Base64, Encoding};
+    let data: Vec<u8> = (0..=255u8).rev().collect();
+    for len in 0..40 {
+        let mut b64 = vec![0u8; 64];
+        let text = Base64::encode(&data[..len], &mut b64)
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        for capacity in 0..=len + 2 {
+            for piece in [1, 3, 4, 5, text.len()] {
+                log_decoders_agree(&text, piece, capacity).unwrap();
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Any text over an alphabet with padding and bad bytes, any pieces, any output size.
+    #[test]
+    fn log_decoder_matches_the_one_that_counted_writes_on_any_text(
+        text in proptest::collection::vec(proptest::sample::select(b"AQgw/+=-A".to_vec()), 0..40),
+        piece in 1usize..9,
+        capacity in 0usize..32,
+    ) {
+        log_decoders_agree(&text, piece, capacity)?;
+    }
 }
 
 #[test]
