@@ -1189,6 +1189,12 @@ fn is_json_word(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26 || (b.wrapping_sub(b'+') < 15 && b != b',' && b != b'/')
 }
 
+/// Whether `b` is one of JSON's structural bytes, `{}[],:`. The brackets are the braces less
+/// 0x20: one test covers both, with fewer compares (and no table) than a search of the six.
+fn is_json_structural(b: u8) -> bool {
+    matches!(b | 0x20, b'{' | b'}') || matches!(b, b',' | b':')
+}
+
 /// A JSON text being read a token at a time: the unread part, and the content of the last token.
 struct Json<'a> {
     rest: &'a [u8],
@@ -1229,7 +1235,7 @@ impl<'a> Json<'a> {
             let len = s.iter().position(|&b| !is_json_word(b)).unwrap_or(s.len());
             if len > 0 {
                 s.split_at_checked(len)?
-            } else if b"{}[],:".contains(&first) {
+            } else if is_json_structural(first) {
                 (&[][..], tail)
             } else {
                 return None;
@@ -2381,6 +2387,7 @@ mod tests {
         for b in 0..=255u8 {
             let word = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
             assert_eq!(is_json_word(b), word, "{b}");
+            assert_eq!(is_json_structural(b), b"{}[],:".contains(&b), "{b}");
             for radix in [10, 16] {
                 let plain = (b as char).to_digit(radix);
                 assert_eq!(number(&[b], radix), plain, "{b} {radix}");
