@@ -774,7 +774,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             self.payload_len += chunk.len() as u64;
         } else {
             let room = E - self.error_body.len();
-            let keep = chunk.get(..room.min(chunk.len())).unwrap_or_default();
+            let keep = chunk.get(..room).unwrap_or(chunk);
             // Cannot fail: `keep` fits in the remaining capacity.
             let _ = self.error_body.extend_from_slice(keep);
             self.error_body_truncated |= keep.len() < chunk.len();
@@ -813,10 +813,9 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
                 // `Code:http://internal.amazon.com/...`: only the part before ':' is kept, so a
                 // long URL after it does not count against the capacity.
                 if !self.error_type_cut {
-                    let end = fragment.iter().position(|&b| b == b':');
-                    self.error_type_cut = end.is_some();
-                    let code = fragment.get(..end.unwrap_or(fragment.len()));
-                    push_ascii(self.error_type.as_mut_view(), code.unwrap_or_default())?;
+                    let code = fragment.split(|&b| b == b':').next().unwrap_or_default();
+                    self.error_type_cut = code.len() < fragment.len();
+                    push_ascii(self.error_type.as_mut_view(), code)?;
                 }
             }
         }

@@ -592,6 +592,66 @@ fn push_ascii_matches_encoding_each_char() {
 
 /// An error body is kept up to the buffer's capacity, whatever the pieces it arrives in: the error
 /// is the one its kept start gives, flagged truncated when there was more.
+/// `x-amzn-ErrorType` values with and without `:` (at the start, twice, after a `#`, with a
+/// non-ASCII tail), read in pieces of every size up to 7: the reader keeps what comes before the
+/// first `:` (64 characters fit whatever follows; 65 do not), and the error names the code
+/// `from_parts` finds in the whole value.
+#[test]
+fn error_type_is_cut_at_its_first_colon_in_any_pieces() {
+    let long = "L".repeat(64);
+    let values = [
+        StdString::from("Code"),
+        StdString::from("Code:http://x"),
+        StdString::from(":Code"),
+        StdString::from("Code::x"),
+        StdString::from("ns#Code:x:y"),
+        StdString::from("Code:\u{e9}\u{1f600}"),
+        format!("{long}:{long}"),
+        long.clone(),
+    ];
+    for value in &values {
+        let wire = format!(
+            "HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: {value}\r\nContent-Length: 0\r\n\r\n"
+        );
+        let want = ServiceError::from_parts(404, Some(value), b"");
+        for piece in 1..=7 {
+            let mut reader = InvokeResponseReader::new(&mut []);
+            let mut outcome = None;
+            for chunk in wire.as_bytes().chunks(piece) {
+                reader
+                    .handle_input_into(chunk, &mut Discard, &mut outcome)
+                    .unwrap();
+            }
+            let Some(InvokeOutcome::ServiceError(e)) = outcome else {
+                panic!("{value} {piece}")
+            };
+            assert_eq!(
+                (e.kind, e.code),
+                (want.kind, want.code.clone()),
+                "{value} {piece}"
+            );
+        }
+    }
+    let wire = format!("HTTP/1.1 404 Not Found\r\nx-amzn-ErrorType: {long}L:x\r\n\r\n");
+    for piece in 1..=7 {
+        let mut reader = InvokeResponseReader::new(&mut []);
+        let mut outcome = None;
+        let got = wire.as_bytes().chunks(piece).try_for_each(|c| {
+            reader
+                .handle_input_into(c, &mut Discard, &mut outcome)
+                .map(drop)
+        });
+        assert_eq!(
+            got,
+            Err(ReadError::Header {
+                header: LambdaHeader::ErrorType,
+                problem: HeaderProblem::TooLong
+            }),
+            "{piece}"
+        );
+    }
+}
+
 #[test]
 fn error_body_is_kept_up_to_capacity_in_any_pieces() {
     // The message is whole from 26 bytes on; more than 28 bytes do not fit.
