@@ -1187,6 +1187,132 @@ fn token_lexer_matches_known_tokens_only_whole() {
     }
 }
 
+/// The parser's code as it was before the size work on it, as references for the forms in use.
+mod reference {
+    use super::super::{is_ws, Token};
+
+    /// [`super::TokenMatcher`] with its known tokens as a list of slices, each compared with
+    /// `get(at)`, and the match found among them by length.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub(super) struct TokenMatcher {
+        pub(super) len: u8,
+        pub(super) dead: u8,
+    }
+
+    const KNOWN_TOKENS: [(&[u8], Token); 3] = [
+        (b"chunked", Token::Chunked),
+        (b"close", Token::Close),
+        (b"keep-alive", Token::KeepAlive),
+    ];
+
+    impl TokenMatcher {
+        pub(super) fn feed(&mut self, bytes: &[u8], mut on_token: impl FnMut(Token)) {
+            for &b in bytes {
+                if b == b',' || is_ws(b) {
+                    if let Some(t) = self.take() {
+                        on_token(t);
+                    }
+                    continue;
+                }
+                let at = usize::from(self.len);
+                for (i, (word, _)) in KNOWN_TOKENS.iter().enumerate() {
+                    if word.get(at) != Some(&b.to_ascii_lowercase()) {
+                        self.dead |= 1 << i;
+                    }
+                }
+                self.len = self.len.saturating_add(1);
+            }
+        }
+
+        pub(super) fn take(&mut self) -> Option<Token> {
+            let (len, dead) = (usize::from(self.len), self.dead);
+            *self = Self::default();
+            if len == 0 {
+                return None;
+            }
+            let known = KNOWN_TOKENS
+                .iter()
+                .enumerate()
+                .find(|(i, (word, _))| dead & (1 << i) == 0 && word.len() == len);
+            Some(known.map_or(Token::Other, |(_, (_, token))| *token))
+        }
+    }
+}
+
+/// Token lists for the matcher tests: words near the known ones (cut, lengthened, in any case,
+/// with any byte changed) and arbitrary bytes, between separators.
+fn token_lists() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let word = prop_oneof![
+        (
+            proptest::sample::select(std::vec![
+                &b"chunked"[..],
+                b"close",
+                b"keep-alive",
+                b"keep-alive-keep-alive",
+                b"gzip",
+            ]),
+            0usize..24,
+            any::<u32>(),
+            proptest::option::of((0usize..24, any::<u8>())),
+        )
+            .prop_map(|(word, cut, case, edit)| {
+                let mut w: Vec<u8> = word.iter().take(cut).copied().collect();
+                for (i, b) in w.iter_mut().enumerate() {
+                    if case >> (i % 32) & 1 != 0 {
+                        *b = b.to_ascii_uppercase();
+                    }
+                }
+                if let Some((at, b)) = edit {
+                    match w.get_mut(at) {
+                        Some(slot) => *slot = b,
+                        None => w.push(b),
+                    }
+                }
+                w
+            }),
+        proptest::collection::vec(any::<u8>(), 0..16),
+    ];
+    let separator = proptest::sample::select(std::vec![
+        &b","[..],
+        &b" "[..],
+        &b"\t"[..],
+        &b" , "[..],
+        &b""[..]
+    ]);
+    proptest::collection::vec((word, separator), 0..6).prop_map(|parts| {
+        let mut list = Vec::new();
+        for (word, separator) in parts {
+            list.extend_from_slice(&word);
+            list.extend_from_slice(separator);
+        }
+        list
+    })
+}
+
+proptest::proptest! {
+    /// Firmware's [`TokenMatcher`] finds the tokens its former form found, and keeps the same
+    /// state, after every piece of any token list cut anywhere.
+    #[test]
+    fn token_matcher_matches_the_reference(
+        list in token_lists(),
+        cuts in proptest::collection::vec(0usize..64, 0..4),
+    ) {
+        let (mut matcher, mut former) = (TokenMatcher::EMPTY, reference::TokenMatcher::default());
+        let mut rest = &list[..];
+        for cut in cuts.into_iter().chain([usize::MAX]) {
+            let (piece, after) = rest.split_at(cut.min(rest.len()));
+            rest = after;
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            matcher.feed(piece, |t| got.push(t));
+            former.feed(piece, |t| want.push(t));
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!((matcher.len, matcher.dead), (former.len, former.dead));
+        }
+        proptest::prop_assert_eq!(matcher.take(), former.take());
+    }
+}
+
 #[test]
 fn chunked_trailer_bytes() {
     // What a trailer line may hold, and what ends the trailer section.
