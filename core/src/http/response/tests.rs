@@ -544,6 +544,66 @@ fn names_whose_lengths_share_a_mask_bit_are_told_apart() {
     assert_eq!(t.head.map(|h| h.reusable), Some(false));
 }
 
+/// The byte path's classification (every name compared) gives what the scan's (a length mask
+/// first) gives, for names near the framing and interest names and names whose lengths share
+/// a mask bit, in every case, against interest lists that hold such names, framing names,
+/// duplicates and more than 256 names, in final and `1xx` heads.
+#[test]
+fn classify_unmasked_matches_classify() {
+    let long: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let shared = ["a".repeat(32), "b".repeat(64), "c".repeat(42)];
+    let lists: [&[&str]; 6] = [
+        &response_model::INTEREST,
+        &crate::invoke::response::LambdaHeader::NAMES,
+        &[&shared[0], &shared[1], &shared[2]],
+        &["content-length", "x-a", "X-A", "connection"],
+        &[],
+        &long,
+    ];
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for base in lists
+        .iter()
+        .flat_map(|l| l.iter().copied())
+        .chain([
+            "connection",
+            "content-length",
+            "transfer-encoding",
+            "date",
+            "",
+            "x",
+        ])
+        .chain(["d".repeat(10).as_str(), &"e".repeat(74), &"f".repeat(33)])
+    {
+        let base = base.as_bytes();
+        for variant in [
+            base.to_vec(),
+            base.to_ascii_uppercase(),
+            base.get(..base.len().saturating_sub(1)).unwrap().to_vec(),
+            [base, b"s"].concat(),
+            [b"x", base].concat(),
+        ] {
+            if variant.len() <= MAX_NAME_LEN {
+                names.push(variant);
+            }
+        }
+    }
+    for interest in lists {
+        for status in [100, 199, 200, 404] {
+            let mut p = ResponseParser::new(interest);
+            p.head.status = status;
+            for name in &names {
+                assert_eq!(
+                    p.classify_unmasked(name),
+                    p.classify(name),
+                    "{:?} in {interest:?}, status {status}",
+                    String::from_utf8_lossy(name)
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn framing_names_are_not_reported() {
     let t = parse_all(
