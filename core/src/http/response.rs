@@ -910,6 +910,20 @@ enum Resume {
     InterestValue(u8),
 }
 
+/// What the `Transfer-Encoding` lines of a head list, as far as the framing cares: the one
+/// list this client decodes is a single `chunked` (RFC 9112 §6.3).
+#[derive(Clone, Copy, Debug)]
+enum Codings {
+    /// No `Transfer-Encoding` line.
+    Absent,
+    /// `Transfer-Encoding` lines with no coding in them so far.
+    Empty,
+    /// One coding so far, `chunked`.
+    Chunked,
+    /// Another coding, or more than one.
+    Unsupported,
+}
+
 /// What the head has said so far about the response being read.
 #[derive(Clone, Copy, Debug)]
 struct HeadAcc {
@@ -920,10 +934,7 @@ struct HeadAcc {
     version: Version,
     status: u16,
     content_length: Option<u64>,
-    transfer_encoding: bool,
-    chunked_count: u8,
-    other_coding: bool,
-    last_chunked: bool,
+    codings: Codings,
     close: bool,
     keep_alive: bool,
 }
@@ -937,10 +948,7 @@ impl HeadAcc {
             version: Version::Http11,
             status: 0,
             content_length: None,
-            transfer_encoding: false,
-            chunked_count: 0,
-            other_coding: false,
-            last_chunked: false,
+            codings: Codings::Absent,
             close: false,
             keep_alive: false,
         }
@@ -2559,7 +2567,7 @@ impl<'h> ResponseParser<'h> {
             Field::TransferEncoding | Field::Connection => {
                 let head = &mut self.head;
                 if let ValueAcc::Tokens(tokens) = &mut self.line.value {
-                    tokens.feed(value, |t| apply_token(head, field, t));
+                    tokens.feed(value, |t| apply_token(head, field, Some(t)));
                 }
                 Ok(())
             }
@@ -2574,14 +2582,8 @@ impl<'h> ResponseParser<'h> {
                 _ => Ok(()),
             },
             Field::TransferEncoding | Field::Connection => {
-                let head = &mut self.head;
-                if field == Field::TransferEncoding {
-                    head.transfer_encoding = true;
-                }
                 if let ValueAcc::Tokens(tokens) = &mut self.line.value {
-                    if let Some(t) = tokens.take() {
-                        apply_token(head, field, t);
-                    }
+                    apply_token(&mut self.head, field, tokens.take());
                 }
                 Ok(())
             }
@@ -2697,15 +2699,16 @@ impl<'h> ResponseParser<'h> {
         }
         // RFC 9112 §6.3: Transfer-Encoding with Content-Length "ought to be handled as an error";
         // a coding other than a final, single chunked leaves a body we cannot decode.
-        if h.transfer_encoding && h.content_length.is_some() {
+        let transfer_encoding = !matches!(h.codings, Codings::Absent);
+        if transfer_encoding && h.content_length.is_some() {
             return Err(ResponseError::ContentLengthWithTransferEncoding);
         }
         let framing = if matches!(h.status, 204 | 304) {
             // "always terminated by the first empty line after the header fields, regardless of
             // the header fields present in the message"
             BodyFraming::Empty
-        } else if h.transfer_encoding {
-            if h.chunked_count != 1 || !h.last_chunked || h.other_coding {
+        } else if transfer_encoding {
+            if !matches!(h.codings, Codings::Chunked) {
                 return Err(ResponseError::UnsupportedTransferCoding);
             }
             BodyFraming::Chunked
@@ -2923,18 +2926,20 @@ fn framing_field(name: &[u8]) -> Option<Field> {
     }
 }
 
-fn apply_token(head: &mut HeadAcc, field: Field, token: Token) {
-    if field == Field::TransferEncoding {
-        head.transfer_encoding = true;
-        head.last_chunked = token == Token::Chunked;
-        match token {
-            Token::Chunked => head.chunked_count = head.chunked_count.saturating_add(1),
-            _ => head.other_coding = true,
-        }
+/// What a token of a `Transfer-Encoding` or `Connection` line says, or (`None`) the end of such
+/// a line, which is how a `Transfer-Encoding` line that lists nothing is recorded.
+fn apply_token(head: &mut HeadAcc, field: Field, token: Option<Token>) {
+    if matches!(field, Field::TransferEncoding) {
+        head.codings = match (head.codings, token) {
+            (Codings::Absent, None) => Codings::Empty,
+            (codings, None) => codings,
+            (Codings::Absent | Codings::Empty, Some(Token::Chunked)) => Codings::Chunked,
+            _ => Codings::Unsupported,
+        };
     } else {
         match token {
-            Token::Close => head.close = true,
-            Token::KeepAlive => head.keep_alive = true,
+            Some(Token::Close) => head.close = true,
+            Some(Token::KeepAlive) => head.keep_alive = true,
             _ => {}
         }
     }

@@ -1299,6 +1299,94 @@ mod reference {
     }
 }
 
+/// `end_head`'s framing as it was decided before the transfer codings became one state: a
+/// count of `chunked` codings, whether the last was `chunked` and whether any other came, for
+/// a head with `Transfer-Encoding` lines listing `codings` (none: no such line).
+fn reference_framing(
+    status: u16,
+    codings: &[&[&str]],
+    content_length: Option<u64>,
+) -> Result<BodyFraming, ResponseError> {
+    let transfer_encoding = !codings.is_empty();
+    let all: Vec<&str> = codings
+        .iter()
+        .flat_map(|line| line.iter().copied())
+        .collect();
+    let chunked_count = all.iter().filter(|c| **c == "chunked").count();
+    let last_chunked = all.last() == Some(&"chunked");
+    let other_coding = all.iter().any(|c| *c != "chunked");
+    if transfer_encoding && content_length.is_some() {
+        return Err(ResponseError::ContentLengthWithTransferEncoding);
+    }
+    Ok(if matches!(status, 204 | 304) {
+        BodyFraming::Empty
+    } else if transfer_encoding {
+        if chunked_count != 1 || !last_chunked || other_coding {
+            return Err(ResponseError::UnsupportedTransferCoding);
+        }
+        BodyFraming::Chunked
+    } else if let Some(n) = content_length {
+        BodyFraming::ContentLength(n)
+    } else {
+        BodyFraming::UntilClose
+    })
+}
+
+/// The framing of every head with up to three `Transfer-Encoding` lines of up to two codings
+/// (or none), with and without `Content-Length`, is what the former rule gives, through the
+/// scan and the byte path.
+#[test]
+fn transfer_codings_match_the_reference() {
+    let line_codings: [&[&str]; 7] = [
+        &[],
+        &["chunked"],
+        &["gzip"],
+        &["chunked", "chunked"],
+        &["chunked", "gzip"],
+        &["gzip", "chunked"],
+        &["gzip", "gzip"],
+    ];
+    let mut heads: Vec<Vec<&[&str]>> = std::vec![Vec::new()];
+    for _ in 0..3 {
+        let longer: Vec<Vec<&[&str]>> = heads
+            .iter()
+            .filter(|h| h.len() == heads.last().map_or(0, Vec::len))
+            .flat_map(|h| {
+                line_codings.iter().map(move |c| {
+                    let mut h = h.clone();
+                    h.push(c);
+                    h
+                })
+            })
+            .collect();
+        heads.extend(longer);
+    }
+    assert_eq!(heads.len(), 1 + 7 + 49 + 343);
+    for codings in &heads {
+        for status in [200, 204] {
+            for content_length in [None, Some(0)] {
+                let mut input = format!("HTTP/1.1 {status} X\r\n");
+                for line in codings {
+                    input += &format!("Transfer-Encoding: {}\r\n", line.join(", "));
+                }
+                if let Some(n) = content_length {
+                    input += &format!("Content-Length: {n}\r\n");
+                }
+                input += "\r\n0\r\n\r\n";
+                let want = reference_framing(status, codings, content_length);
+                for (name, feed) in &FEEDS[1..] {
+                    let t = run_with(&[], &[input.as_bytes()], true, *feed);
+                    let got = match t.error {
+                        Some(e) => Err(e),
+                        None => Ok(t.head.unwrap().framing),
+                    };
+                    assert_eq!(got, want, "{name}: {input:?}");
+                }
+            }
+        }
+    }
+}
+
 /// Token lists for the matcher tests: words near the known ones (cut, lengthened, in any case,
 /// with any byte changed) and arbitrary bytes, between separators.
 fn token_lists() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
