@@ -1643,6 +1643,34 @@ proptest::proptest! {
         }
     }
 
+    /// Framing fields with values made of what their lexers look at (digits, commas, tokens,
+    /// whitespace, a stray byte), whose ends the byte path feeds its lexers as a comma.
+    #[test]
+    fn head_readers_agree_on_framing_values(
+        lines in proptest::collection::vec(
+            (
+                proptest::sample::select(std::vec!["Content-Length", "Transfer-Encoding", "Connection"]),
+                proptest::collection::vec(
+                    proptest::sample::select(std::vec![
+                        "0", "2", "18446744073709551615", "18446744073709551616", ",", " ", "\t",
+                        "chunked", "close", "keep-alive", "gzip", "x", "\x7f",
+                    ]),
+                    0..5,
+                ),
+            ),
+            0..4,
+        ),
+        status in proptest::sample::select(std::vec![100u16, 200, 204]),
+        offsets in response_model::offsets(),
+    ) {
+        let mut head = format!("HTTP/1.0 {status} X\r\n");
+        for (name, parts) in &lines {
+            head += &format!("{name}:{}\r\n", parts.concat());
+        }
+        head += "\r\n0\r\n\r\n";
+        heads_agree(head.as_bytes(), &offsets)?;
+    }
+
     #[test]
     fn head_readers_agree_on_arbitrary_bytes(
         bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
