@@ -1584,10 +1584,12 @@ fn line_state_empty_at_line_starts(
 ) -> Result<(), proptest::test_runner::TestCaseError> {
     let mut p = ResponseParser::new(&response_model::INTEREST);
     for &b in input {
-        if p.head_byte(b) == Byte::Failed {
+        if matches!(p.head_byte(b), Byte::Failed | Byte::HeadEnds) {
             break;
         }
-        if let State::AwaitingHead(HeadPos::LineStart | HeadPos::Version(0)) = p.state {
+        if let (State::AwaitingHead, HeadPos::LineStart | HeadPos::Version(0)) =
+            (p.state, p.head_pos)
+        {
             proptest::prop_assert_eq!((p.line.name.as_slice().len(), p.line.name_long), (0, false));
         }
     }
