@@ -1083,11 +1083,9 @@ enum ValueAcc {
     /// Nothing: a field that is only checked, or an interesting value with no whitespace held
     /// back.
     Empty,
-    /// An interesting value's held-back whitespace (`pending_len` bytes): a bit set for each
-    /// (bit 0 first: always the lowest `pending_len` bits, so the next one's bit is `pending + 1`,
-    /// found without a shift by a variable amount), and which of them are tabs.
+    /// An interesting value's held-back whitespace (`pending_len` bytes, at most 64): which of
+    /// them are tabs, a bit each, bit 0 first (so the next one's bit is bit `pending_len`).
     Held {
-        pending: u64,
         tabs: u64,
     },
     Length(LengthLexer),
@@ -1139,10 +1137,7 @@ impl LineAcc {
     /// Drops held-back whitespace (it was trailing OWS).
     fn drop_held(&mut self) {
         self.pending_len = 0;
-        self.value = ValueAcc::Held {
-            pending: 0,
-            tabs: 0,
-        };
+        self.value = ValueAcc::Held { tabs: 0 };
     }
 
     /// Takes the first held-back whitespace byte, which turned out to be inside the value:
@@ -1150,10 +1145,9 @@ impl LineAcc {
     fn take_held(&mut self) -> bool {
         self.pending_len = self.pending_len.saturating_sub(1);
         match &mut self.value {
-            ValueAcc::Held { pending, tabs } => {
+            ValueAcc::Held { tabs } => {
                 let tab = *tabs & 1 != 0;
                 *tabs >>= 1;
-                *pending >>= 1;
                 tab
             }
             _ => false,
@@ -3013,11 +3007,16 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
 #[cfg_attr(target_os = "none", inline(never))]
 fn hold_ws(line: &mut LineAcc, c: u8) {
     // (Always `Held` in an interesting value: `begin_value` and `drop_held` set it so.)
-    if let ValueAcc::Held { pending, tabs } = &mut line.value {
+    if let ValueAcc::Held { tabs } = &mut line.value {
         if c == HTAB {
-            *tabs |= pending.wrapping_add(1);
+            // Bit `pending_len`, from two 32-bit shifts: a 64-bit shift by a variable amount is
+            // a library call on a 32-bit microcontroller. (The bits alone, with no mask of the
+            // bits in use to shift along with them: 36 bytes smaller, footprint.sh.)
+            let n = u32::from(line.pending_len);
+            let low = 1u32.checked_shl(n).unwrap_or(0);
+            let high = 1u32.checked_shl(n.wrapping_sub(32)).unwrap_or(0);
+            *tabs |= u64::from(high) << 32 | u64::from(low);
         }
-        *pending = (*pending << 1) | 1;
     }
     line.pending_len = line.pending_len.saturating_add(1);
 }

@@ -1297,6 +1297,33 @@ mod reference {
             Some(known.map_or(Token::Other, |(_, (_, token))| *token))
         }
     }
+
+    /// Held-back whitespace as [`super::LineAcc`] kept it, with a mask of the bits in use
+    /// beside the tabs (its next bit `pending + 1`), shifted along with them.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub(super) struct Held {
+        pub(super) len: u8,
+        pending: u64,
+        pub(super) tabs: u64,
+    }
+
+    impl Held {
+        pub(super) fn hold(&mut self, c: u8) {
+            if c == super::HTAB {
+                self.tabs |= self.pending.wrapping_add(1);
+            }
+            self.pending = (self.pending << 1) | 1;
+            self.len = self.len.saturating_add(1);
+        }
+
+        pub(super) fn take(&mut self) -> bool {
+            self.len = self.len.saturating_sub(1);
+            let tab = self.tabs & 1 != 0;
+            self.tabs >>= 1;
+            self.pending >>= 1;
+            tab
+        }
+    }
 }
 
 /// `end_head`'s framing as it was decided before the transfer codings became one state: a
@@ -1383,6 +1410,43 @@ fn transfer_codings_match_the_reference() {
                     assert_eq!(got, want, "{name}: {input:?}");
                 }
             }
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Held-back whitespace gives back what its former form gave back, under any run of holds
+    /// (spaces and tabs, past the 64 the callers allow), takes while something is held, and
+    /// drops.
+    #[test]
+    fn held_whitespace_matches_the_reference(
+        ops in proptest::collection::vec(0u8..8, 0..300),
+    ) {
+        let mut line = LineAcc::empty();
+        line.drop_held();
+        let mut former = reference::Held::default();
+        for op in ops {
+            match op {
+                0..=2 => {
+                    hold_ws(&mut line, SP);
+                    former.hold(SP);
+                }
+                3..=5 => {
+                    hold_ws(&mut line, HTAB);
+                    former.hold(HTAB);
+                }
+                6 if former.len > 0 => {
+                    proptest::prop_assert_eq!(line.take_held(), former.take());
+                }
+                _ => {
+                    line.drop_held();
+                    former = reference::Held::default();
+                }
+            }
+            let ValueAcc::Held { tabs } = line.value else {
+                unreachable!("an interesting value's state is always Held");
+            };
+            proptest::prop_assert_eq!((line.pending_len, tabs), (former.len, former.tabs));
         }
     }
 }
