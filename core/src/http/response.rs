@@ -981,8 +981,8 @@ impl HeadAcc {
 /// State of the field line being read.
 ///
 /// Laid out so that starting one writes a few bytes: the name is a `heapless::Vec` (only its
-/// length is set; the bytes past it are never read) and what a value needs between inputs is in
-/// [`ValueAcc`], set when the value begins. Zero-filled, the 100 bytes were a call to a clearing
+/// length is set; the bytes past it are never read) and what a value needs between inputs (its
+/// lexer, [`ValueAcc`], or held-back whitespace) is set when the value begins. Zero-filled, the 100 bytes were a call to a clearing
 /// routine that firmware linked for this alone (footprint.sh).
 #[derive(Clone, Debug)]
 struct LineAcc {
@@ -993,8 +993,11 @@ struct LineAcc {
     started: bool,
     /// Length of the current run of spaces/tabs in an interesting value.
     ws_run: u8,
-    /// Whitespace from earlier inputs not yet reported (see [`ValueAcc::Held`] for which).
+    /// Whitespace from earlier inputs not yet reported, at most 64 bytes.
     pending_len: u8,
+    /// Which of the `pending_len` bytes are tabs, a bit each, bit 0 first (so the next one's
+    /// bit is bit `pending_len`). Set when an interesting value begins.
+    tabs: u64,
     value: ValueAcc,
 }
 
@@ -1076,18 +1079,12 @@ impl NameVec {
 #[cfg(target_os = "none")]
 use NameVec as NameBuf;
 
-/// What the value of the field line being read keeps between inputs: only one kind of field is
-/// read at a time.
+/// What the value of a framing field keeps between inputs: only one kind of field is read at a
+/// time. (Other fields leave it as it was: nothing reads it for them.)
 #[derive(Clone, Copy, Debug)]
 enum ValueAcc {
-    /// Nothing: a field that is only checked, or an interesting value with no whitespace held
-    /// back.
+    /// Nothing yet.
     Empty,
-    /// An interesting value's held-back whitespace (`pending_len` bytes, at most 64): which of
-    /// them are tabs, a bit each, bit 0 first (so the next one's bit is bit `pending_len`).
-    Held {
-        tabs: u64,
-    },
     Length(LengthLexer),
     Tokens(TokenLexer),
 }
@@ -1130,6 +1127,7 @@ impl LineAcc {
             started: false,
             ws_run: 0,
             pending_len: 0,
+            tabs: 0,
             value: ValueAcc::Empty,
         }
     }
@@ -1137,21 +1135,16 @@ impl LineAcc {
     /// Drops held-back whitespace (it was trailing OWS).
     fn drop_held(&mut self) {
         self.pending_len = 0;
-        self.value = ValueAcc::Held { tabs: 0 };
+        self.tabs = 0;
     }
 
     /// Takes the first held-back whitespace byte, which turned out to be inside the value:
     /// whether it is a tab. (Called only while `pending_len > 0`.)
     fn take_held(&mut self) -> bool {
         self.pending_len = self.pending_len.saturating_sub(1);
-        match &mut self.value {
-            ValueAcc::Held { tabs } => {
-                let tab = *tabs & 1 != 0;
-                *tabs >>= 1;
-                tab
-            }
-            _ => false,
-        }
+        let tab = self.tabs & 1 != 0;
+        self.tabs >>= 1;
+        tab
     }
 }
 
@@ -3006,17 +2999,14 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
 // One copy on firmware for its two callers; hosts inline it (a byte of a rare path either way).
 #[cfg_attr(target_os = "none", inline(never))]
 fn hold_ws(line: &mut LineAcc, c: u8) {
-    // (Always `Held` in an interesting value: `begin_value` and `drop_held` set it so.)
-    if let ValueAcc::Held { tabs } = &mut line.value {
-        if c == HTAB {
-            // Bit `pending_len`, from two 32-bit shifts: a 64-bit shift by a variable amount is
-            // a library call on a 32-bit microcontroller. (The bits alone, with no mask of the
-            // bits in use to shift along with them: 36 bytes smaller, footprint.sh.)
-            let n = u32::from(line.pending_len);
-            let low = 1u32.checked_shl(n).unwrap_or(0);
-            let high = 1u32.checked_shl(n.wrapping_sub(32)).unwrap_or(0);
-            *tabs |= u64::from(high) << 32 | u64::from(low);
-        }
+    if c == HTAB {
+        // Bit `pending_len`, from two 32-bit shifts: a 64-bit shift by a variable amount is
+        // a library call on a 32-bit microcontroller. (The bits alone, with no mask of the
+        // bits in use to shift along with them: 36 bytes smaller, footprint.sh.)
+        let n = u32::from(line.pending_len);
+        let low = 1u32.checked_shl(n).unwrap_or(0);
+        let high = 1u32.checked_shl(n.wrapping_sub(32)).unwrap_or(0);
+        line.tabs |= u64::from(high) << 32 | u64::from(low);
     }
     line.pending_len = line.pending_len.saturating_add(1);
 }
