@@ -3270,13 +3270,15 @@ impl ChunkedDecoder {
     }
 }
 
+/// A hex digit's value: a digit, or a letter made lower case by its 0x20 bit (one range test
+/// for both cases: 16 bytes smaller on firmware than a range each, footprint.sh).
 fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+    let digit = b.wrapping_sub(b'0');
+    if digit < 10 {
+        return Some(digit);
     }
+    let letter = (b | 0x20).wrapping_sub(b'a');
+    (letter < 6).then(|| letter + 10)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1447,6 +1447,20 @@ proptest::proptest! {
     }
 }
 
+/// A hex digit's value, for every byte, is what the former three ranges gave.
+#[test]
+fn hex_value_matches_the_reference() {
+    for b in 0..=255u8 {
+        let want = match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        };
+        assert_eq!(hex_value(b), want, "{b}");
+    }
+}
+
 /// Token lists for the matcher tests: words near the known ones (cut, lengthened, in any case,
 /// with any byte changed) and arbitrary bytes, between separators.
 fn token_lists() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
