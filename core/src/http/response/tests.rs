@@ -1249,7 +1249,7 @@ fn token_lexer_matches_known_tokens_only_whole() {
 
 /// The parser's code as it was before the size work on it, as references for the forms in use.
 mod reference {
-    use super::super::{is_ws, Token};
+    use super::super::{is_ws, ResponseError, Token};
 
     /// [`super::TokenMatcher`] with its known tokens as a list of slices, each compared with
     /// `get(at)`, and the match found among them by length.
@@ -1295,6 +1295,52 @@ mod reference {
                 .enumerate()
                 .find(|(i, (word, _))| dead & (1 << i) == 0 && word.len() == len);
             Some(known.map_or(Token::Other, |(_, (_, token))| *token))
+        }
+    }
+
+    /// [`super::LengthLexer`] with two flags (digits seen, whitespace after them) rather than
+    /// one phase.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub(super) struct LengthLexer {
+        pub(super) value: u64,
+        digits: bool,
+        after: bool,
+    }
+
+    impl LengthLexer {
+        pub(super) fn feed(
+            &mut self,
+            bytes: &[u8],
+            seen: &mut Option<u64>,
+        ) -> Result<(), ResponseError> {
+            for &b in bytes {
+                match b {
+                    b'0'..=b'9' if !self.after => {
+                        self.value = self
+                            .value
+                            .checked_mul(10)
+                            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                            .ok_or(ResponseError::InvalidContentLength)?;
+                        self.digits = true;
+                    }
+                    b' ' | b'\t' => self.after = self.digits,
+                    b',' => self.finish(seen)?,
+                    _ => return Err(ResponseError::InvalidContentLength),
+                }
+            }
+            Ok(())
+        }
+
+        pub(super) fn finish(&mut self, seen: &mut Option<u64>) -> Result<(), ResponseError> {
+            if !self.digits {
+                return Err(ResponseError::InvalidContentLength);
+            }
+            match *seen {
+                Some(v) if v != self.value => return Err(ResponseError::ConflictingContentLength),
+                _ => *seen = Some(self.value),
+            }
+            *self = Self::default();
+            Ok(())
         }
     }
 
@@ -1443,6 +1489,40 @@ proptest::proptest! {
                 }
             }
             proptest::prop_assert_eq!((line.pending_len, line.tabs), (former.len, former.tabs));
+        }
+    }
+}
+
+proptest::proptest! {
+    /// `Content-Length` lists are read as the former lexer read them: the same errors, values
+    /// and earlier value, piece by piece, and at the end.
+    #[test]
+    fn length_lexer_matches_the_reference(
+        lines in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(std::vec![
+                    "0", "7", "18446744073709551615", "18446744073709551616", "1844674407370955161",
+                    ",", " ", "\t", "x",
+                ]),
+                0..6,
+            ),
+            1..3,
+        ),
+    ) {
+        let (mut seen, mut former_seen) = (None, None);
+        for parts in lines {
+            let (mut lexer, mut former) = (LengthLexer::EMPTY, reference::LengthLexer::default());
+            for part in &parts {
+                let got = lexer.feed(part.as_bytes(), &mut seen);
+                let want = former.feed(part.as_bytes(), &mut former_seen);
+                proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert_eq!((lexer.value, seen), (former.value, former_seen));
+                if got.is_err() {
+                    return Ok(());
+                }
+            }
+            proptest::prop_assert_eq!(lexer.finish(&mut seen), former.finish(&mut former_seen));
+            proptest::prop_assert_eq!(seen, former_seen);
         }
     }
 }
@@ -1725,7 +1805,11 @@ proptest::proptest! {
     fn head_readers_agree_on_framing_values(
         lines in proptest::collection::vec(
             (
-                proptest::sample::select(std::vec!["Content-Length", "Transfer-Encoding", "Connection"]),
+                proptest::sample::select(std::vec![
+                    "Content-Length",
+                    "Transfer-Encoding",
+                    "Connection",
+                ]),
                 proptest::collection::vec(
                     proptest::sample::select(std::vec![
                         "0", "2", "18446744073709551615", "18446744073709551616", ",", " ", "\t",
