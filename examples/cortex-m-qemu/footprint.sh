@@ -10,8 +10,9 @@
 # credentials, two recorded responses: about 1 KB, src/probe.rs) is linked into every probe and the
 # baseline alike, so it is not counted as library flash. Last lines, exactly:
 #   sign_bytes=N          Signer::sign: key derivation, canonical request, SHA-256, HMAC
-#   head_bytes=N          InvokeHead::write and its inputs, as the increment over sign_bytes
-#                         (the API signs inside InvokeHead::write; see src/bin/probe_head.rs)
+#   head_bytes=N          InvokeHead::write and its inputs: a signed request head (the API signs
+#                         inside InvokeHead::write, so this includes the signing it does; see
+#                         src/bin/probe_head.rs)
 #   parse_bytes=N         ResponseParser alone: status line, headers, framing, body
 #   invoke_path_bytes=N   everything an invoke needs: inputs, sign, head, InvokeResponseReader
 #                         (parse, Lambda headers, LogResult decode, service error mapping)
@@ -65,7 +66,7 @@ done
 
 base=${size[probe_baseline]}
 sign=$((size[probe_sign] - base))
-head=$((size[probe_head] - size[probe_sign]))
+head=$((size[probe_head] - base))
 parse=$((size[probe_parse] - base))
 invoke=$((size[probe_invoke] - base))
 

@@ -2,9 +2,10 @@
 //! it needs (endpoint from a URL, validated function name and qualifier, credentials).
 //!
 //! The API signs inside `InvokeHead::write` (there is no writer for a head with a signature
-//! computed elsewhere), so footprint.sh reports `head_bytes` as this probe's increment over
-//! `probe_sign`: the head writer, the Invoke-specific canonical-request writer and the input
-//! types, net of the generic canonicalisation that `probe_sign` carries and this one does not.
+//! computed elsewhere), so `head_bytes`, like the other figures the difference from the empty
+//! baseline, includes the signing the head needs. It is not `sign_bytes` plus the head writer:
+//! `probe_sign` uses the generic `Signer::sign` (any request's canonicalisation, a `Signature`
+//! returned by value, which links `memcpy`), which the head writer does not use.
 #![no_std]
 #![no_main]
 
