@@ -773,11 +773,10 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
             sink.write(chunk)?;
             self.payload_len += chunk.len() as u64;
         } else {
-            let room = E - self.error_body.len();
-            let keep = chunk.get(..room).unwrap_or(chunk);
-            // Cannot fail: `keep` fits in the remaining capacity.
-            let _ = self.error_body.extend_from_slice(keep);
-            self.error_body_truncated |= keep.len() < chunk.len();
+            #[cfg(not(target_os = "none"))]
+            keep_error_body(&mut self.error_body, &mut self.error_body_truncated, chunk);
+            #[cfg(target_os = "none")]
+            keep_error_body_small(&mut self.error_body, &mut self.error_body_truncated, chunk);
         }
         Ok(())
     }
@@ -954,6 +953,28 @@ impl<S: PayloadSink + ?Sized, const E: usize> Handler<'static> for Feed<'_, '_, 
 fn copy_kept<const N: usize>(slot: &mut Option<String<N>>, kept: &String<N>) {
     // Cannot fail: both have capacity `N`.
     let _ = slot.insert(String::new()).push_str(kept);
+}
+
+/// Appends to the kept error body what fits of `chunk`, and sets `cut` if some of it did not.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+fn keep_error_body<const E: usize>(body: &mut Vec<u8, E>, cut: &mut bool, chunk: &[u8]) {
+    let room = E - body.len();
+    let keep = chunk.get(..room).unwrap_or(chunk);
+    // Cannot fail: `keep` fits in the remaining capacity.
+    let _ = body.extend_from_slice(keep);
+    *cut |= keep.len() < chunk.len();
+}
+
+/// [`keep_error_body`] on firmware: a byte at a time, which is smaller there (footprint.sh).
+/// Hosts keep the slice copy: this loop measured 3 % more instructions there (callgrind, reading
+/// the recorded responses). The tests compare the two.
+#[cfg(any(test, target_os = "none"))]
+#[inline(always)]
+fn keep_error_body_small<const E: usize>(body: &mut Vec<u8, E>, cut: &mut bool, chunk: &[u8]) {
+    for &b in chunk {
+        *cut |= body.push(b).is_err();
+    }
 }
 
 fn is_success(status: u16) -> bool {

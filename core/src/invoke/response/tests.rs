@@ -682,6 +682,45 @@ fn error_body_is_kept_up_to_capacity_in_any_pieces() {
     }
 }
 
+/// Firmware's byte-at-a-time [`keep_error_body_small`] keeps what the hosts' slice copy
+/// [`keep_error_body`] keeps, and flags the same cut, chunk after chunk: every split of bodies up
+/// to 12 bytes into chunks (empty ones included) at capacities 0 to 9.
+#[test]
+fn error_body_is_kept_alike_a_byte_at_a_time() {
+    fn compare<const E: usize>(chunks: &[&[u8]]) {
+        let (mut fast, mut fast_cut) = (heapless::Vec::<u8, E>::new(), false);
+        let (mut small, mut small_cut) = (heapless::Vec::<u8, E>::new(), false);
+        for chunk in chunks {
+            keep_error_body(&mut fast, &mut fast_cut, chunk);
+            keep_error_body_small(&mut small, &mut small_cut, chunk);
+            assert_eq!(fast, small, "{E} {chunks:?}");
+            assert_eq!(fast_cut, small_cut, "{E} {chunks:?}");
+        }
+    }
+    let body: Vec<u8> = (1..=12u8).collect();
+    for len in 0..=body.len() {
+        // Each bit of `cuts` ends a chunk after that byte; bit `len` adds an empty last chunk.
+        for cuts in 0..1u32 << (len + 1) {
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut start = 0;
+            for end in 0..=len {
+                if cuts & (1 << end) != 0 {
+                    chunks.push(&body[start..end]);
+                    start = end;
+                }
+            }
+            chunks.push(&body[start..len]);
+            compare::<0>(&chunks);
+            compare::<1>(&chunks);
+            compare::<2>(&chunks);
+            compare::<3>(&chunks);
+            compare::<5>(&chunks);
+            compare::<7>(&chunks);
+            compare::<9>(&chunks);
+        }
+    }
+}
+
 #[test]
 fn retry_after_forms() {
     let meta = |v: &str| ResponseMeta {
