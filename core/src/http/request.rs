@@ -474,17 +474,15 @@ impl<'r> InvokeHead<'r> {
             canonical,
             sink,
         );
-        sink.put(b"/invocations");
-        // The canonical query is a line of its own, without the `?`.
-        let query = b"?Qualifier=";
-        let query = if canonical {
-            sink.put(b"\n");
-            query.get(1..).unwrap_or_default()
-        } else {
-            query
-        };
+        // The canonical query is a line of its own, without the `?`. Both forms of the path's
+        // end and of the query's start are cut from one text: `/invocations` with the line's
+        // end when `canonical`, then `?Qualifier=` without its `?` when `canonical` (one `put`
+        // for each, no branch).
+        let tail = b"/invocations\n?Qualifier=";
+        let canonical_len = usize::from(canonical);
+        sink.put(tail.get(..12 + canonical_len).unwrap_or_default());
         if let Some(q) = self.request.qualifier {
-            sink.put(query);
+            sink.put(tail.get(13 + canonical_len..).unwrap_or_default());
             #[cfg(not(target_os = "none"))]
             percent_encode(q.as_str().as_bytes(), false, sink);
             #[cfg(target_os = "none")]
