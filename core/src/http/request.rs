@@ -157,10 +157,10 @@ const AGENT_AND_CREDENTIAL: &str = concat!(
 );
 
 /// The signed headers' values, by the index of their name in [`SIGNED_HEADER_NAMES`]. Every
-/// value is an [`Emit`], text too (through `impl Emit for &str`): one way of writing a value
-/// takes less flash than a text path beside the `Emit` one that the host and the client context
-/// need, and text goes through SigV4's trimming like any value (nothing to trim in the date or
-/// the enum names).
+/// value is an [`Emit`], text too (through `impl Emit for &str`, and the date's bytes through
+/// `impl Emit for &[u8]`): one way of writing a value takes less flash than a text path beside
+/// the `Emit` one that the host and the client context need, and text goes through SigV4's
+/// trimming like any value (nothing to trim in the date or the enum names).
 type Slots<'s> = [Option<&'s dyn Emit>; 8];
 
 /// The order headers are sent in, as indices into [`SIGNED_HEADER_NAMES`]: `Host` and
@@ -360,6 +360,11 @@ impl<'r> InvokeHead<'r> {
         }
     }
 
+    /// The `X-Amz-Date` value as bytes, for [`InvokeHead::signed_slots`].
+    fn date(&self) -> &[u8] {
+        self.amz_date.as_bytes()
+    }
+
     fn scope(&self) -> Scope<'r> {
         Scope {
             amz_date: self.amz_date,
@@ -371,14 +376,19 @@ impl<'r> InvokeHead<'r> {
     /// The values of the headers SigV4 signs for this request, one per name of
     /// [`SIGNED_HEADER_NAMES`] (in canonical order: lower-case, sorted, distinct), `None` where
     /// absent: the single place that decides which headers are signed.
-    fn signed_slots<'s>(&'s self, host: &'s dyn Emit) -> Slots<'s> {
+    ///
+    /// `date` is this head's `X-Amz-Date` as bytes ([`InvokeHead::date`]), in a local of the
+    /// caller's: written through the `&[u8]` impl of [`Emit`], whose routine is the one the
+    /// `&str` values share, rather than through `AmzDate`'s own (a routine and a vtable more,
+    /// 8 bytes of flash more on bare-metal targets).
+    fn signed_slots<'s>(&'s self, host: &'s dyn Emit, date: &'s &'s [u8]) -> Slots<'s> {
         let request = self.request;
         let text = |t: &'s &'r str| t as &dyn Emit;
         // In the order of `SIGNED_HEADER_NAMES`.
         [
             Some(host),
             request.client_context.as_ref().map(|c| c as &dyn Emit),
-            Some(&self.amz_date),
+            Some(date),
             request
                 .durable_execution_name
                 .as_ref()
@@ -395,7 +405,8 @@ impl<'r> InvokeHead<'r> {
     fn with_signable<T>(&self, f: impl FnOnce(&SignableRequest<'_>) -> T) -> T {
         let host = self.endpoint.host_header();
         let path = self.path();
-        let slots = self.signed_slots(&host);
+        let date = self.date();
+        let slots = self.signed_slots(&host, &date);
         let mut headers: [(&str, &dyn Emit); 8] = [("", &host); 8];
         let mut n = 0;
         for (name, value) in SIGNED_HEADER_NAMES.iter().zip(&slots) {
@@ -717,14 +728,16 @@ impl<'r> InvokeHead<'r> {
         #[cfg(target_os = "none")]
         {
             let header = crate::endpoint::HostHeaderOf(self.endpoint);
-            let slots = self.signed_slots(&header);
+            let date = self.date();
+            let slots = self.signed_slots(&header, &date);
             let signature = self.sign_small(&slots, key);
             self.write_head_small(&slots, &crate::encode::Hex32(&signature), key, out)
         }
         #[cfg(not(target_os = "none"))]
         {
             let host = HostValue::new(self.endpoint);
-            let slots = self.signed_slots(&host);
+            let date = self.date();
+            let slots = self.signed_slots(&host, &date);
             let signature = self.sign(&slots, key);
             self.write_head(&host, &slots, &signature.as_slice(), key, out)
         }
@@ -801,7 +814,8 @@ impl<'r> InvokeHead<'r> {
     /// The exact length [`InvokeHead::write`] will produce. Costs a signature.
     pub fn len(&self, signer: &mut Signer<'_>) -> Result<usize, RequestError> {
         let header = self.endpoint.host_header();
-        let slots = self.signed_slots(&header);
+        let date = self.date();
+        let slots = self.signed_slots(&header, &date);
         let key = self.key(signer)?;
         let signature = self.sign(&slots, key);
         let mut count = Counter(0);

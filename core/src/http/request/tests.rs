@@ -71,13 +71,17 @@ fn bare_metal_head_writer_matches_the_host_one() {
     let host = HostValue::new(&endpoint);
     let required = head.len(&mut signer).unwrap();
     let key = head.key(&mut signer).unwrap();
-    let signature = head.sign(&head.signed_slots(&host), key);
+    let date = head.date();
+    let signature = head.sign(&head.signed_slots(&host, &date), key);
     // Bare-metal targets write the host from its parts, not from `HostValue`'s buffer.
     let header = crate::endpoint::HostHeaderOf(&endpoint);
-    assert_eq!(head.sign(&head.signed_slots(&header), key), signature);
+    assert_eq!(
+        head.sign(&head.signed_slots(&header, &date), key),
+        signature
+    );
     // And through the head writer's sink, as bare-metal targets hash it (their signature is
     // kept as its bytes, written as hex by the head writer).
-    let signature_bytes = head.sign_small(&head.signed_slots(&header), key);
+    let signature_bytes = head.sign_small(&head.signed_slots(&header, &date), key);
     assert_eq!(crate::encode::hex32(&signature_bytes), signature);
     let bound = head.max_len(&host);
     assert!(required < bound);
@@ -87,7 +91,7 @@ fn bare_metal_head_writer_matches_the_host_one() {
     {
         let mut host_buf = std::vec![0xAAu8; size];
         let mut small_buf = std::vec![0xAAu8; size];
-        let host_slots = head.signed_slots(&host);
+        let host_slots = head.signed_slots(&host, &date);
         let want = head.write_head(
             &host,
             &host_slots,
@@ -96,7 +100,7 @@ fn bare_metal_head_writer_matches_the_host_one() {
             &mut host_buf,
         );
         let got = head.write_head_small(
-            &head.signed_slots(&header),
+            &head.signed_slots(&header, &date),
             &crate::encode::Hex32(&signature_bytes),
             key,
             &mut small_buf,
@@ -260,21 +264,25 @@ fn fast_writers_match_the_generic_sigv4_path() {
 
     let mut cases = 0;
     let mut check = |head: &InvokeHead<'_>, signer: &mut Signer<'_>| {
+        let date = head.date();
         let mut generic = V(Vec::new());
         head.write_canonical_request(&mut generic);
         let host = HostValue::new(head.endpoint);
         let mut fast = V(Vec::new());
-        head.put_canonical_request(&head.signed_slots(&host), &mut fast);
+        head.put_canonical_request(&head.signed_slots(&host, &date), &mut fast);
         let generic = text(generic);
         assert_eq!(text(fast), generic);
         // The host written from its parts (as on bare-metal targets), not from the buffer.
         let header = crate::endpoint::HostHeaderOf(head.endpoint);
         let mut from_parts = V(Vec::new());
-        head.put_canonical_request(&head.signed_slots(&header), &mut from_parts);
+        head.put_canonical_request(&head.signed_slots(&header, &date), &mut from_parts);
         assert_eq!(text(from_parts), generic);
         // The bare-metal writer of the signed headers against the host one, in every form
         // (checked above through the whole canonical request and head on hosts only).
-        for slots in [head.signed_slots(&host), head.signed_slots(&header)] {
+        for slots in [
+            head.signed_slots(&host, &date),
+            head.signed_slots(&header, &date),
+        ] {
             for form in [
                 HeaderForm::Canonical,
                 HeaderForm::Wire,
@@ -301,12 +309,12 @@ fn fast_writers_match_the_generic_sigv4_path() {
         let signature = head.with_signable(|s| signer.sign(s, &scope)).unwrap();
         let key = head.key(signer).unwrap();
         assert_eq!(
-            &head.sign(&head.signed_slots(&host), key),
+            &head.sign(&head.signed_slots(&host, &date), key),
             signature.as_hex()
         );
         // Bare-metal targets hash through the head writer's sink, the host from its parts.
         assert_eq!(
-            &crate::encode::hex32(&head.sign_small(&head.signed_slots(&header), key)),
+            &crate::encode::hex32(&head.sign_small(&head.signed_slots(&header, &date), key)),
             signature.as_hex()
         );
         let mut authorization = V(Vec::new());
@@ -392,6 +400,26 @@ fn the_bare_metal_name_encoder_encodes_once_and_twice_as_the_shared_one() {
             percent_encode_name_small(bytes, again, &mut small);
             assert_eq!(&small.0, want, "{bytes:?} {again}");
         }
+    }
+}
+
+#[test]
+fn the_date_slot_writes_what_the_amz_date_slot_wrote() {
+    // The `x-amz-date` slot holds the date's bytes (through `impl Emit for &[u8]`); it held the
+    // `AmzDate` itself (through its own `Emit`). Both write the same bytes, from the first
+    // second to the last one a four-digit year can carry.
+    let (request, endpoint, creds) = fixture();
+    for secs in [0, 951_782_400, 1_795_739_172, 253_402_300_799] {
+        let now = Timestamp::from_unix_secs(secs);
+        let head = InvokeHead::new(&request, &endpoint, &creds, now, &PayloadHash::EMPTY).unwrap();
+        let date = head.date();
+        let slots = head.signed_slots(&"host", &date);
+        let (mut got, mut want) = (V(std::vec::Vec::new()), V(std::vec::Vec::new()));
+        slots[2].unwrap().emit(&mut got);
+        head.amz_date.emit(&mut want);
+        assert_eq!(SIGNED_HEADER_NAMES[2], "x-amz-date");
+        assert_eq!(got.0, want.0, "{secs}");
+        assert_eq!(got.0, now.to_amz_date().unwrap().as_bytes());
     }
 }
 
