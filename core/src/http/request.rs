@@ -849,8 +849,9 @@ impl<'r> InvokeHead<'r> {
         // Every header but the last three is a signed one: written from the signed slots.
         Self::put_headers(slots, HeaderForm::Wire, sink);
         sink.put(b"\r\nContent-Length: ");
-        // At most Lambda's 6 MB (checked in `new`), so the `u32` conversion never saturates.
-        put_decimal(u32::try_from(self.payload.len()).unwrap_or(u32::MAX), sink);
+        // At most Lambda's 6 MB (checked in `new`), so the cast is exact (no saturating
+        // conversion to test for a length that cannot be).
+        put_decimal(self.payload.len() as u32, sink);
         // The value is what `SignableRequest::write_authorization` writes (the tests compare).
         sink.put(AGENT_AND_CREDENTIAL.as_bytes());
         sink.put(self.access_key_id.as_bytes());

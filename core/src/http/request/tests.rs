@@ -166,6 +166,31 @@ fn writes_every_optional_header() {
 }
 
 #[test]
+fn content_length_is_the_payload_length_up_to_the_limit() {
+    // `emit_head` writes the length cast to `u32`, exact up to Lambda's limit, which `new`
+    // checks; the former conversion, saturating at `u32::MAX`, is the reference.
+    let (request, endpoint, creds) = fixture();
+    let now = Timestamp::from_unix_secs(1_795_739_172);
+    let mut hasher = crate::sigv4::PayloadHasher::new();
+    let chunk = [0u8; 65536];
+    for _ in 0..96 {
+        hasher.update(&chunk);
+    }
+    let largest = hasher.finish();
+    assert_eq!(largest.len(), crate::invoke::MAX_SYNC_PAYLOAD_LEN);
+    for payload in [PayloadHash::EMPTY, PayloadHash::of(b"{}"), largest] {
+        let head = InvokeHead::new(&request, &endpoint, &creds, now, &payload).unwrap();
+        let mut out = std::vec![0u8; 2048];
+        let n = head.write(&mut Signer::new(creds), &mut out).unwrap();
+        let want = std::format!(
+            "\r\nContent-Length: {}\r\n",
+            u32::try_from(payload.len()).unwrap_or(u32::MAX)
+        );
+        assert!(std::str::from_utf8(&out[..n]).unwrap().contains(&want));
+    }
+}
+
+#[test]
 fn payload_limits_depend_on_invocation_type() {
     let (request, endpoint, creds) = fixture();
     let now = Timestamp::from_unix_secs(0);
