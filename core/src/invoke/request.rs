@@ -442,11 +442,16 @@ mod small {
         if last_class & NAME != 0 && prefix_complete(before_last) {
             return Some(last);
         }
-        // Calls to the shared comparison rather than byte patterns, which unroll into a compare
-        // per byte.
+        // A call to the shared comparison rather than byte patterns, which unroll into a compare
+        // per byte; one call for both words: `$LATEST` is the first 7 bytes of
+        // `$LATEST.PUBLISHED`, so a segment of either length is compared with that many bytes
+        // of the longer word (12 bytes of flash less than a call and a word each).
         let qualifier = last_class & ALIAS != 0
-            || bytes_eq(last, b"$LATEST")
-            || bytes_eq(last, b"$LATEST.PUBLISHED");
+            || (matches!(last.len(), 7 | 17)
+                && bytes_eq(
+                    last,
+                    b"$LATEST.PUBLISHED".get(..last.len()).unwrap_or_default(),
+                ));
         (prev_class & NAME != 0 && qualifier && prefix_complete(before_prev)).then_some(prev)
     }
 }
@@ -984,6 +989,45 @@ mod tests {
         assert_eq!(*id.as_str_ref(), id.as_str());
         let name = DurableExecutionName::new("run-1").unwrap();
         assert_eq!(*name.as_str_ref(), name.as_str());
+    }
+
+    #[test]
+    fn latest_qualifiers_in_names_match_the_reference() {
+        // The qualifier words after a name (`$LATEST` and `$LATEST.PUBLISHED`, which firmware
+        // compares by one call), every prefix of the longer one with and without a byte more,
+        // and each with any one byte changed, through both parses against the reference.
+        let word = "$LATEST.PUBLISHED";
+        let mut words: std::vec::Vec<std::string::String> = std::vec::Vec::new();
+        for end in 0..=word.len() {
+            words.push(word[..end].into());
+            words.push(std::format!("{}D", &word[..end]));
+        }
+        for i in 0..word.len() {
+            for c in [b'x', b'.', b'$', b'L', b'l', b'_'] {
+                for end in [7, word.len()] {
+                    let mut w = word.as_bytes()[..end].to_vec();
+                    if i < end {
+                        w[i] = c;
+                        words.push(std::string::String::from_utf8(w).unwrap());
+                    }
+                }
+            }
+        }
+        for q in &words {
+            for prefix in [
+                "my-fn:",
+                "arn:aws:lambda:us-east-1:123456789012:function:f:",
+            ] {
+                let name = std::format!("{prefix}{q}");
+                let want = reference::name_part(&name);
+                assert_eq!(function_name_part(&name), want, "{name:?}");
+                assert_eq!(
+                    small::function_name_part(&name),
+                    want.map(str::as_bytes),
+                    "{name:?}"
+                );
+            }
+        }
     }
 
     #[test]
