@@ -103,7 +103,6 @@ const SIGNED_HEADER_NAMES: [&str; 8] = [
 ];
 
 /// The length of [`SIGNED_HEADER_NAMES`] one after another.
-#[cfg(any(test, target_os = "none"))]
 const SIGNED_HEADER_NAMES_LEN: usize = {
     let mut len = 0;
     let mut i = 0;
@@ -169,18 +168,7 @@ const WIRE_ORDER: [u8; 8] = [0, 2, 6, 4, 5, 1, 7, 3];
 
 /// The longest `SignedHeaders` list: every name, separated by `;`.
 #[cfg(any(test, not(target_os = "none")))]
-const MAX_SIGNED_HEADERS_LEN: usize = {
-    let mut len = SIGNED_HEADER_NAMES.len() - 1;
-    let mut i = 0;
-    while i < SIGNED_HEADER_NAMES.len() {
-        #[allow(clippy::indexing_slicing)] // const evaluation, `i` < len
-        {
-            len += SIGNED_HEADER_NAMES[i].len();
-        }
-        i += 1;
-    }
-    len
-};
+const MAX_SIGNED_HEADERS_LEN: usize = SIGNED_HEADER_NAMES_LEN + SIGNED_HEADER_NAMES.len() - 1;
 
 /// What [`InvokeHead::put_headers`] writes of the signed headers.
 ///
