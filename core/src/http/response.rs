@@ -1008,10 +1008,14 @@ struct LineAcc {
     started: bool,
     /// Length of the current run of spaces/tabs in an interesting value.
     ws_run: u8,
-    /// Whitespace from earlier inputs not yet reported, at most 64 bytes.
-    pending_len: u8,
-    /// Which of the `pending_len` bytes are tabs, a bit each, bit 0 first (so the next one's
-    /// bit is bit `pending_len`). Set when an interesting value begins.
+    /// Whitespace recorded in `tabs`, at most 64 bytes: `-n` for `n` bytes from earlier inputs
+    /// not yet reported (held back), `n` for the run of `n` at the end of what this input has
+    /// given of the value so far (byte path), which is held back if the input ends there. (One
+    /// signed count rather than two: a field more made firmware build the line state on the
+    /// stack and copy it in through `memcpy`.)
+    held: i8,
+    /// Which of the `held` bytes are tabs, a bit each, bit 0 first (so the next one's bit is
+    /// bit `|held|`). Set when an interesting value begins.
     tabs: u64,
     value: ValueAcc,
 }
@@ -1140,22 +1144,33 @@ impl LineAcc {
             name_long: false,
             started: false,
             ws_run: 0,
-            pending_len: 0,
+            held: 0,
             tabs: 0,
             value: ValueAcc::Empty,
         }
     }
 
-    /// Drops held-back whitespace (it was trailing OWS).
+    /// Drops the whitespace recorded: held back, it was trailing OWS; recorded in this input,
+    /// it is inside the fragment to report.
     fn drop_held(&mut self) {
-        self.pending_len = 0;
+        self.held = 0;
         self.tabs = 0;
     }
 
+    /// Whether whitespace from earlier inputs is held back.
+    fn holds(&self) -> bool {
+        self.held < 0
+    }
+
+    /// The input ends: the whitespace recorded is held back (as is what already was).
+    fn hold_back(&mut self) {
+        self.held = self.held.min(self.held.wrapping_neg());
+    }
+
     /// Takes the first held-back whitespace byte, which turned out to be inside the value:
-    /// whether it is a tab. (Called only while `pending_len > 0`.)
+    /// whether it is a tab. (Called only while [`Self::holds`].)
     fn take_held(&mut self) -> bool {
-        self.pending_len = self.pending_len.saturating_sub(1);
+        self.held = self.held.saturating_add(1);
         let tab = self.tabs & 1 != 0;
         self.tabs >>= 1;
         tab
@@ -2177,13 +2192,15 @@ impl<'h> ResponseParser<'h> {
             }
             HeadPos::Value(Field::Interest(index)) if !is_special(b, 0x21) => {
                 let line = &mut self.line;
-                if line.pending_len > 0 {
+                if line.holds() {
                     // Whitespace held back was inside the value after all: reported a byte
                     // per event, before this byte.
                     let tab = line.take_held();
                     return Ok(Byte::Replay { index, tab });
                 }
+                // The whitespace recorded since the last such byte is inside the fragment.
                 line.ws_run = 0;
+                line.drop_held();
                 return Ok(Byte::Taken);
             }
             HeadPos::Value(Field::Interest(_)) if is_ws(b) => {
@@ -2192,12 +2209,11 @@ impl<'h> ResponseParser<'h> {
                 if usize::from(line.ws_run) > MAX_VALUE_WHITESPACE_RUN {
                     return Err(ResponseError::WhitespaceRunTooLong);
                 }
-                // (`push_ws` when whitespace is already held back, its check shared.)
-                if line.pending_len > 0 {
-                    hold_ws(line, b);
-                    return Ok(Byte::Held);
-                }
-                return Ok(Byte::Taken);
+                // Recorded whether or not whitespace is held back already, so that a run the
+                // input ends in is held back with no loop over it (`value_fragment`).
+                let held = line.holds();
+                hold_ws(line, b);
+                return Ok(if held { Byte::Held } else { Byte::Taken });
             }
             // (Any other byte of an interesting value fails below.) The end of a plain value
             // reaches its lexer as a comma, which ends a list element just as the end of the
@@ -2238,11 +2254,10 @@ impl<'h> ResponseParser<'h> {
     fn value_fragment<'a>(&mut self, rest: &'a [u8], last: bool) -> Option<(&'a [u8], bool)> {
         let line = &mut self.line;
         let keep = rest.len() - usize::from(line.ws_run).min(rest.len());
-        let (value, trailing) = rest.split_at_checked(keep).unwrap_or_default();
+        let value = rest.get(..keep).unwrap_or_default();
         if !last {
-            for &w in trailing {
-                hold_ws(line, w);
-            }
+            // (`head_byte` recorded the trailing run.)
+            line.hold_back();
             if value.is_empty() {
                 return None;
             }
@@ -2471,7 +2486,7 @@ impl<'h> ResponseParser<'h> {
         {
             self.resume = match hp {
                 HeadPos::Value(Field::Other) => Resume::PlainValue,
-                HeadPos::Value(Field::Interest(index)) if self.line.pending_len == 0 => {
+                HeadPos::Value(Field::Interest(index)) if !self.line.holds() => {
                     Resume::InterestValue(index)
                 }
                 // (Only `whole_lines` looks at these two.)
@@ -2637,7 +2652,7 @@ impl<'h> ResponseParser<'h> {
     ) -> Result<Step, ResponseError> {
         let line = &mut self.line;
         // Whitespace held back from an earlier input: see whether the value goes on after it.
-        if line.pending_len > 0 {
+        if line.holds() {
             let ws = rest.iter().take_while(|&&c| is_ws(c)).count();
             match rest.get(ws) {
                 None => {
@@ -2671,6 +2686,7 @@ impl<'h> ResponseParser<'h> {
                 for &w in rest.get(keep..pos).unwrap_or_default() {
                     hold_ws(line, w);
                 }
+                line.hold_back();
                 if keep == 0 {
                     return Ok(Step::NeedMore);
                 }
@@ -3008,26 +3024,28 @@ fn push_ws(line: &mut LineAcc, c: u8) -> Result<(), ResponseError> {
     Ok(())
 }
 
-/// Remember a whitespace byte that has been consumed but not reported (at most 64 of them, as the
-/// run length is checked before).
-// One copy on firmware for its two callers; hosts inline it (a byte of a rare path either way).
-#[cfg_attr(target_os = "none", inline(never))]
+/// Record a whitespace byte of an interesting value that has been consumed (at most 64 of them,
+/// as the run length is checked before): held back if whitespace already is, else recorded in
+/// case the input ends in its run ([`LineAcc::held`]).
+// Inlined: firmware calls it from `head_byte` alone (the end of an input holds back what is
+// recorded, with no call per byte), where a call of its own was 36 bytes larger (footprint.sh).
 fn hold_ws(line: &mut LineAcc, c: u8) {
     if c == HTAB {
-        // Bit `pending_len`, from two 32-bit shifts: a 64-bit shift by a variable amount is
+        // Bit `|held|`, from two 32-bit shifts: a 64-bit shift by a variable amount is
         // a library call on a 32-bit microcontroller. (The bits alone, with no mask of the
         // bits in use to shift along with them: 36 bytes smaller, footprint.sh.)
-        let n = u32::from(line.pending_len);
+        let n = u32::from(line.held.unsigned_abs());
         let low = 1u32.checked_shl(n).unwrap_or(0);
         let high = 1u32.checked_shl(n.wrapping_sub(32)).unwrap_or(0);
         line.tabs |= u64::from(high) << 32 | u64::from(low);
     }
-    line.pending_len = line.pending_len.saturating_add(1);
+    // Away from 0: a byte more held back, or recorded.
+    line.held = line.held.saturating_add(if line.held < 0 { -1 } else { 1 });
 }
 
 #[cfg(not(target_os = "none"))]
 /// Report the first held-back whitespace byte, which turned out to be inside a value, from
-/// [`WHITESPACE`]. (Called only while `pending_len > 0`.)
+/// [`WHITESPACE`]. (Called only while [`LineAcc::holds`].)
 fn replay_pending(line: &mut LineAcc, index: usize) -> Out {
     let tab = usize::from(line.take_held());
     Out {
