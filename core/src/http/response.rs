@@ -3039,8 +3039,9 @@ fn hold_ws(line: &mut LineAcc, c: u8) {
         let high = 1u32.checked_shl(n.wrapping_sub(32)).unwrap_or(0);
         line.tabs |= u64::from(high) << 32 | u64::from(low);
     }
-    // Away from 0: a byte more held back, or recorded.
-    line.held = line.held.saturating_add(if line.held < 0 { -1 } else { 1 });
+    // Away from 0: a byte more held back, or recorded. (No saturation, 4 bytes smaller on
+    // firmware: the run limit keeps the count within 64 either way.)
+    line.held = line.held.wrapping_add(if line.held < 0 { -1 } else { 1 });
 }
 
 #[cfg(not(target_os = "none"))]
