@@ -938,6 +938,63 @@ fn eof_cases() {
     );
 }
 
+/// What a close in the body of the final response gave before one error was built for both
+/// framings: the rule it was, one arm per framing.
+fn former_eof_in_body(body: &BodyState, received: u64) -> Result<bool, ResponseError> {
+    match *body {
+        BodyState::Length { remaining, total } if remaining > 0 => {
+            Err(ResponseError::IncompleteBody {
+                received,
+                expected: Some(total),
+            })
+        }
+        BodyState::Chunked(ref d) if !d.is_done() => Err(ResponseError::IncompleteBody {
+            received,
+            expected: None,
+        }),
+        _ => Ok(true),
+    }
+}
+
+/// A close in the body gives what the former rule gives, in every framing, with bytes left or
+/// none, and in every position of a chunked body.
+#[test]
+fn eof_in_body_matches_the_former_rule() {
+    let mut bodies = std::vec![BodyState::UntilClose];
+    for (remaining, total) in [(0, 0), (0, 7), (1, 7), (7, 7), (u64::MAX, u64::MAX)] {
+        bodies.push(BodyState::Length { remaining, total });
+    }
+    for pos in [
+        ChunkPos::SizeStart,
+        ChunkPos::Size,
+        ChunkPos::Ext,
+        ChunkPos::SizeLf,
+        ChunkPos::Data,
+        ChunkPos::DataCr,
+        ChunkPos::DataLf,
+        ChunkPos::TrailerStart,
+        ChunkPos::TrailerLine,
+        ChunkPos::TrailerLf,
+        ChunkPos::EndLf,
+        ChunkPos::Done,
+    ] {
+        let mut d = ChunkedDecoder::new(DEFAULT_MAX_TRAILER_BYTES);
+        d.pos = pos;
+        bodies.push(BodyState::Chunked(d));
+    }
+    for body in bodies {
+        for received in [0, 3, u64::MAX] {
+            let mut p = ResponseParser::new(&[]);
+            p.state = State::ReadingBody(body);
+            p.body_received = received;
+            let want = former_eof_in_body(&body, received);
+            assert_eq!(p.eof_ends(), want, "{body:?}");
+            let done = if want.is_ok() { "Done" } else { "Failed" };
+            assert!(format!("{:?}", p.state).starts_with(done), "{body:?}");
+        }
+    }
+}
+
 #[test]
 fn trailing_bytes_untouched_and_misuse() {
     let next = b"HTTP/1.1 204 No Content\r\n\r\n";
