@@ -1787,18 +1787,16 @@ impl<'h> ResponseParser<'h> {
     /// [`Self::push_error`]) or input came after the end.
     #[cfg(any(test, target_os = "none"))]
     pub(crate) fn push_input(h: &mut impl Handler<'h>, input: &[u8]) -> Option<usize> {
-        let mut head = 0;
-        if let State::AwaitingHead = h.parser().state {
-            head = Self::push_head(h, input)?;
-            // Until the head has ended, the head took all the input.
-            if !matches!(h.parser().state, State::ReadingBody(_)) {
-                return Some(head);
-            }
-        }
+        let head = match h.parser().state {
+            State::AwaitingHead => Self::push_head(h, input)?,
+            _ => 0,
+        };
         match h.parser().state {
             State::ReadingBody(_) => {
                 Some(head + Self::push_body(h, input.get(head..).unwrap_or_default())?)
             }
+            // Until the head has ended, the head took all the input.
+            State::AwaitingHead => Some(head),
             // (Only at the start: the head has not just ended.)
             State::Done if input.is_empty() => Some(0),
             _ => None,
