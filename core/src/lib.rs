@@ -20,7 +20,7 @@
 //! | request head | ~600 B + session token + client context; [`invoke::RequestError::BufferTooSmall`] states the exact need, and nothing is written |
 //! | receive buffer | any size; no line has to fit in it |
 //! | `LogResult` | 4,096 B holds the largest log tail Lambda returns |
-//! | reader state | about 1.6 KiB (`InvokeResponseReader` with its bounded header values) |
+//! | reader state | about 1.6 KiB on 32-bit targets, 1.7 KiB on 64-bit hosts (`InvokeResponseReader` with its bounded header values) |
 //!
 //! Features: `driver` adds [`driver`], the one blocking loop (sign, send, parse, retry) over
 //! `embedded_io` streams; `defmt` adds `defmt::Format` to public types; `small-sha256` trades

@@ -10,7 +10,7 @@
 //!
 //! | state | size (64-bit host) |
 //! |---|---|
-//! | `InvokeResponseReader` (default `E`) | about 1.8 KiB, plus the caller's log buffer |
+//! | `InvokeResponseReader` (default `E`) | about 1.7 KiB (1,616 B on 32-bit Cortex-M), plus the caller's log buffer |
 //! | `InvokeOutcome` | about 820 bytes |
 //! | log buffer | [`MAX_LOG_RESULT_BYTES`] (4 KiB) for any log; empty when no log was asked for |
 //!
