@@ -575,7 +575,7 @@ impl<'b, const E: usize> InvokeResponseReader<'b, E> {
     /// Feed the next piece of the response. Payload bytes of a 2xx response go to `sink` as they
     /// arrive; the outcome is returned with the call that completes the response.
     ///
-    /// Returns the outcome (about 780 bytes) by value: on a small stack, prefer
+    /// Returns the outcome (about 820 bytes) by value: on a small stack, prefer
     /// [`handle_input_into`](Self::handle_input_into), which builds it where the caller keeps it.
     pub fn handle_input<S: PayloadSink + ?Sized>(
         &mut self,

@@ -165,8 +165,9 @@ impl Environment for Board {
 type FwInvokeError = InvokeError<Infallible, Infallible, BufferTooSmall>;
 
 /// One `Invoke` through the core's driver ([`invoke_in_place`]: retries, clock skew), with the
-/// response reader and the outcome in the caller's storage so neither is on the stack. The
-/// payload of a 2xx is collected into `payload_buf`, the decoded log into the reader's buffer.
+/// response reader and the outcome in the caller's storage (`run`'s frame, above the painted
+/// stack) so neither is in the stack the invoke measures. The payload of a 2xx is collected
+/// into `payload_buf`, the decoded log into the reader's buffer.
 #[allow(clippy::too_many_arguments)]
 fn invoke_once(
     link: &mut UartLink,

@@ -590,8 +590,6 @@ fn push_ascii_matches_encoding_each_char() {
     }
 }
 
-/// An error body is kept up to the buffer's capacity, whatever the pieces it arrives in: the error
-/// is the one its kept start gives, flagged truncated when there was more.
 /// `x-amzn-ErrorType` values with and without `:` (at the start, twice, after a `#`, with a
 /// non-ASCII tail), read in pieces of every size up to 7: the reader keeps what comes before the
 /// first `:` (64 characters fit whatever follows; 65 do not), and the error names the code
@@ -652,6 +650,8 @@ fn error_type_is_cut_at_its_first_colon_in_any_pieces() {
     }
 }
 
+/// An error body is kept up to the buffer's capacity, whatever the pieces it arrives in: the error
+/// is the one its kept start gives, flagged truncated when there was more.
 #[test]
 fn error_body_is_kept_up_to_capacity_in_any_pieces() {
     // The message is whole from 26 bytes on; more than 28 bytes do not fit.
@@ -1217,8 +1217,8 @@ enum SinkKind {
 }
 
 /// Everything a reader did with `pieces` (each fed through the push path or through the pull
-/// path reading heads a byte at a time, as firmware's would, going on after errors), then EOF if `eof`: the results, the outcomes,
-/// the payload and the reader's state at the end.
+/// path reading heads a byte at a time, as firmware's would, going on after errors), then EOF if
+/// `eof`: the results, the outcomes, the payload and the reader's state at the end.
 fn reader_log<const E: usize>(
     push: bool,
     pieces: &[&[u8]],
