@@ -565,10 +565,7 @@ const fn table<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8; 
         }
         i = start + shared;
         while i < start + (len & STEM_LEN) as usize {
-            let symbol = char_symbol(text[i]) as u16;
-            let (byte, shift) = (packed + c * 6 / 8, c * 6 % 8);
-            out[byte] |= (symbol << shift) as u8;
-            out[byte + 1] |= (symbol << shift >> 8) as u8;
+            put_symbol(&mut out, packed, c, char_symbol(text[i]));
             c += 1;
             i += 1;
         }
@@ -658,8 +655,8 @@ const fn stream<const N: usize>(suffix: &[u8], lens: &[u8], text: &[u8]) -> [u8;
     out
 }
 
-/// Sets symbol `c` of the symbols packed from `out[packed]` on (which are zero).
-#[cfg(any(test, target_os = "none"))]
+/// Sets symbol `c` of the symbols packed from `out[packed]` on (which are zero), for [`table`]
+/// and [`stream`].
 #[allow(clippy::indexing_slicing)]
 const fn put_symbol<const N: usize>(out: &mut [u8; N], packed: usize, c: usize, symbol: u8) {
     let (byte, shift) = (packed + c * 6 / 8, c * 6 % 8);
