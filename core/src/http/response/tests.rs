@@ -1894,11 +1894,7 @@ fn heads_agree_limited(
     use proptest::prop_assert_eq;
     let interest = &response_model::INTEREST;
     let (scan, bytes) = (FEEDS[1].1, FEEDS[2].1);
-    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
-    // Offsets taken modulo the length (clamped, most would cut at the end of a short input).
-    let offsets: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
-    let cut = response_model::cut(input, &offsets);
-    for pieces in [std::vec![input], cut, bytewise] {
+    for pieces in splits(input, offsets) {
         for eof in [false, true] {
             prop_assert_eq!(
                 run_limited(interest, limits, &pieces, eof, bytes),
@@ -1907,6 +1903,14 @@ fn heads_agree_limited(
         }
     }
     Ok(())
+}
+
+/// The ways the property tests feed `input`: whole, cut at `offsets` (taken modulo the length:
+/// clamped, most would cut at the end of a short input) and one byte at a time.
+fn splits<'a>(input: &'a [u8], offsets: &[usize]) -> [Vec<&'a [u8]>; 3] {
+    let offsets: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
+    let cut = response_model::cut(input, &offsets);
+    [std::vec![input], cut, input.chunks(1).collect()]
 }
 
 /// The length of each head at the start of `wire` (status line to blank line, CRLF or bare LF
@@ -1977,16 +1981,20 @@ proptest::proptest! {
         ..proptest::test_runner::Config::default()
     })]
 
+    // The four below check both the head readers ([`heads_agree`]) and the push path
+    // ([`push_agrees_cut`]) on each input.
     #[test]
-    fn head_readers_agree_on_generated_responses(
+    fn readers_agree_on_generated_responses(
         m in response_model::model(),
         offsets in response_model::offsets(),
     ) {
-        heads_agree(&response_model::wire(&m), &offsets)?;
+        let w = response_model::wire(&m);
+        heads_agree(&w, &offsets)?;
+        push_agrees_cut(&w, &offsets, Limits::DEFAULT)?;
     }
 
     #[test]
-    fn head_readers_agree_on_damaged_responses(
+    fn readers_agree_on_damaged_responses(
         m in response_model::model(),
         edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 1..4),
         offsets in response_model::offsets(),
@@ -1994,15 +2002,18 @@ proptest::proptest! {
         let mut w = response_model::wire(&m);
         response_model::damage(&mut w, &edits);
         heads_agree(&w, &offsets)?;
+        push_agrees_cut(&w, &offsets, Limits::DEFAULT)?;
     }
 
     #[test]
-    fn head_readers_agree_under_small_limits(
+    fn readers_agree_under_small_limits(
         m in response_model::model(),
         offsets in response_model::offsets(),
         limits in small_limits(),
     ) {
-        heads_agree_limited(&response_model::wire(&m), &offsets, limits)?;
+        let w = response_model::wire(&m);
+        heads_agree_limited(&w, &offsets, limits)?;
+        push_agrees_cut(&w, &offsets, limits)?;
     }
 
     #[test]
@@ -2053,11 +2064,12 @@ proptest::proptest! {
     }
 
     #[test]
-    fn head_readers_agree_on_arbitrary_bytes(
+    fn readers_agree_on_arbitrary_bytes(
         bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
         offsets in response_model::offsets(),
     ) {
         heads_agree(&bytes, &offsets)?;
+        push_agrees_cut(&bytes, &offsets, Limits::DEFAULT)?;
     }
 
     #[test]
@@ -2291,9 +2303,7 @@ fn push_agrees_cut(
     limits: Limits,
 ) -> Result<(), proptest::test_runner::TestCaseError> {
     let interest = &response_model::INTEREST;
-    let offsets: Vec<usize> = offsets.iter().map(|o| o % (input.len() + 1)).collect();
-    let cut = response_model::cut(input, &offsets);
-    for pieces in [std::vec![input], cut, input.chunks(1).collect()] {
+    for pieces in splits(input, offsets) {
         push_agrees(interest, limits, &pieces)?;
     }
     Ok(())
@@ -2331,48 +2341,5 @@ fn push_path_matches_pull_path_on_the_table_cases() {
             };
             push_agrees(interest, limits, &input.chunks(3).collect::<Vec<_>>()).unwrap();
         }
-    }
-}
-
-proptest::proptest! {
-    #![proptest_config(proptest::test_runner::Config {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-        ..proptest::test_runner::Config::default()
-    })]
-
-    #[test]
-    fn push_path_matches_pull_path_on_generated_responses(
-        m in response_model::model(),
-        offsets in response_model::offsets(),
-    ) {
-        push_agrees_cut(&response_model::wire(&m), &offsets, Limits::DEFAULT)?;
-    }
-
-    #[test]
-    fn push_path_matches_pull_path_on_damaged_responses(
-        m in response_model::model(),
-        edits in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 1..4),
-        offsets in response_model::offsets(),
-    ) {
-        let mut w = response_model::wire(&m);
-        response_model::damage(&mut w, &edits);
-        push_agrees_cut(&w, &offsets, Limits::DEFAULT)?;
-    }
-
-    #[test]
-    fn push_path_matches_pull_path_under_small_limits(
-        m in response_model::model(),
-        offsets in response_model::offsets(),
-        limits in small_limits(),
-    ) {
-        push_agrees_cut(&response_model::wire(&m), &offsets, limits)?;
-    }
-
-    #[test]
-    fn push_path_matches_pull_path_on_arbitrary_bytes(
-        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
-        offsets in response_model::offsets(),
-    ) {
-        push_agrees_cut(&bytes, &offsets, Limits::DEFAULT)?;
     }
 }
