@@ -1123,12 +1123,7 @@ impl LineAcc {
                 self.ws_run = 0;
                 self.drop_held();
             }
-            Field::ContentLength => {
-                self.value = ValueAcc::Length(LengthLexer {
-                    value: 0,
-                    phase: LengthPhase::Start,
-                })
-            }
+            Field::ContentLength => self.value = ValueAcc::Length(LengthLexer::EMPTY),
             Field::TransferEncoding | Field::Connection => {
                 self.value = ValueAcc::Tokens(TokenLexer::EMPTY)
             }
