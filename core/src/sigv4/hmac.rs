@@ -415,19 +415,12 @@ impl HmacKey {
         key
     }
 
-    /// A key to [`HmacKey::rekey`] before use: its states are any value (`seed` and the number
-    /// after it, in turn). Stored word by word where the key is built (into the signer's slot,
-    /// see `SigningKey::derive_into`): zeros, `H0` or one repeated word make a whole array built
-    /// apart and then copied, or cleared, by calls to routines firmware would link for this
-    /// alone.
+    /// A key to [`HmacKey::rekey`] before use: its states are any value (here `H0`; `seed`,
+    /// which [`BlockKey::blank`] uses to build its block word by word for firmware, is not
+    /// needed on hosts).
     #[inline(always)]
-    pub(crate) fn blank(seed: usize) -> Self {
-        // The seed is a length: the cast keeps its low bits, all that is needed.
-        let x = seed as u32;
-        let y = x.wrapping_add(1);
-        Self {
-            pads: [[x, y, x, y, x, y, x, y], [x, y, x, y, x, y, x, y]],
-        }
+    pub(crate) fn blank(_seed: usize) -> Self {
+        Self { pads: [H0; 2] }
     }
 
     /// Makes this the key that is the concatenation of `parts`, in place (SigV4's derivation
@@ -540,11 +533,7 @@ fn pad_state(block: &mut Block, pad: u8, state: &mut [u32; 8]) {
     for b in block.as_flattened_mut() {
         *b ^= pad;
     }
-    // Word by word: a copy of the whole array is a call to a copying routine on bare-metal
-    // targets.
-    for (s, h) in state.iter_mut().zip(&H0) {
-        *s = *h;
-    }
+    *state = H0;
     compress(state, block_bytes(block));
 }
 
