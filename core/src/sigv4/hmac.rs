@@ -467,27 +467,30 @@ impl HmacKey {
     /// limits) is laid out once in a stack buffer and compressed block by block; a longer one is
     /// streamed. The outer hash is always one block.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        self.mac_with_hex(parts, None)
-    }
-
-    /// The MAC of the concatenation of `parts` and, if given, the lower-case hex of `hex_tail`
-    /// (the canonical request's hash, last line of a string to sign), which bare-metal targets
-    /// hash as it is written rather than from a 64-byte array (see `encode::put_hex32_small`);
-    /// streamed, not buffered. The tests compare it with [`HmacKey::mac`] over the hex.
-    pub(crate) fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let buffered = hex_tail.is_none() && len + 9 <= MAC_BLOCKS * BLOCK;
+        let buffered = len + 9 <= MAC_BLOCKS * BLOCK;
         let [inner, outer] = &self.pads;
         let mut inner_digest = if buffered {
             self.inner_hash_buffered(parts, len)
         } else {
-            secret_hash(inner, 1, parts, hex_tail)
+            secret_hash(inner, 1, parts)
         };
         // Outer: `key ^ opad` (precomputed) then the inner digest, through the same stream code
         // as the inner hash rather than a block laid out by hand.
-        let digest = secret_hash(outer, 1, &[&inner_digest], None);
+        let digest = secret_hash(outer, 1, &[&inner_digest]);
         wipe_bytes(&mut inner_digest);
         digest
+    }
+
+    /// The MAC of the concatenation of `parts` and, if given, the lower-case hex of `hex_tail`:
+    /// [`BlockKey::mac_with_hex`]'s counterpart, for the tests that compare the two (hosts sign
+    /// through [`HmacKey::mac`] over the hex, `SigningKey::signature_bytes`), as that MAC.
+    #[cfg(test)]
+    pub(crate) fn mac_with_hex(&self, parts: &[&[u8]], hex_tail: Option<&[u8; 32]>) -> [u8; 32] {
+        let hex = hex_tail.map(crate::encode::hex32);
+        let mut all: std::vec::Vec<&[u8]> = parts.to_vec();
+        all.extend(hex.as_ref().map(|h| &h[..]));
+        self.mac(&all)
     }
 
     /// The inner hash of a message of `len` bytes that fits [`MAC_BLOCKS`] blocks with padding.
@@ -577,7 +580,7 @@ fn key_byte(parts: &[&[u8]], mut i: usize) -> u8 {
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     #[cfg(not(target_os = "none"))]
     {
-        secret_hash(&H0, 0, parts, None)
+        secret_hash(&H0, 0, parts)
     }
     #[cfg(target_os = "none")]
     {
@@ -586,25 +589,16 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// The digest of the concatenation of `parts` hashed on from `state`, which covers
-/// `blocks_hashed` blocks, then the lower-case hex of `hex_tail` if any, through a stream
-/// zeroized after: the inner and outer hashes of a MAC and the hash of a long key. Not inlined:
-/// one copy serves the three, and its hash state takes stack only while it runs. (Hosts:
-/// bare-metal targets have [`keyed_hash`].)
+/// `blocks_hashed` blocks, through a stream zeroized after: the inner and outer hashes of a MAC
+/// and the hash of a long key. Not inlined: one copy serves the three, and its hash state takes
+/// stack only while it runs. (Hosts: bare-metal targets have [`keyed_hash`].)
 #[cfg(not(target_os = "none"))]
 #[inline(never)]
-fn secret_hash(
-    state: &[u32; 8],
-    blocks_hashed: u32,
-    parts: &[&[u8]],
-    hex_tail: Option<&[u8; 32]>,
-) -> [u8; 32] {
+fn secret_hash(state: &[u32; 8], blocks_hashed: u32, parts: &[&[u8]]) -> [u8; 32] {
     let mut stream = Sha256Stream::resume(state, blocks_hashed);
     let secret = SecretSha256(&mut stream);
     for part in parts {
         secret.0.update(part);
-    }
-    if let Some(tail) = hex_tail {
-        crate::encode::put_hex32(tail, secret.0);
     }
     secret.0.finish()
 }
