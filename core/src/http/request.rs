@@ -195,18 +195,12 @@ struct InvokePath<'a> {
     function_name: &'a str,
 }
 
-impl InvokePath<'_> {
-    fn put<S: Sink + ?Sized>(&self, sink: &mut S) {
-        sink.put(self.prefix.as_bytes());
-        sink.put(b"/2015-03-31/functions/");
-        percent_encode(self.function_name.as_bytes(), false, &mut &mut *sink);
-        sink.put(b"/invocations");
-    }
-}
-
 impl Emit for InvokePath<'_> {
     fn emit(&self, sink: &mut dyn Sink) {
-        self.put(sink);
+        sink.put(self.prefix.as_bytes());
+        sink.put(b"/2015-03-31/functions/");
+        percent_encode(self.function_name.as_bytes(), false, sink);
+        sink.put(b"/invocations");
     }
 }
 

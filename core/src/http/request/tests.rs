@@ -352,7 +352,7 @@ fn fast_writers_match_the_generic_sigv4_path() {
         // The request line as `emit_head` wrote it before `put_target`: the wire path
         // (`InvokePath`, which the generic path signs) and the qualifier.
         let mut line = V(b"POST ".to_vec());
-        head.path().put(&mut line);
+        head.path().emit(&mut line);
         if let Some(q) = head.request.qualifier {
             line.put(b"?Qualifier=");
             crate::encode::percent_encode(q.as_str().as_bytes(), false, &mut line);
